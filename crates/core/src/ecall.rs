@@ -1,0 +1,234 @@
+//! ECALL dispatch (SPEC §4) and the narrow [`Host`] interface through which
+//! the machine reaches input and output.
+//!
+//! Every ECALL validates its registers and pointer ranges, and checks its
+//! cycle cost against the limit, before it has any effect: a faulting ECALL
+//! changes nothing.
+
+use ember_abi::reg::{A0, A1, A2, T0};
+use ember_abi::{SHA256_BLOCK_BYTES, SHA256_STATE_WORDS, cycles, ecall, fd};
+use sha2::digest::generic_array::GenericArray;
+
+use crate::error::{Access, FaultKind};
+use crate::machine::{Exit, Machine};
+
+/// Where a WRITE goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// fd 1: the guest's standard output.
+    Stdout,
+    /// fd 2: the guest's standard error.
+    Stderr,
+    /// fd 3: the journal, the public output the claim commits to.
+    Journal,
+}
+
+/// What the machine needs from the outside world: the input bytes and
+/// somewhere to put output. Implemented by the host library; [`BufferHost`]
+/// is a complete in-memory implementation.
+pub trait Host {
+    /// Copies the next input bytes into `buf`; returns how many (0 at end).
+    fn read_input(&mut self, buf: &mut [u8]) -> usize;
+    /// Input bytes not yet read.
+    fn input_remaining(&self) -> usize;
+    /// Takes bytes the guest wrote. Output is never refused: a host that
+    /// cannot deliver it (a closed pipe) keeps it and reports that itself.
+    fn write(&mut self, output: Output, bytes: &[u8]);
+}
+
+/// A [`Host`] over in-memory buffers: input from a vector, every output
+/// collected.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BufferHost {
+    /// The input bytes.
+    pub input: Vec<u8>,
+    /// How many input bytes have been read.
+    pub input_pos: usize,
+    /// Everything written to stdout.
+    pub stdout: Vec<u8>,
+    /// Everything written to stderr.
+    pub stderr: Vec<u8>,
+    /// Everything written to the journal.
+    pub journal: Vec<u8>,
+}
+
+impl BufferHost {
+    /// A host whose input is `input`.
+    pub fn with_input(input: impl Into<Vec<u8>>) -> Self {
+        BufferHost {
+            input: input.into(),
+            ..Self::default()
+        }
+    }
+}
+
+impl Host for BufferHost {
+    fn read_input(&mut self, buf: &mut [u8]) -> usize {
+        let rest = &self.input[self.input_pos.min(self.input.len())..];
+        let n = buf.len().min(rest.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        self.input_pos += n;
+        n
+    }
+
+    fn input_remaining(&self) -> usize {
+        self.input.len().saturating_sub(self.input_pos)
+    }
+
+    fn write(&mut self, output: Output, bytes: &[u8]) {
+        match output {
+            Output::Stdout => &mut self.stdout,
+            Output::Stderr => &mut self.stderr,
+            Output::Journal => &mut self.journal,
+        }
+        .extend_from_slice(bytes);
+    }
+}
+
+/// The name of an ECALL, for messages.
+pub fn ecall_name(number: u32) -> Option<&'static str> {
+    Some(match number {
+        ecall::HALT => "HALT",
+        ecall::READ => "READ",
+        ecall::WRITE => "WRITE",
+        ecall::INPUT_REMAINING => "INPUT_REMAINING",
+        ecall::CYCLE_COUNT => "CYCLE_COUNT",
+        ecall::PANIC => "PANIC",
+        ecall::SHA256_COMPRESS => "SHA256_COMPRESS",
+        _ => return None,
+    })
+}
+
+/// Cycles READ and WRITE add for `len` bytes transferred: one per started word.
+fn io_cost(len: usize) -> u64 {
+    (len as u64).div_ceil(cycles::IO_BYTES_PER_CYCLE)
+}
+
+impl Machine<'_> {
+    /// Executes the `ecall` at pc.
+    pub(crate) fn ecall(&mut self, host: &mut impl Host) -> Result<Option<Exit>, FaultKind> {
+        let number = self.reg(T0 as u8);
+        let [a0, a1, a2] = [A0, A1, A2].map(|r| self.reg(r as u8));
+        let bad_fd = |name| Err(FaultKind::BadFd { name, fd: a0 });
+        let buffer = |m: &Machine, name, addr, len, align, access| {
+            m.memory
+                .check_range(addr, len, align, access)
+                .map_err(|problem| FaultKind::BadBuffer {
+                    name,
+                    addr,
+                    len,
+                    problem,
+                })
+        };
+        match number {
+            ecall::HALT => {
+                self.charge(0)?;
+                Ok(Some(Exit::Halted { code: a0 }))
+            }
+            ecall::PANIC => {
+                buffer(self, "PANIC", a0, a1, 1, Access::Load)?;
+                self.charge(0)?;
+                let mut message = vec![0; a1 as usize];
+                self.memory.read_bytes(a0, &mut message);
+                let message = String::from_utf8_lossy(&message).into_owned();
+                Ok(Some(Exit::Panicked { message }))
+            }
+            ecall::READ => {
+                if a0 != fd::INPUT {
+                    return bad_fd("READ");
+                }
+                buffer(self, "READ", a1, a2, 1, Access::Store)?;
+                let n = host.input_remaining().min(a2 as usize);
+                self.charge(io_cost(n))?;
+                let mut data = vec![0; n];
+                let got = host.read_input(&mut data);
+                self.memory.write_bytes(a1, &data[..got]);
+                self.set(A0 as u8, got as u32);
+                Ok(self.advance())
+            }
+            ecall::WRITE => {
+                let output = match a0 {
+                    fd::STDOUT => Output::Stdout,
+                    fd::STDERR => Output::Stderr,
+                    fd::JOURNAL => Output::Journal,
+                    _ => return bad_fd("WRITE"),
+                };
+                buffer(self, "WRITE", a1, a2, 1, Access::Load)?;
+                self.charge(io_cost(a2 as usize))?;
+                let mut data = vec![0; a2 as usize];
+                self.memory.read_bytes(a1, &mut data);
+                host.write(output, &data);
+                self.set(A0 as u8, a2);
+                Ok(self.advance())
+            }
+            ecall::INPUT_REMAINING => {
+                if a0 != fd::INPUT {
+                    return bad_fd("INPUT_REMAINING");
+                }
+                self.charge(0)?;
+                let left = u32::try_from(host.input_remaining()).unwrap_or(u32::MAX);
+                self.set(A0 as u8, left);
+                Ok(self.advance())
+            }
+            ecall::CYCLE_COUNT => {
+                self.charge(0)?;
+                let now = self.cycles();
+                self.set(A0 as u8, now as u32);
+                self.set(A1 as u8, (now >> 32) as u32);
+                Ok(self.advance())
+            }
+            ecall::SHA256_COMPRESS => self.sha256_compress(a0, a1, a2),
+            number => Err(FaultKind::UnknownEcall { number }),
+        }
+    }
+
+    /// SHA256_COMPRESS: `state` (8 words) updated in place with `count` 64-byte
+    /// blocks read from `blocks`.
+    fn sha256_compress(
+        &mut self,
+        state_addr: u32,
+        blocks: u32,
+        count: u32,
+    ) -> Result<Option<Exit>, FaultKind> {
+        const NAME: &str = "SHA256_COMPRESS";
+        let state_len = SHA256_STATE_WORDS * 4;
+        self.memory
+            .check_range(state_addr, state_len, 4, Access::Store)
+            .map_err(|problem| FaultKind::BadBuffer {
+                name: NAME,
+                addr: state_addr,
+                len: state_len,
+                problem,
+            })?;
+        let len = u64::from(count) * u64::from(SHA256_BLOCK_BYTES);
+        let problem = match u32::try_from(len) {
+            Ok(len) => self.memory.check_range(blocks, len, 4, Access::Load).err(),
+            Err(_) => Some(crate::error::BufferProblem::Wraps),
+        };
+        if let Some(problem) = problem {
+            return Err(FaultKind::BadBuffer {
+                name: NAME,
+                addr: blocks,
+                len: len.min(u64::from(u32::MAX)) as u32,
+                problem,
+            });
+        }
+        self.charge(u64::from(count) * cycles::SHA256_PER_BLOCK)?;
+
+        let mut state = [0u32; 8];
+        for (i, word) in state.iter_mut().enumerate() {
+            *word = self.memory.read_u32(state_addr + 4 * i as u32);
+        }
+        let mut block = [0u8; SHA256_BLOCK_BYTES as usize];
+        for i in 0..count {
+            self.memory
+                .read_bytes(blocks + i * SHA256_BLOCK_BYTES, &mut block);
+            sha2::compress256(&mut state, &[*GenericArray::from_slice(&block)]);
+        }
+        for (i, word) in state.iter().enumerate() {
+            self.memory
+                .write(state_addr + 4 * i as u32, word.to_le_bytes());
+        }
+        Ok(self.advance())
+    }
+}

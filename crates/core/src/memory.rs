@@ -1,0 +1,310 @@
+//! Guest memory: the 32-bit address space of SPEC §2, committed lazily page by
+//! page, with the access rules enforced here (natural alignment, the guard and
+//! system regions, immutable code).
+//!
+//! A page the guest never writes costs one null pointer in the page table: a
+//! guest that touches 8 KiB costs the host about 8 KiB plus the table, whose
+//! untouched parts the OS never commits either.
+
+use core::ops::Range;
+
+use ember_abi::memory::{PAGE_SHIFT, PAGE_SIZE, STACK_BOTTOM, SYSTEM_START};
+
+use crate::error::{Access, BufferProblem, FaultKind, Region};
+
+const PAGE_BYTES: usize = PAGE_SIZE as usize;
+/// Pages below the system region: the only ones a guest can reach.
+const TABLE_LEN: usize = (SYSTEM_START >> PAGE_SHIFT) as usize;
+
+/// One 4 KiB page.
+pub type Page = [u8; PAGE_BYTES];
+
+/// The guest's memory.
+#[derive(Clone)]
+pub struct Memory {
+    /// One slot per page below the system region; `None` means all zero.
+    pages: Vec<Option<Box<Page>>>,
+    /// Executable segments, `[start, end)`: readable, never writable.
+    code: Vec<Range<u32>>,
+    /// End of the program image; the heap starts here.
+    image_end: u32,
+}
+
+impl Memory {
+    /// Empty (all-zero) memory with the given immutable code ranges.
+    pub fn new(code: Vec<Range<u32>>, image_end: u32) -> Self {
+        Memory {
+            // `vec![None; n]` of `Option<Box<_>>` is a zeroed allocation: the OS
+            // commits nothing until a slot is written.
+            pages: vec![None; TABLE_LEN],
+            code,
+            image_end,
+        }
+    }
+
+    /// End of the program image (start of the heap).
+    pub fn image_end(&self) -> u32 {
+        self.image_end
+    }
+
+    /// The region `addr` lies in.
+    pub fn region(&self, addr: u32) -> Region {
+        Region::of(addr, self.image_end)
+    }
+
+    /// True if `[addr, addr + size)` overlaps an executable segment.
+    fn hits_code(&self, addr: u32, size: u32) -> Option<u32> {
+        let end = u64::from(addr) + u64::from(size);
+        self.code
+            .iter()
+            .find(|c| u64::from(c.start) < end && addr < c.end)
+            .map(|c| addr.max(c.start))
+    }
+
+    /// Checks a data access of `size` bytes (1, 2 or 4) at `addr`.
+    #[inline]
+    pub fn check(&self, addr: u32, size: u32, access: Access) -> Result<(), FaultKind> {
+        if addr & (size - 1) != 0 {
+            return Err(FaultKind::Misaligned { access, addr, size });
+        }
+        if !(STACK_BOTTOM..SYSTEM_START).contains(&addr) {
+            return Err(FaultKind::AccessViolation {
+                access,
+                addr,
+                region: self.region(addr),
+            });
+        }
+        if access == Access::Store && self.hits_code(addr, size).is_some() {
+            return Err(FaultKind::StoreToCode { addr });
+        }
+        Ok(())
+    }
+
+    /// Checks that an ECALL may read (`Access::Load`) or write (`Access::Store`)
+    /// `[addr, addr + len)`, aligned to `align`. An empty range is always valid
+    /// (Rust passes dangling pointers for empty slices).
+    pub fn check_range(
+        &self,
+        addr: u32,
+        len: u32,
+        align: u32,
+        access: Access,
+    ) -> Result<(), BufferProblem> {
+        if len == 0 {
+            return Ok(());
+        }
+        if !addr.is_multiple_of(align) {
+            return Err(BufferProblem::Misaligned { align });
+        }
+        let last = addr.checked_add(len - 1).ok_or(BufferProblem::Wraps)?;
+        for at in [addr, last] {
+            if !(STACK_BOTTOM..SYSTEM_START).contains(&at) {
+                return Err(BufferProblem::Inaccessible {
+                    at,
+                    region: self.region(at),
+                });
+            }
+        }
+        if access == Access::Store
+            && let Some(at) = self.hits_code(addr, len)
+        {
+            return Err(BufferProblem::Code { at });
+        }
+        Ok(())
+    }
+
+    fn page(&self, addr: u32) -> Option<&Page> {
+        self.pages
+            .get((addr >> PAGE_SHIFT) as usize)
+            .and_then(|p| p.as_deref())
+    }
+
+    fn page_mut(&mut self, addr: u32) -> &mut Page {
+        let index = (addr >> PAGE_SHIFT) as usize;
+        self.pages[index].get_or_insert_with(|| Box::new([0; PAGE_BYTES]))
+    }
+
+    fn offset(addr: u32) -> usize {
+        (addr & (PAGE_SIZE - 1)) as usize
+    }
+
+    /// Reads `N` bytes at `addr`, which must not cross a page (any naturally
+    /// aligned access does not). Unchecked: call [`Memory::check`] first.
+    #[inline]
+    pub fn read<const N: usize>(&self, addr: u32) -> [u8; N] {
+        match self.page(addr) {
+            Some(page) => {
+                let at = Self::offset(addr);
+                page[at..at + N].try_into().expect("access within a page")
+            }
+            None => [0; N],
+        }
+    }
+
+    /// Writes `N` bytes at `addr`, which must not cross a page. Unchecked:
+    /// call [`Memory::check`] first.
+    #[inline]
+    pub fn write<const N: usize>(&mut self, addr: u32, bytes: [u8; N]) {
+        let at = Self::offset(addr);
+        self.page_mut(addr)[at..at + N].copy_from_slice(&bytes);
+    }
+
+    /// Reads a little-endian word at `addr` (unchecked, as [`Memory::read`]).
+    pub fn read_u32(&self, addr: u32) -> u32 {
+        u32::from_le_bytes(self.read(addr))
+    }
+
+    /// Copies `buf.len()` bytes from `addr` (unchecked: see [`Memory::check_range`]).
+    pub fn read_bytes(&self, mut addr: u32, mut buf: &mut [u8]) {
+        while !buf.is_empty() {
+            let at = Self::offset(addr);
+            let n = buf.len().min(PAGE_BYTES - at);
+            let (head, rest) = buf.split_at_mut(n);
+            match self.page(addr) {
+                Some(page) => head.copy_from_slice(&page[at..at + n]),
+                None => head.fill(0),
+            }
+            buf = rest;
+            addr = addr.wrapping_add(n as u32);
+        }
+    }
+
+    /// Copies `bytes` to `addr` (unchecked: see [`Memory::check_range`]).
+    /// Also used to lay out the program image, which may write into code.
+    pub fn write_bytes(&mut self, mut addr: u32, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            let at = Self::offset(addr);
+            let n = bytes.len().min(PAGE_BYTES - at);
+            let (head, rest) = bytes.split_at(n);
+            if self.page(addr).is_some() || head.iter().any(|&b| b != 0) {
+                self.page_mut(addr)[at..at + n].copy_from_slice(head);
+            }
+            bytes = rest;
+            addr = addr.wrapping_add(n as u32);
+        }
+    }
+
+    /// The pages the guest (or the image) has written, in address order, as
+    /// (page number, contents). Pages never written are all zero.
+    pub fn touched_pages(&self) -> impl Iterator<Item = (u32, &Page)> {
+        self.pages
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| p.as_deref().map(|p| (i as u32, p)))
+    }
+
+    /// Number of pages committed (a measure of host memory used).
+    pub fn committed_pages(&self) -> usize {
+        self.pages.iter().filter(|p| p.is_some()).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mem() -> Memory {
+        let code = 0x0040_0000..0x0040_0010;
+        Memory::new([code].to_vec(), 0x0040_1000)
+    }
+
+    #[test]
+    fn untouched_memory_reads_zero_and_commits_nothing() {
+        let m = mem();
+        assert_eq!(m.read_u32(0x0080_0000), 0);
+        assert_eq!(m.committed_pages(), 0);
+    }
+
+    #[test]
+    fn writes_commit_one_page_each() {
+        let mut m = mem();
+        m.write(0x0001_0000, 0xdead_beef_u32.to_le_bytes());
+        m.write(0x0001_1ffc, [1, 2, 3, 4]);
+        m.write(0x0001_1fff, [9]);
+        assert_eq!(m.read_u32(0x0001_0000), 0xdead_beef);
+        assert_eq!(m.read(0x0001_1ffc), [1, 2, 3, 9]);
+        assert_eq!(m.committed_pages(), 2);
+    }
+
+    #[test]
+    fn byte_copies_cross_pages() {
+        let mut m = mem();
+        let data: Vec<u8> = (0..=255).cycle().take(10_000).collect();
+        m.write_bytes(0x0050_0ff0, &data);
+        let mut back = vec![0; data.len()];
+        m.read_bytes(0x0050_0ff0, &mut back);
+        assert_eq!(back, data);
+        assert_eq!(m.committed_pages(), 4);
+    }
+
+    #[test]
+    fn writing_zeros_to_fresh_pages_commits_nothing() {
+        let mut m = mem();
+        m.write_bytes(0x0050_0000, &[0; 20_000]);
+        assert_eq!(m.committed_pages(), 0);
+    }
+
+    #[test]
+    fn access_rules() {
+        let m = mem();
+        assert_eq!(m.check(0x0001_0000, 4, Access::Load), Ok(()));
+        assert_eq!(m.check(0xbfff_fffc, 4, Access::Store), Ok(()));
+        assert_eq!(
+            m.check(0x0001_0002, 4, Access::Load),
+            Err(FaultKind::Misaligned {
+                access: Access::Load,
+                addr: 0x0001_0002,
+                size: 4
+            })
+        );
+        assert_eq!(
+            m.check(0x0000_fffc, 4, Access::Store),
+            Err(FaultKind::AccessViolation {
+                access: Access::Store,
+                addr: 0x0000_fffc,
+                region: Region::Guard
+            })
+        );
+        assert_eq!(
+            m.check(0xc000_0000, 1, Access::Load),
+            Err(FaultKind::AccessViolation {
+                access: Access::Load,
+                addr: 0xc000_0000,
+                region: Region::System
+            })
+        );
+        assert_eq!(m.check(0x0040_000c, 4, Access::Load), Ok(()));
+        assert_eq!(
+            m.check(0x0040_000f, 1, Access::Store),
+            Err(FaultKind::StoreToCode { addr: 0x0040_000f })
+        );
+        assert_eq!(m.check(0x0040_0010, 4, Access::Store), Ok(()));
+    }
+
+    #[test]
+    fn range_rules() {
+        let m = mem();
+        assert_eq!(m.check_range(0, 0, 4, Access::Store), Ok(()));
+        assert_eq!(m.check_range(0x0001_0000, 16, 4, Access::Store), Ok(()));
+        assert_eq!(
+            m.check_range(0x0001_0002, 16, 4, Access::Load),
+            Err(BufferProblem::Misaligned { align: 4 })
+        );
+        assert_eq!(
+            m.check_range(0xffff_fff0, 0x20, 1, Access::Load),
+            Err(BufferProblem::Wraps)
+        );
+        assert_eq!(
+            m.check_range(0xbfff_fff0, 0x11, 1, Access::Load),
+            Err(BufferProblem::Inaccessible {
+                at: 0xc000_0000,
+                region: Region::System
+            })
+        );
+        assert_eq!(
+            m.check_range(0x003f_fff0, 0x20, 1, Access::Store),
+            Err(BufferProblem::Code { at: 0x0040_0000 })
+        );
+        assert_eq!(m.check_range(0x003f_fff0, 0x20, 1, Access::Load), Ok(()));
+    }
+}

@@ -1,0 +1,10 @@
+//! Ember core's integration tests, one binary (see ARCHITECTURE.md).
+
+mod common;
+mod decode;
+mod differential_qemu;
+mod differential_rrs;
+mod ecalls;
+mod elf_loader;
+mod faults;
+mod instructions;
