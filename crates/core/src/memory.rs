@@ -2,9 +2,10 @@
 //! page, with the access rules enforced here (natural alignment, the guard and
 //! system regions, immutable code).
 //!
-//! A page the guest never writes costs one null pointer in the page table: a
-//! guest that touches 8 KiB costs the host about 8 KiB plus the table, whose
-//! untouched parts the OS never commits either.
+//! The page table has two levels: 768 slots of 4 MiB each, each pointing (once
+//! written) to a leaf of 1024 page slots. A page the guest never writes costs
+//! nothing; a guest that touches 8 KiB costs the host about 8 KiB plus an
+//! 8 KiB leaf, and a fresh machine costs a 6 KiB top level.
 
 use core::ops::Range;
 
@@ -13,8 +14,14 @@ use ember_abi::memory::{PAGE_SHIFT, PAGE_SIZE, STACK_BOTTOM, SYSTEM_START};
 use crate::error::{Access, BufferProblem, FaultKind, Region};
 
 const PAGE_BYTES: usize = PAGE_SIZE as usize;
-/// Pages below the system region: the only ones a guest can reach.
-const TABLE_LEN: usize = (SYSTEM_START >> PAGE_SHIFT) as usize;
+/// log2 of the number of page slots in a leaf table.
+const LEAF_BITS: u32 = 10;
+const LEAF_LEN: usize = 1 << LEAF_BITS;
+/// Leaf tables below the system region: the only ones a guest can reach.
+const TOP_LEN: usize = (SYSTEM_START >> (PAGE_SHIFT + LEAF_BITS)) as usize;
+
+/// 1024 page slots: 4 MiB of address space.
+type Leaf = [Option<Box<Page>>; LEAF_LEN];
 
 /// One 4 KiB page.
 pub type Page = [u8; PAGE_BYTES];
@@ -22,8 +29,8 @@ pub type Page = [u8; PAGE_BYTES];
 /// The guest's memory.
 #[derive(Clone)]
 pub struct Memory {
-    /// One slot per page below the system region; `None` means all zero.
-    pages: Vec<Option<Box<Page>>>,
+    /// One leaf per 4 MiB below the system region; `None` means all zero.
+    leaves: Vec<Option<Box<Leaf>>>,
     /// Executable segments, `[start, end)`: readable, never writable.
     code: Vec<Range<u32>>,
     /// End of the program image; the heap starts here.
@@ -34,9 +41,7 @@ impl Memory {
     /// Empty (all-zero) memory with the given immutable code ranges.
     pub fn new(code: Vec<Range<u32>>, image_end: u32) -> Self {
         Memory {
-            // `vec![None; n]` of `Option<Box<_>>` is a zeroed allocation: the OS
-            // commits nothing until a slot is written.
-            pages: vec![None; TABLE_LEN],
+            leaves: vec![None; TOP_LEN],
             code,
             image_end,
         }
@@ -113,15 +118,20 @@ impl Memory {
         Ok(())
     }
 
+    #[inline]
     fn page(&self, addr: u32) -> Option<&Page> {
-        self.pages
-            .get((addr >> PAGE_SHIFT) as usize)
-            .and_then(|p| p.as_deref())
+        let page = (addr >> PAGE_SHIFT) as usize;
+        let leaf = self.leaves.get(page >> LEAF_BITS)?.as_deref()?;
+        leaf[page & (LEAF_LEN - 1)].as_deref()
     }
 
+    /// The page holding `addr`, allocated if needed. `addr` must be below the
+    /// system region (every caller has checked it).
     fn page_mut(&mut self, addr: u32) -> &mut Page {
-        let index = (addr >> PAGE_SHIFT) as usize;
-        self.pages[index].get_or_insert_with(|| Box::new([0; PAGE_BYTES]))
+        let page = (addr >> PAGE_SHIFT) as usize;
+        let leaf = self.leaves[page >> LEAF_BITS]
+            .get_or_insert_with(|| Box::new([const { None }; LEAF_LEN]));
+        leaf[page & (LEAF_LEN - 1)].get_or_insert_with(|| Box::new([0; PAGE_BYTES]))
     }
 
     fn offset(addr: u32) -> usize {
@@ -187,15 +197,20 @@ impl Memory {
     /// The pages the guest (or the image) has written, in address order, as
     /// (page number, contents). Pages never written are all zero.
     pub fn touched_pages(&self) -> impl Iterator<Item = (u32, &Page)> {
-        self.pages
+        self.leaves
             .iter()
             .enumerate()
-            .filter_map(|(i, p)| p.as_deref().map(|p| (i as u32, p)))
+            .filter_map(|(i, leaf)| leaf.as_deref().map(|leaf| (i, leaf)))
+            .flat_map(|(i, leaf)| {
+                leaf.iter().enumerate().filter_map(move |(j, p)| {
+                    p.as_deref().map(|p| (((i << LEAF_BITS) | j) as u32, p))
+                })
+            })
     }
 
     /// Number of pages committed (a measure of host memory used).
     pub fn committed_pages(&self) -> usize {
-        self.pages.iter().filter(|p| p.is_some()).count()
+        self.touched_pages().count()
     }
 }
 
@@ -235,6 +250,16 @@ mod tests {
         m.read_bytes(0x0050_0ff0, &mut back);
         assert_eq!(back, data);
         assert_eq!(m.committed_pages(), 4);
+    }
+
+    #[test]
+    fn touched_pages_are_listed_in_address_order() {
+        let mut m = mem();
+        for addr in [0xbfff_f000, 0x0001_0000, 0x0050_0000, 0x0040_1000] {
+            m.write(addr, [1]);
+        }
+        let pages: Vec<u32> = m.touched_pages().map(|(n, _)| n).collect();
+        assert_eq!(pages, [0x10, 0x401, 0x500, 0xbffff]);
     }
 
     #[test]

@@ -8,3 +8,4 @@ mod ecalls;
 mod elf_loader;
 mod faults;
 mod instructions;
+mod programs;

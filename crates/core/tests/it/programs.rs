@@ -1,0 +1,193 @@
+//! Random RV32IM programs for the differential tests.
+//!
+//! A program is a list of [`Op`]s turned into words by [`assemble`]. Loads and
+//! stores address `x31 ± 2047`, and no instruction writes x31, so every access
+//! stays inside a 4 KiB data window; branches and jumps land inside the
+//! program or on its end.
+
+use ember_core::asm;
+use proptest::prelude::*;
+
+/// The register that holds the data window's middle; never written.
+pub const BASE_REG: u8 = 31;
+
+/// One generated instruction (or `auipc`+`jalr` pair): a selector and raw
+/// operands that [`assemble`] maps onto a valid encoding.
+#[derive(Clone, Copy, Debug)]
+pub struct Op {
+    sel: u8,
+    a: u8,
+    b: u8,
+    c: u8,
+    imm: i32,
+}
+
+/// What kinds of op to generate.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Flavour {
+    /// Everything, including control flow and misaligned accesses.
+    Full,
+    /// Straight-line code with aligned accesses only (for qemu, which
+    /// emulates misaligned accesses instead of faulting).
+    StraightLine,
+}
+
+pub fn op() -> impl Strategy<Value = Op> {
+    (
+        any::<u8>(),
+        any::<u8>(),
+        any::<u8>(),
+        any::<u8>(),
+        any::<i32>(),
+    )
+        .prop_map(|(sel, a, b, c, imm)| Op { sel, a, b, c, imm })
+}
+
+fn width(op: &Op, flavour: Flavour) -> usize {
+    if flavour == Flavour::Full && op.sel % 13 == 10 {
+        2
+    } else {
+        1
+    }
+}
+
+/// A memory offset from x31 for an access of `size` bytes: aligned, except
+/// in one case of sixteen when misaligned accesses are allowed.
+fn offset(imm: i32, size: i32, flavour: Flavour) -> i32 {
+    let raw = imm.rem_euclid(4096) - 2048;
+    if flavour == Flavour::Full && imm & 0xf000 == 0 {
+        raw
+    } else {
+        raw & !(size - 1)
+    }
+}
+
+/// Turns ops into instruction words; the program ends at word `len`.
+pub fn assemble(ops: &[Op], flavour: Flavour) -> Vec<u32> {
+    let total: usize = ops.iter().map(|o| width(o, flavour)).sum();
+    let mut words = Vec::with_capacity(total);
+    for o in ops {
+        let here = words.len() as i32;
+        let rd = o.a % 31; // x0..x30: never the base
+        let (rs1, rs2) = (o.b % 32, o.c % 32);
+        // A control-flow target in -3..=+4 words, clamped to the program.
+        let target = |from: i32| (from + (o.imm.rem_euclid(8) - 3)).clamp(0, total as i32);
+        let imm12 = o.imm << 20 >> 20;
+        let sels = if flavour == Flavour::Full { 13 } else { 8 };
+        let word = match o.sel % sels {
+            0 => {
+                let ops: [fn(u8, u8, u8) -> u32; 10] = [
+                    asm::add,
+                    asm::sub,
+                    asm::sll,
+                    asm::slt,
+                    asm::sltu,
+                    asm::xor,
+                    asm::srl,
+                    asm::sra,
+                    asm::or,
+                    asm::and,
+                ];
+                ops[o.imm.rem_euclid(10) as usize](rd, rs1, rs2)
+            }
+            1 => {
+                let ops: [fn(u8, u8, u8) -> u32; 8] = [
+                    asm::mul,
+                    asm::mulh,
+                    asm::mulhsu,
+                    asm::mulhu,
+                    asm::div,
+                    asm::divu,
+                    asm::rem,
+                    asm::remu,
+                ];
+                ops[(o.imm as u32 >> 29) as usize](rd, rs1, rs2)
+            }
+            2 => {
+                let ops: [fn(u8, u8, i32) -> u32; 6] = [
+                    asm::addi,
+                    asm::slti,
+                    asm::sltiu,
+                    asm::xori,
+                    asm::ori,
+                    asm::andi,
+                ];
+                ops[usize::from(o.c % 6)](rd, rs1, imm12)
+            }
+            3 => {
+                let ops: [fn(u8, u8, u8) -> u32; 3] = [asm::slli, asm::srli, asm::srai];
+                ops[usize::from(o.c % 3)](rd, rs1, (o.imm & 31) as u8)
+            }
+            4 => asm::lui(rd, o.imm as u32),
+            5 => asm::auipc(rd, o.imm as u32),
+            6 => {
+                let ops: [(fn(u8, u8, i32) -> u32, i32); 5] = [
+                    (asm::lb, 1),
+                    (asm::lbu, 1),
+                    (asm::lh, 2),
+                    (asm::lhu, 2),
+                    (asm::lw, 4),
+                ];
+                let (f, size) = ops[usize::from(o.c % 5)];
+                f(rd, BASE_REG, offset(o.imm, size, flavour))
+            }
+            7 => {
+                let ops: [(fn(u8, i32, u8) -> u32, i32); 3] =
+                    [(asm::sb, 1), (asm::sh, 2), (asm::sw, 4)];
+                let (f, size) = ops[usize::from(o.c % 3)];
+                f(rs2, offset(o.imm, size, flavour), BASE_REG)
+            }
+            8 => {
+                let ops: [fn(u8, u8, i32) -> u32; 6] =
+                    [asm::beq, asm::bne, asm::blt, asm::bge, asm::bltu, asm::bgeu];
+                let f = ops[usize::from(o.a % 6)];
+                f(rs1, rs2, (target(here) - here) * 4)
+            }
+            9 => asm::jal(rd, (target(here) - here) * 4),
+            10 => {
+                // auipc rd, 0; jalr rd2, rd, offset: an indirect jump inside the program.
+                let link = 1 + o.a % 30;
+                words.push(asm::auipc(link, 0));
+                asm::jalr(rs1 % 31, link, (target(here) - here) * 4)
+            }
+            11 => asm::fence(),
+            _ => asm::addi(rd, rs1, imm12),
+        };
+        words.push(word);
+    }
+    debug_assert_eq!(words.len(), total);
+    words
+}
+
+/// A small deterministic generator for register and memory contents.
+pub struct SplitMix(pub u64);
+
+impl SplitMix {
+    pub fn next_u32(&mut self) -> u32 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        (z ^ (z >> 31)) as u32
+    }
+
+    /// Interesting register values: edge cases half the time.
+    pub fn value(&mut self) -> u32 {
+        const EDGES: [u32; 8] = [
+            0,
+            1,
+            2,
+            0x7fff_ffff,
+            0x8000_0000,
+            0xffff_ffff,
+            0xffff_fffe,
+            31,
+        ];
+        let r = self.next_u32();
+        if r & 1 == 0 {
+            EDGES[(r >> 1) as usize % EDGES.len()]
+        } else {
+            self.next_u32()
+        }
+    }
+}
