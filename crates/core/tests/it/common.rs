@@ -128,7 +128,8 @@ impl Default for ElfHeader {
 }
 
 /// Writes a little-endian ELF32 file: header, program headers, then each
-/// segment's bytes (4-aligned).
+/// segment's bytes at a file offset congruent to its address modulo 4 KiB
+/// (as loaders that map pages, like qemu's and Linux's, need).
 pub fn elf32(h: &ElfHeader, phs: &[Ph]) -> Vec<u8> {
     let mut out = Vec::new();
     out.extend_from_slice(&[0x7f, b'E', b'L', b'F', h.class, h.data, 1, 0]);
@@ -150,7 +151,7 @@ pub fn elf32(h: &ElfHeader, phs: &[Ph]) -> Vec<u8> {
     let mut offset = 52 + 32 * phs.len() as u32;
     let mut bodies = Vec::new();
     for ph in phs {
-        offset = offset.next_multiple_of(4);
+        offset = offset.next_multiple_of(4096) + ph.vaddr % 4096;
         let file_off = ph.offset.unwrap_or(offset);
         for field in [
             ph.p_type,
@@ -160,7 +161,7 @@ pub fn elf32(h: &ElfHeader, phs: &[Ph]) -> Vec<u8> {
             ph.data.len() as u32,
             ph.memsz,
             ph.flags,
-            4,
+            4096,
         ] {
             out.extend_from_slice(&field.to_le_bytes());
         }

@@ -8,6 +8,10 @@
 use ember_core::asm;
 use proptest::prelude::*;
 
+type RegOp = fn(u8, u8, u8) -> u32;
+type ImmOp = fn(u8, u8, i32) -> u32;
+type StoreOp = fn(u8, i32, u8) -> u32;
+
 /// The register that holds the data window's middle; never written.
 pub const BASE_REG: u8 = 31;
 
@@ -76,7 +80,7 @@ pub fn assemble(ops: &[Op], flavour: Flavour) -> Vec<u32> {
         let sels = if flavour == Flavour::Full { 13 } else { 8 };
         let word = match o.sel % sels {
             0 => {
-                let ops: [fn(u8, u8, u8) -> u32; 10] = [
+                let ops: [RegOp; 10] = [
                     asm::add,
                     asm::sub,
                     asm::sll,
@@ -91,7 +95,7 @@ pub fn assemble(ops: &[Op], flavour: Flavour) -> Vec<u32> {
                 ops[o.imm.rem_euclid(10) as usize](rd, rs1, rs2)
             }
             1 => {
-                let ops: [fn(u8, u8, u8) -> u32; 8] = [
+                let ops: [RegOp; 8] = [
                     asm::mul,
                     asm::mulh,
                     asm::mulhsu,
@@ -115,13 +119,13 @@ pub fn assemble(ops: &[Op], flavour: Flavour) -> Vec<u32> {
                 ops[usize::from(o.c % 6)](rd, rs1, imm12)
             }
             3 => {
-                let ops: [fn(u8, u8, u8) -> u32; 3] = [asm::slli, asm::srli, asm::srai];
+                let ops: [RegOp; 3] = [asm::slli, asm::srli, asm::srai];
                 ops[usize::from(o.c % 3)](rd, rs1, (o.imm & 31) as u8)
             }
             4 => asm::lui(rd, o.imm as u32),
             5 => asm::auipc(rd, o.imm as u32),
             6 => {
-                let ops: [(fn(u8, u8, i32) -> u32, i32); 5] = [
+                let ops: [(ImmOp, i32); 5] = [
                     (asm::lb, 1),
                     (asm::lbu, 1),
                     (asm::lh, 2),
@@ -132,13 +136,12 @@ pub fn assemble(ops: &[Op], flavour: Flavour) -> Vec<u32> {
                 f(rd, BASE_REG, offset(o.imm, size, flavour))
             }
             7 => {
-                let ops: [(fn(u8, i32, u8) -> u32, i32); 3] =
-                    [(asm::sb, 1), (asm::sh, 2), (asm::sw, 4)];
+                let ops: [(StoreOp, i32); 3] = [(asm::sb, 1), (asm::sh, 2), (asm::sw, 4)];
                 let (f, size) = ops[usize::from(o.c % 3)];
                 f(rs2, offset(o.imm, size, flavour), BASE_REG)
             }
             8 => {
-                let ops: [fn(u8, u8, i32) -> u32; 6] =
+                let ops: [ImmOp; 6] =
                     [asm::beq, asm::bne, asm::blt, asm::bge, asm::bltu, asm::bgeu];
                 let f = ops[usize::from(o.a % 6)];
                 f(rs1, rs2, (target(here) - here) * 4)
