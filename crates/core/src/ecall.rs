@@ -31,8 +31,9 @@ pub trait Host {
     fn read_input(&mut self, buf: &mut [u8]) -> usize;
     /// Input bytes not yet read.
     fn input_remaining(&self) -> usize;
-    /// Takes bytes the guest wrote. Output is never refused: a host that
-    /// cannot deliver it (a closed pipe) keeps it and reports that itself.
+    /// Takes bytes the guest wrote; one WRITE may arrive in several calls (one
+    /// per guest page). Output is never refused: a host that cannot deliver
+    /// it (a closed pipe) keeps it and reports that itself.
     fn write(&mut self, output: Output, bytes: &[u8]);
 }
 
@@ -99,6 +100,9 @@ pub fn ecall_name(number: u32) -> Option<&'static str> {
     })
 }
 
+/// PANIC messages are cut to this many bytes (the cut is noted in the message).
+pub const MAX_PANIC_MESSAGE: u32 = 64 * 1024;
+
 /// Cycles READ and WRITE add for `len` bytes transferred: one per started word.
 fn io_cost(len: usize) -> u64 {
     (len as u64).div_ceil(cycles::IO_BYTES_PER_CYCLE)
@@ -128,9 +132,13 @@ impl Machine<'_> {
             ecall::PANIC => {
                 buffer(self, "PANIC", a0, a1, 1, Access::Load)?;
                 self.charge(0)?;
-                let mut message = vec![0; a1 as usize];
+                let kept = a1.min(MAX_PANIC_MESSAGE);
+                let mut message = vec![0; kept as usize];
                 self.memory.read_bytes(a0, &mut message);
-                let message = String::from_utf8_lossy(&message).into_owned();
+                let mut message = String::from_utf8_lossy(&message).into_owned();
+                if kept < a1 {
+                    message.push_str(&format!(" [message truncated: {} more bytes]", a1 - kept));
+                }
                 Ok(Some(Exit::Panicked { message }))
             }
             ecall::READ => {
@@ -140,9 +148,17 @@ impl Machine<'_> {
                 buffer(self, "READ", a1, a2, 1, Access::Store)?;
                 let n = host.input_remaining().min(a2 as usize);
                 self.charge(io_cost(n))?;
-                let mut data = vec![0; n];
-                let got = host.read_input(&mut data);
-                self.memory.write_bytes(a1, &data[..got]);
+                let mut chunk = vec![0; n.min(64 * 1024)];
+                let mut got = 0;
+                while got < n {
+                    let want = (n - got).min(chunk.len());
+                    let read = host.read_input(&mut chunk[..want]);
+                    if read == 0 {
+                        break;
+                    }
+                    self.memory.write_bytes(a1 + got as u32, &chunk[..read]);
+                    got += read;
+                }
                 self.set(A0 as u8, got as u32);
                 Ok(self.advance())
             }
@@ -155,9 +171,9 @@ impl Machine<'_> {
                 };
                 buffer(self, "WRITE", a1, a2, 1, Access::Load)?;
                 self.charge(io_cost(a2 as usize))?;
-                let mut data = vec![0; a2 as usize];
-                self.memory.read_bytes(a1, &mut data);
-                host.write(output, &data);
+                // Straight from guest pages: a guest may write gigabytes.
+                self.memory
+                    .for_each_slice(a1, a2, |bytes| host.write(output, bytes));
                 self.set(A0 as u8, a2);
                 Ok(self.advance())
             }

@@ -18,6 +18,7 @@
 
 pub mod alu;
 pub mod asm;
+pub mod commit;
 mod decode;
 mod ecall;
 mod error;
@@ -26,8 +27,9 @@ mod machine;
 mod memory;
 mod program;
 
+pub use commit::{Claim, Digest};
 pub use decode::decode;
-pub use ecall::{BufferHost, Host, Output, ecall_name};
+pub use ecall::{BufferHost, Host, MAX_PANIC_MESSAGE, Output, ecall_name};
 pub use error::{Access, BufferProblem, Fault, FaultKind, LoadError, Region, SegmentRule};
 pub use instruction::{Disassembly, Instruction, REG_NAMES};
 pub use machine::{Exit, Machine};

@@ -179,6 +179,19 @@ impl Memory {
         }
     }
 
+    /// Calls `f` on consecutive slices covering `[addr, addr + len)`, each
+    /// within one page, without copying (unchecked: see [`Memory::check_range`]).
+    pub fn for_each_slice(&self, mut addr: u32, mut len: u32, mut f: impl FnMut(&[u8])) {
+        static ZERO: Page = [0; PAGE_BYTES];
+        while len > 0 {
+            let at = Self::offset(addr);
+            let n = (len as usize).min(PAGE_BYTES - at);
+            f(&self.page(addr).unwrap_or(&ZERO)[at..at + n]);
+            len -= n as u32;
+            addr = addr.wrapping_add(n as u32);
+        }
+    }
+
     /// Copies `bytes` to `addr` (unchecked: see [`Memory::check_range`]).
     /// Also used to lay out the program image, which may write into code.
     pub fn write_bytes(&mut self, mut addr: u32, mut bytes: &[u8]) {
@@ -260,6 +273,18 @@ mod tests {
         }
         let pages: Vec<u32> = m.touched_pages().map(|(n, _)| n).collect();
         assert_eq!(pages, [0x10, 0x401, 0x500, 0xbffff]);
+    }
+
+    #[test]
+    fn slices_cover_a_range_across_pages_without_committing() {
+        let mut m = mem();
+        m.write(0x0050_1000, [7]);
+        let mut seen = Vec::new();
+        m.for_each_slice(0x0050_0ffe, 0x1004, |s| {
+            seen.push((s.len(), s[s.len() - 1], s[0]))
+        });
+        assert_eq!(seen, [(2, 0, 0), (4096, 0, 7), (2, 0, 0)]);
+        assert_eq!(m.committed_pages(), 1);
     }
 
     #[test]

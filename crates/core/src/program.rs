@@ -12,6 +12,7 @@ use elf::endian::AnyEndian;
 use elf::file::Class;
 use ember_abi::memory::{IMAGE_START, SYSTEM_START};
 
+use crate::commit::{self, Digest};
 use crate::decode::decode;
 use crate::error::{LoadError, SegmentRule};
 use crate::instruction::Instruction;
@@ -232,6 +233,11 @@ impl Program {
     /// End of the image: the first heap address.
     pub fn image_end(&self) -> u32 {
         self.image_end
+    }
+
+    /// The image ID (SPEC §6): the entry and the memory root of the initial image.
+    pub fn image_id(&self) -> Digest {
+        commit::image_id(self.entry, &commit::memory_root(&self.initial_memory()))
     }
 
     /// The initial memory: the segments laid out, everything else zero.

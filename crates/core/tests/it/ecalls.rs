@@ -249,3 +249,54 @@ fn sha256_compress_agrees_with_sha2_on_many_blocks() {
     let blocks = pad(&msg).len() as u64 / 64;
     assert_eq!(cycles, 8 + 1 + 68 * blocks + 4);
 }
+
+#[test]
+fn a_huge_write_streams_from_guest_pages() {
+    // WRITE 1 GiB of untouched heap to stdout: delivered in page-sized pieces,
+    // never copied whole.
+    struct Counting(u64, usize);
+    impl ember_core::Host for Counting {
+        fn read_input(&mut self, _: &mut [u8]) -> usize {
+            0
+        }
+        fn input_remaining(&self) -> usize {
+            0
+        }
+        fn write(&mut self, _: ember_core::Output, bytes: &[u8]) {
+            self.0 += bytes.len() as u64;
+            self.1 = self.1.max(bytes.len());
+        }
+    }
+    let words = code(&[
+        &[asm::addi(T0, 0, 2), asm::addi(A0, 0, 1)],
+        &li(A1, 0x8000_0000),
+        &li(A2, 1 << 30),
+        &[asm::ecall()],
+        &halt_with(0),
+    ]);
+    let p = program(&words);
+    let mut m = Machine::new(&p);
+    let mut host = Counting(0, 0);
+    assert_eq!(m.run(&mut host), Ok(Exit::Halted { code: 0 }));
+    assert_eq!((host.0, host.1), (1 << 30, 4096));
+    assert_eq!(m.cycles(), 2 + 2 + 2 + 1 + (1 << 28) + 4);
+}
+
+#[test]
+fn long_panic_messages_are_cut_and_say_so() {
+    let words = code(&[
+        &li(A0, 0x8000_0000),
+        &li(A1, 100_000),
+        &li(T0, 5),
+        &[asm::ecall()],
+    ]);
+    let (r, _, _) = run_with(&words, &[]);
+    let Ok(Exit::Panicked { message }) = r else {
+        panic!("expected a panic, got {r:?}");
+    };
+    assert_eq!(
+        message.len(),
+        65536 + " [message truncated: 34464 more bytes]".len()
+    );
+    assert!(message.ends_with("\0 [message truncated: 34464 more bytes]"));
+}

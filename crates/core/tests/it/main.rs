@@ -1,5 +1,6 @@
 //! Ember core's integration tests, one binary (see ARCHITECTURE.md).
 
+mod commitments;
 mod common;
 mod decode;
 mod differential_qemu;
