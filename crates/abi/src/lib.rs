@@ -88,3 +88,17 @@ pub mod reg {
 pub const SHA256_BLOCK_BYTES: u32 = 64;
 /// Words in a SHA-256 state.
 pub const SHA256_STATE_WORDS: u32 = 8;
+
+/// Framing of typed values in the input and the journal: each value is its
+/// length as a little-endian `u32`, then that many bytes of postcard
+/// encoding. The guest's `env::read`/`env::commit` and the host's typed
+/// writer and journal decoder all follow it.
+pub mod frame {
+    /// Bytes of the length prefix.
+    pub const LEN_BYTES: usize = 4;
+
+    /// The length prefix of a frame of `len` payload bytes.
+    pub const fn header(len: u32) -> [u8; LEN_BYTES] {
+        len.to_le_bytes()
+    }
+}

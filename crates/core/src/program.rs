@@ -240,6 +240,19 @@ impl Program {
         commit::image_id(self.entry, &commit::memory_root(&self.initial_memory()))
     }
 
+    /// The word at `addr` in the initial image (0 outside the segments' file
+    /// bytes). For disassemblers; the machine reads its own memory.
+    pub fn initial_word(&self, addr: u32) -> u32 {
+        let mut word = [0; 4];
+        if let Some(s) = self.segments.iter().find(|s| s.range().contains(&addr)) {
+            let start = (addr - s.vaddr) as usize;
+            for (i, b) in word.iter_mut().enumerate() {
+                *b = s.data.get(start + i).copied().unwrap_or(0);
+            }
+        }
+        u32::from_le_bytes(word)
+    }
+
     /// The initial memory: the segments laid out, everything else zero.
     pub fn initial_memory(&self) -> Memory {
         let code = self.code.iter().map(|c| c.start..c.end).collect();

@@ -114,3 +114,60 @@ pub fn elf32(h: &ElfHeader, phs: &[Ph]) -> Vec<u8> {
     }
     out
 }
+
+/// A function symbol for [`elf32_with_symbols`].
+pub struct Sym<'a> {
+    pub name: &'a str,
+    pub addr: u32,
+    pub size: u32,
+}
+
+/// [`elf32`] plus a `.symtab` of function symbols (with `.strtab` and
+/// `.shstrtab` and the section headers that name them).
+pub fn elf32_with_symbols(h: &ElfHeader, phs: &[Ph], syms: &[Sym<'_>]) -> Vec<u8> {
+    let mut out = elf32(h, phs);
+    let put = |out: &mut Vec<u8>, fields: &[u32]| {
+        for f in fields {
+            out.extend_from_slice(&f.to_le_bytes());
+        }
+    };
+    // .strtab
+    out.resize(out.len().next_multiple_of(4), 0);
+    let strtab_off = out.len() as u32;
+    let mut name_offsets = Vec::new();
+    out.push(0);
+    for s in syms {
+        name_offsets.push(out.len() as u32 - strtab_off);
+        out.extend_from_slice(s.name.as_bytes());
+        out.push(0);
+    }
+    let strtab_len = out.len() as u32 - strtab_off;
+    // .symtab: the null symbol, then global functions in section 1.
+    out.resize(out.len().next_multiple_of(4), 0);
+    let symtab_off = out.len() as u32;
+    out.extend_from_slice(&[0; 16]);
+    for (s, name) in syms.iter().zip(&name_offsets) {
+        put(&mut out, &[*name, s.addr, s.size]);
+        out.extend_from_slice(&[0x12, 0]); // STB_GLOBAL, STT_FUNC
+        out.extend_from_slice(&1u16.to_le_bytes());
+    }
+    let symtab_len = out.len() as u32 - symtab_off;
+    // .shstrtab
+    let shstrtab_off = out.len() as u32;
+    out.extend_from_slice(b"\0.symtab\0.strtab\0.shstrtab\0");
+    let shstrtab_len = out.len() as u32 - shstrtab_off;
+    // Section headers: null, .symtab, .strtab, .shstrtab.
+    out.resize(out.len().next_multiple_of(4), 0);
+    let shoff = out.len() as u32;
+    put(&mut out, &[0; 10]);
+    put(&mut out, &[1, 2, 0, 0, symtab_off, symtab_len, 2, 1, 4, 16]);
+    put(&mut out, &[9, 3, 0, 0, strtab_off, strtab_len, 0, 0, 1, 0]);
+    put(
+        &mut out,
+        &[17, 3, 0, 0, shstrtab_off, shstrtab_len, 0, 0, 1, 0],
+    );
+    out[32..36].copy_from_slice(&shoff.to_le_bytes());
+    out[48..50].copy_from_slice(&4u16.to_le_bytes()); // e_shnum
+    out[50..52].copy_from_slice(&3u16.to_le_bytes()); // e_shstrndx
+    out
+}

@@ -1,0 +1,22 @@
+//! Ember's host library: load a guest program, run it with typed input, and
+//! get back what it committed, with the digests a proof would attest.
+//!
+//! - [`Program::load`] validates and decodes an ELF once; [`Program::image_id`].
+//! - [`Executor`] takes input, output sinks and a cycle limit; `run` gives a
+//!   [`Session`] (exit, journal, cycles, digests) or an [`Error::Fault`]
+//!   whose [`FaultReport`] keeps what the guest already committed.
+//! - [`report`] renders both for people (text) and tools (JSON).
+//!
+//! Ember v0 computes the claim a proof would attest; it produces no proof.
+
+mod error;
+mod executor;
+mod journal;
+mod program;
+pub mod report;
+
+pub use ember_core::{Digest, Exit, Fault, FaultKind, LoadError};
+pub use error::{Error, FaultReport};
+pub use executor::{Executor, Session, mips};
+pub use journal::{Journal, JournalDecoder, encode_frame};
+pub use program::{Location, Program, Symbol};

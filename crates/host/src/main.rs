@@ -1,0 +1,256 @@
+//! `ember`: run RV32IM guest programs and report what they committed.
+//!
+//! Exit statuses: 0 the guest halted with code 0; 1 it halted with another
+//! code; 2 it panicked; 3 it faulted or hit the cycle limit; 4 bad usage, an
+//! unreadable file, or an invalid ELF.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use ember_host::report::{self, exit_status};
+use ember_host::{Error, Executor, Exit, Program};
+
+#[derive(Parser)]
+#[command(
+    name = "ember",
+    version,
+    about = "Run RV32IM guest programs and report what they committed",
+    after_help = "Exit status: 0 guest halted with 0; 1 guest halted with another code; \
+                  2 guest panicked; 3 fault or cycle limit; 4 bad usage, file or ELF."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a guest: stream its stdout/stderr, then summarise on stderr.
+    Run {
+        /// The guest ELF file.
+        elf: PathBuf,
+        /// File whose bytes are the guest's input.
+        #[arg(long, value_name = "FILE")]
+        input: Option<PathBuf>,
+        /// Most cycles the guest may use (default 2^32); `_` separators allowed.
+        #[arg(long, value_name = "N", value_parser = parse_count)]
+        cycle_limit: Option<u64>,
+        /// Write the journal's bytes here (also when the guest faults).
+        #[arg(long, value_name = "FILE")]
+        journal: Option<PathBuf>,
+        /// Print the summary as one JSON object on stdout (the guest's
+        /// stdout then goes to stderr).
+        #[arg(long)]
+        json: bool,
+        /// On a fault, also dump the registers.
+        #[arg(long, short)]
+        verbose: bool,
+    },
+    /// Show an ELF's entry, segments and image ID.
+    Info {
+        /// The guest ELF file.
+        elf: PathBuf,
+    },
+    /// Disassemble an ELF's code, with symbols.
+    Disasm {
+        /// The guest ELF file.
+        elf: PathBuf,
+        /// Only this function (its demangled name, or a unique part of it).
+        #[arg(long)]
+        symbol: Option<String>,
+    },
+}
+
+fn parse_count(s: &str) -> Result<u64, String> {
+    s.replace('_', "")
+        .parse()
+        .map_err(|_| format!("`{s}` is not a whole number"))
+}
+
+/// A failure before or around the run: printed as one line, exit status 4.
+struct BadInput(String);
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                exit_status::BAD_INPUT
+            } else {
+                exit_status::SUCCESS
+            });
+        }
+    };
+    let result = match cli.command {
+        Command::Run {
+            elf,
+            input,
+            cycle_limit,
+            journal,
+            json,
+            verbose,
+        } => run(
+            &elf,
+            input.as_deref(),
+            cycle_limit,
+            journal.as_deref(),
+            json,
+            verbose,
+        ),
+        Command::Info { elf } => info(&elf),
+        Command::Disasm { elf, symbol } => disasm(&elf, symbol.as_deref()),
+    };
+    match result {
+        Ok(status) => ExitCode::from(status),
+        Err(BadInput(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(exit_status::BAD_INPUT)
+        }
+    }
+}
+
+fn read(path: &Path, what: &str) -> Result<Vec<u8>, BadInput> {
+    std::fs::read(path).map_err(|e| BadInput(format!("cannot read {what} {}: {e}", path.display())))
+}
+
+fn load(path: &Path) -> Result<Program, BadInput> {
+    let bytes = read(path, "ELF file")?;
+    Program::load(&bytes).map_err(|e| {
+        BadInput(format!(
+            "{} is not a valid Ember program: {e}",
+            path.display()
+        ))
+    })
+}
+
+fn save_journal(path: Option<&Path>, bytes: &[u8]) -> Result<(), BadInput> {
+    match path {
+        Some(p) => std::fs::write(p, bytes)
+            .map_err(|e| BadInput(format!("cannot write the journal to {}: {e}", p.display()))),
+        None => Ok(()),
+    }
+}
+
+fn run(
+    elf: &Path,
+    input: Option<&Path>,
+    cycle_limit: Option<u64>,
+    journal: Option<&Path>,
+    json: bool,
+    verbose: bool,
+) -> Result<u8, BadInput> {
+    let program = load(elf)?;
+    let input = match input {
+        Some(path) => read(path, "input file")?,
+        None => Vec::new(),
+    };
+    let mut executor = Executor::new(&program).write_bytes(&input);
+    if json {
+        executor = executor.stdout(std::io::stderr());
+    }
+    if let Some(limit) = cycle_limit {
+        executor = executor.cycle_limit(limit);
+    }
+    match executor.run() {
+        Ok(session) => {
+            save_journal(journal, &session.journal.bytes)?;
+            if json {
+                println!("{}", report::session_json(&session));
+            } else {
+                eprint!("{}", report::session_text(&session));
+            }
+            Ok(match session.exit {
+                Exit::Halted { code: 0 } => exit_status::SUCCESS,
+                Exit::Halted { .. } => exit_status::GUEST_EXIT,
+                Exit::Panicked { .. } => exit_status::GUEST_PANIC,
+            })
+        }
+        Err(Error::Fault(r)) => {
+            save_journal(journal, &r.journal.bytes)?;
+            if json {
+                println!("{}", report::fault_json(&r));
+            } else {
+                eprint!("{}", report::fault_text(&r, verbose));
+            }
+            Ok(exit_status::FAULT)
+        }
+        Err(other) => Err(BadInput(other.to_string())),
+    }
+}
+
+fn info(elf: &Path) -> Result<u8, BadInput> {
+    let program = load(elf)?;
+    let core = program.core();
+    let mut out = String::new();
+    out += &format!("entry     {:#010x}\n", core.entry());
+    out += &format!("image ID  {}\n", program.image_id());
+    out += &format!("heap      {:#010x}..0xc0000000\n", core.image_end());
+    out += &format!("symbols   {}\n", program.symbols().len());
+    out += "segments  address     memsz       filesz      flags\n";
+    for s in core.segments() {
+        let flags = match (s.writable, s.executable) {
+            (_, true) => "r-x",
+            (true, false) => "rw-",
+            (false, false) => "r--",
+        };
+        out += &format!(
+            "          {:#010x}  {:#010x}  {:#010x}  {flags}\n",
+            s.vaddr,
+            s.memsz,
+            s.data.len()
+        );
+    }
+    print(&out);
+    Ok(exit_status::SUCCESS)
+}
+
+fn disasm(elf: &Path, symbol: Option<&str>) -> Result<u8, BadInput> {
+    let program = load(elf)?;
+    let range = match symbol {
+        None => None,
+        Some(name) => {
+            let matches: Vec<_> = program
+                .symbols()
+                .iter()
+                .filter(|s| s.name == name || s.name.contains(name))
+                .collect();
+            let exact = matches.iter().find(|s| s.name == name);
+            match (exact, matches.as_slice()) {
+                (Some(s), _) | (None, [s]) => Some(s.addr..s.addr + s.size.max(4)),
+                (None, []) => return Err(BadInput(format!("no function symbol matches `{name}`"))),
+                (None, many) => {
+                    let names: Vec<_> = many.iter().take(5).map(|s| s.name.as_str()).collect();
+                    return Err(BadInput(format!(
+                        "`{name}` matches {} functions, e.g. {}",
+                        many.len(),
+                        names.join(", ")
+                    )));
+                }
+            }
+        }
+    };
+    let mut out = String::new();
+    for code in program.core().code() {
+        for (i, insn) in code.instructions.iter().enumerate() {
+            let pc = code.start + 4 * i as u32;
+            if range.as_ref().is_some_and(|r| !r.contains(&pc)) {
+                continue;
+            }
+            if let Some(s) = program.symbols().iter().find(|s| s.addr == pc) {
+                out += &format!("\n{pc:08x} <{}>:\n", s.name);
+            }
+            let word = program.core().initial_word(pc);
+            out += &format!("{pc:8x}:\t{word:08x}\t{}\n", insn.at(pc));
+        }
+    }
+    print(&out);
+    Ok(exit_status::SUCCESS)
+}
+
+/// Prints to stdout, ignoring a closed pipe (`ember disasm x | head`).
+fn print(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}

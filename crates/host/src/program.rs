@@ -1,0 +1,158 @@
+//! A loaded guest program: the validated, decoded image, its image ID, and
+//! what the ELF says about its source (function symbols, DWARF line tables)
+//! for fault reports and the disassembler.
+
+use std::sync::Arc;
+
+use addr2line::gimli;
+use elf::ElfBytes;
+use elf::abi::STT_FUNC;
+use elf::endian::LittleEndian;
+use ember_core::{Digest, LoadError};
+
+/// A function symbol from the ELF's symbol table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Symbol {
+    /// Start address.
+    pub addr: u32,
+    /// Size in bytes (0 if the ELF did not say).
+    pub size: u32,
+    /// Demangled name, without the hash suffix.
+    pub name: String,
+}
+
+impl Symbol {
+    fn contains(&self, pc: u32) -> bool {
+        pc >= self.addr && (pc - self.addr < self.size.max(1))
+    }
+}
+
+/// Where a pc lies in the guest's source, as far as the ELF tells.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Location {
+    /// The enclosing function, from the symbol table.
+    pub function: Option<String>,
+    /// Source file, from DWARF line tables.
+    pub file: Option<String>,
+    /// Source line, from DWARF line tables.
+    pub line: Option<u32>,
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.function {
+            Some(name) => write!(f, "{name}")?,
+            None => f.write_str("??")?,
+        }
+        if let Some(file) = &self.file {
+            write!(f, " at {file}")?;
+            if let Some(line) = self.line {
+                write!(f, ":{line}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A guest program, loaded and validated once and reusable across runs.
+#[derive(Clone)]
+pub struct Program {
+    core: Arc<ember_core::Program>,
+    image_id: Digest,
+    symbols: Vec<Symbol>,
+    elf: Arc<[u8]>,
+}
+
+impl Program {
+    /// Validates and decodes an ELF file (see `docs/abi.md` for the rules)
+    /// and computes its image ID.
+    pub fn load(elf: &[u8]) -> Result<Program, LoadError> {
+        let core = ember_core::Program::load_elf(elf)?;
+        let image_id = core.image_id();
+        Ok(Program {
+            core: Arc::new(core),
+            image_id,
+            symbols: read_symbols(elf),
+            elf: elf.into(),
+        })
+    }
+
+    /// The image ID: what a proof of this program's execution names it by.
+    pub fn image_id(&self) -> Digest {
+        self.image_id
+    }
+
+    /// The validated, decoded image.
+    pub fn core(&self) -> &ember_core::Program {
+        &self.core
+    }
+
+    /// Function symbols, sorted by address (empty for a stripped ELF).
+    pub fn symbols(&self) -> &[Symbol] {
+        &self.symbols
+    }
+
+    /// The function symbol containing `pc`.
+    pub fn symbol_at(&self, pc: u32) -> Option<&Symbol> {
+        let i = self.symbols.partition_point(|s| s.addr <= pc);
+        self.symbols[..i].iter().rev().find(|s| s.contains(pc))
+    }
+
+    /// The function and source line of `pc`, as far as the ELF's symbols and
+    /// debug info tell; `None` when it tells nothing.
+    pub fn locate(&self, pc: u32) -> Option<Location> {
+        let function = self.symbol_at(pc).map(|s| s.name.clone());
+        let (file, line) = source_line(&self.elf, pc).unwrap_or_default();
+        let location = Location {
+            function,
+            file,
+            line,
+        };
+        (location != Location::default()).then_some(location)
+    }
+}
+
+fn read_symbols(elf: &[u8]) -> Vec<Symbol> {
+    let Ok(file) = ElfBytes::<LittleEndian>::minimal_parse(elf) else {
+        return Vec::new();
+    };
+    let Ok(Some((symbols, names))) = file.symbol_table() else {
+        return Vec::new();
+    };
+    let mut out: Vec<Symbol> = symbols
+        .iter()
+        .filter(|s| s.st_symtype() == STT_FUNC && s.st_value != 0)
+        .filter_map(|s| {
+            let raw = names.get(s.st_name as usize).ok()?;
+            Some(Symbol {
+                addr: u32::try_from(s.st_value).ok()?,
+                size: u32::try_from(s.st_size).unwrap_or(0),
+                name: format!("{:#}", rustc_demangle::demangle(raw)),
+            })
+        })
+        .collect();
+    out.sort_by_key(|s| s.addr);
+    out.dedup_by_key(|s| s.addr);
+    out
+}
+
+type Reader<'a> = gimli::EndianSlice<'a, gimli::LittleEndian>;
+
+/// File and line of `pc` from the DWARF line tables, if present.
+fn source_line(elf: &[u8], pc: u32) -> Option<(Option<String>, Option<u32>)> {
+    let file = ElfBytes::<LittleEndian>::minimal_parse(elf).ok()?;
+    let (headers, names) = file.section_headers_with_strtab().ok()?;
+    let (headers, names) = (headers?, names?);
+    let section = |id: gimli::SectionId| -> Result<Reader<'_>, gimli::Error> {
+        let data = headers
+            .iter()
+            .find(|h| names.get(h.sh_name as usize).ok() == Some(id.name()))
+            .and_then(|h| file.section_data(&h).ok())
+            .map_or(&[][..], |(data, _)| data);
+        Ok(gimli::EndianSlice::new(data, gimli::LittleEndian))
+    };
+    let dwarf = gimli::Dwarf::load(section).ok()?;
+    let context = addr2line::Context::from_dwarf(dwarf).ok()?;
+    let location = context.find_location(u64::from(pc)).ok()??;
+    Some((location.file.map(str::to_owned), location.line))
+}

@@ -1,0 +1,156 @@
+//! Human and machine summaries of a run: what `ember run` prints, available
+//! to embedders too.
+
+use std::fmt::Write as _;
+
+use ember_core::{Exit, REG_NAMES, decode};
+use serde_json::{Value, json};
+
+use crate::error::FaultReport;
+use crate::executor::{Session, mips};
+
+/// Exit statuses of the `ember` command.
+pub mod exit_status {
+    /// The guest halted with exit code 0.
+    pub const SUCCESS: u8 = 0;
+    /// The guest halted with a non-zero exit code.
+    pub const GUEST_EXIT: u8 = 1;
+    /// The guest panicked.
+    pub const GUEST_PANIC: u8 = 2;
+    /// The guest faulted or hit the cycle limit.
+    pub const FAULT: u8 = 3;
+    /// Bad usage, an unreadable file, or an ELF that is not a valid program.
+    pub const BAD_INPUT: u8 = 4;
+}
+
+/// The first line of a run's outcome, e.g. `guest halted with exit code 0`.
+pub fn outcome_line(exit: &Exit) -> String {
+    match exit {
+        Exit::Halted { code } => format!("guest halted with exit code {code}"),
+        Exit::Panicked { message } => format!("guest panicked: {message}"),
+    }
+}
+
+/// The multi-line summary `ember run` prints on stderr.
+pub fn session_text(s: &Session) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "ember: {}", outcome_line(&s.exit));
+    let _ = writeln!(
+        out,
+        "  cycles        {} ({} instructions)",
+        s.cycles, s.instructions
+    );
+    let _ = writeln!(
+        out,
+        "  wall time     {:.3} ms ({:.1} MIPS)",
+        s.wall.as_secs_f64() * 1e3,
+        s.mips()
+    );
+    let _ = writeln!(out, "  image ID      {}", s.image_id);
+    let _ = writeln!(out, "  input digest  {}", s.input_digest);
+    let _ = writeln!(
+        out,
+        "  journal       {} bytes, digest {}",
+        s.journal.bytes.len(),
+        s.journal_digest
+    );
+    let _ = writeln!(out, "  claim digest  {}", s.claim_digest);
+    if let Some((output, kind)) = s.output_error {
+        let _ = writeln!(
+            out,
+            "  warning: writing the guest's {output:?} failed: {kind}"
+        );
+    }
+    out
+}
+
+/// The summary as one JSON object.
+pub fn session_json(s: &Session) -> Value {
+    let (outcome, code, message) = match &s.exit {
+        Exit::Halted { code } => ("halted", Some(*code), None),
+        Exit::Panicked { message } => ("panicked", None, Some(message.as_str())),
+    };
+    json!({
+        "outcome": outcome,
+        "exit_code": code,
+        "panic_message": message,
+        "cycles": s.cycles,
+        "instructions": s.instructions,
+        "wall_seconds": s.wall.as_secs_f64(),
+        "mips": s.mips(),
+        "image_id": s.image_id.to_hex(),
+        "input_digest": s.input_digest.to_hex(),
+        "journal_digest": s.journal_digest.to_hex(),
+        "journal_bytes": s.journal.bytes.len(),
+        "claim_digest": s.claim_digest.to_hex(),
+    })
+}
+
+/// A fault report for people: the fault, the instruction, where in the
+/// source, what was kept; `verbose` adds the registers.
+pub fn fault_text(r: &FaultReport, verbose: bool) -> String {
+    let f = &r.fault;
+    let mut out = String::new();
+    let _ = writeln!(out, "error: guest fault: {}", f.kind);
+    match f.word {
+        Some(word) => {
+            let _ = writeln!(
+                out,
+                "  at pc     {:#010x}  {}  [{word:#010x}]",
+                f.pc,
+                decode(word).at(f.pc)
+            );
+        }
+        None => {
+            let _ = writeln!(out, "  at pc     {:#010x}  (not in code)", f.pc);
+        }
+    }
+    if let Some(location) = &r.location {
+        let _ = writeln!(out, "  in        {location}");
+    }
+    let _ = writeln!(
+        out,
+        "  after     {} cycles ({} instructions, {:.1} MIPS)",
+        r.cycles,
+        r.instructions,
+        mips(r.instructions, r.wall)
+    );
+    let _ = writeln!(
+        out,
+        "  journal   {} bytes committed before the fault",
+        r.journal.bytes.len()
+    );
+    if verbose {
+        let _ = writeln!(out, "  registers:");
+        for row in 0..8 {
+            let _ = write!(out, "   ");
+            for col in 0..4 {
+                let i = row * 4 + col;
+                let _ = write!(
+                    out,
+                    " {:>4}(x{i:<2})={:#010x}",
+                    REG_NAMES[i], r.registers[i]
+                );
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The fault report as one JSON object.
+pub fn fault_json(r: &FaultReport) -> Value {
+    let f = &r.fault;
+    json!({
+        "outcome": "fault",
+        "fault": f.kind.to_string(),
+        "pc": f.pc,
+        "instruction": f.word.map(|w| decode(w).at(f.pc).to_string()),
+        "function": r.location.as_ref().and_then(|l| l.function.clone()),
+        "file": r.location.as_ref().and_then(|l| l.file.clone()),
+        "line": r.location.as_ref().and_then(|l| l.line),
+        "cycles": r.cycles,
+        "instructions": r.instructions,
+        "journal_bytes": r.journal.bytes.len(),
+    })
+}

@@ -1,0 +1,309 @@
+//! The `ember` command: exit statuses and the exact first line of each
+//! message, for every outcome and every kind of bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use ember_testkit::*;
+
+use crate::guests::*;
+
+fn ember(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ember"))
+        .args(args)
+        .output()
+        .expect("run ember")
+}
+
+/// A scratch directory per test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ember-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn file(dir: &Path, name: &str, bytes: &[u8]) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn first_line(o: &Output) -> String {
+    stderr(o).lines().next().unwrap_or("").to_string()
+}
+
+#[test]
+fn run_success_streams_stdout_and_summarises() {
+    let dir = scratch("ok");
+    let elf = file(&dir, "hello.elf", &hello().elf());
+    let journal = dir.join("journal.bin");
+    let o = ember(&["run", &elf, "--journal", journal.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(o.stdout, b"hello\n");
+    let err = stderr(&o);
+    assert_eq!(first_line(&o), "ember: guest halted with exit code 0");
+    assert!(
+        err.contains("\n  cycles        27 (23 instructions)\n"),
+        "{err}"
+    );
+    assert!(err.contains("\n  journal       5 bytes, digest "), "{err}");
+    assert!(err.contains("\n  claim digest  "), "{err}");
+    assert_eq!(std::fs::read(journal).unwrap(), [1, 0, 0, 0, 42]);
+}
+
+#[test]
+fn run_json_prints_one_object_on_stdout() {
+    let dir = scratch("json");
+    let elf = file(&dir, "hello.elf", &hello().elf());
+    let o = ember(&["run", &elf, "--json"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        stderr(&o),
+        "hello\n",
+        "guest stdout goes to stderr with --json"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["outcome"], "halted");
+    assert_eq!(v["exit_code"], 0);
+    assert_eq!(v["cycles"], 27);
+    assert_eq!(v["journal_bytes"], 5);
+    assert_eq!(v["claim_digest"].as_str().unwrap().len(), 64);
+}
+
+#[test]
+fn run_passes_input_bytes() {
+    let dir = scratch("input");
+    let elf = file(&dir, "echo.elf", &echo().elf());
+    let input = file(&dir, "in.bin", b"\x03\x00\x00\x00abc");
+    let journal = dir.join("j.bin");
+    let o = ember(&[
+        "run",
+        &elf,
+        "--input",
+        &input,
+        "--journal",
+        journal.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(std::fs::read(journal).unwrap(), b"\x03\x00\x00\x00abc");
+}
+
+#[test]
+fn guest_exit_code_panic_fault_and_limit_have_their_own_statuses() {
+    let dir = scratch("statuses");
+    let o = ember(&["run", &file(&dir, "exit.elf", &exits_with(3).elf())]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(first_line(&o), "ember: guest halted with exit code 3");
+
+    let o = ember(&["run", &file(&dir, "panic.elf", &panics().elf())]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        first_line(&o),
+        "ember: guest panicked: boom at src/main.rs:7:5"
+    );
+
+    let o = ember(&["run", &file(&dir, "null.elf", &null_deref().elf())]);
+    assert_eq!(o.status.code(), Some(3));
+    assert_eq!(o.stdout, b"before\n");
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        lines[0],
+        "error: guest fault: access violation: load from 0x00000000 in the guard region 0x00000000..0x00010000"
+    );
+    assert_eq!(
+        lines[1],
+        "  at pc     0x0040004c  lw a0,0(zero)  [0x00002503]"
+    );
+    assert_eq!(lines[2], "  in        guest::deref");
+    assert_eq!(lines[4], "  journal   5 bytes committed before the fault");
+    assert!(!err.contains("registers"));
+
+    let o = ember(&["run", "-v", &file(&dir, "null2.elf", &null_deref().elf())]);
+    assert!(stderr(&o).contains("  registers:\n"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("  ra(x1 )=0x0040004c"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = ember(&[
+        "run",
+        "--cycle-limit",
+        "1_000",
+        &file(&dir, "spin.elf", &spins().elf()),
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    assert_eq!(
+        first_line(&o),
+        "error: guest fault: cycle limit exceeded: limit 1000, 1000 cycles done"
+    );
+}
+
+#[test]
+fn a_faulting_run_still_saves_the_journal() {
+    let dir = scratch("faultjournal");
+    let journal = dir.join("j.bin");
+    let o = ember(&[
+        "run",
+        &file(&dir, "null.elf", &null_deref().elf()),
+        "--journal",
+        journal.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    assert_eq!(std::fs::read(journal).unwrap(), [1, 0, 0, 0, 7]);
+}
+
+#[test]
+fn fault_json() {
+    let dir = scratch("faultjson");
+    let o = ember(&[
+        "run",
+        "--json",
+        &file(&dir, "null.elf", &null_deref().elf()),
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["outcome"], "fault");
+    assert_eq!(v["pc"], 0x0040_004c);
+    assert_eq!(v["function"], "guest::deref");
+    assert_eq!(v["instruction"], "lw a0,0(zero)");
+}
+
+/// Every kind of bad input: status 4, one line, no panic or backtrace.
+#[test]
+fn bad_input_gets_one_line_and_status_4() {
+    let dir = scratch("bad");
+    let good = hello().elf();
+    let mut elf64 = good.clone();
+    elf64[4] = 2;
+    let mut wrong_machine = good.clone();
+    wrong_machine[18] = 62;
+    let rvc = elf32(
+        &ElfHeader {
+            flags: 1,
+            ..ElfHeader::default()
+        },
+        &[Ph::code(CODE, &halt(0))],
+    );
+    let in_guard = elf32(
+        &ElfHeader::default(),
+        &[
+            Ph::code(CODE, &halt(0)),
+            Ph::load(0x8000, PF_R | PF_W, vec![1; 8], 8),
+        ],
+    );
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            vec![
+                "run".into(),
+                dir.join("missing.elf").to_str().unwrap().into(),
+            ],
+            "error: cannot read ELF file ",
+        ),
+        (
+            vec!["run".into(), file(&dir, "text.elf", b"#!/bin/sh\n")],
+            "is not a valid Ember program: not a valid ELF file: ",
+        ),
+        (
+            vec!["run".into(), file(&dir, "trunc.elf", &good[..40])],
+            "is not a valid Ember program: not a valid ELF file: ",
+        ),
+        (
+            vec!["run".into(), file(&dir, "elf64.elf", &elf64)],
+            "is not a valid Ember program: ",
+        ),
+        (
+            vec!["info".into(), file(&dir, "machine.elf", &wrong_machine)],
+            "is not a valid Ember program: ELF machine is 62, not RISC-V (243)",
+        ),
+        (
+            vec!["run".into(), file(&dir, "rvc.elf", &rvc)],
+            "is not a valid Ember program: ELF flags 0x1 include RVC (compressed instructions); build for riscv32im",
+        ),
+        (
+            vec!["run".into(), file(&dir, "guard.elf", &in_guard)],
+            "is not a valid Ember program: segment 1 (0x00008000, 8 bytes): lies outside the image range 0x00400000..0xc0000000",
+        ),
+        (
+            vec![
+                "run".into(),
+                file(&dir, "ok.elf", &good),
+                "--input".into(),
+                dir.join("nope.bin").to_str().unwrap().into(),
+            ],
+            "error: cannot read input file ",
+        ),
+        (
+            vec!["run".into(), "--frobnicate".into()],
+            "error: unexpected argument '--frobnicate' found",
+        ),
+        (
+            vec![
+                "run".into(),
+                file(&dir, "ok2.elf", &good),
+                "--cycle-limit".into(),
+                "lots".into(),
+            ],
+            "error: invalid value 'lots' for '--cycle-limit <N>': `lots` is not a whole number",
+        ),
+        (
+            vec!["explode".into()],
+            "error: unrecognized subcommand 'explode'",
+        ),
+    ];
+    for (args, want) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = ember(&args);
+        let line = first_line(&o);
+        assert_eq!(o.status.code(), Some(4), "{args:?}: {}", stderr(&o));
+        assert!(
+            line.contains(want),
+            "{args:?}: first line {line:?}, want {want:?}"
+        );
+        assert!(!stderr(&o).contains("panicked"), "{args:?}");
+    }
+}
+
+#[test]
+fn info_lists_entry_segments_and_image_id() {
+    let dir = scratch("info");
+    let g = hello();
+    let elf = g.elf();
+    let o = ember(&["info", &file(&dir, "hello.elf", &elf)]);
+    assert_eq!(o.status.code(), Some(0));
+    let id = ember_host::Program::load(&elf).unwrap().image_id();
+    let out = String::from_utf8(o.stdout).unwrap();
+    let want = format!(
+        "entry     0x00400000\nimage ID  {id}\nheap      0x00510000..0xc0000000\nsymbols   1\n\
+         segments  address     memsz       filesz      flags\n\
+         \x20         0x00400000  0x0000005c  0x0000005c  r-x\n\
+         \x20         0x00500000  0x00010000  0x0000000b  rw-\n"
+    );
+    assert_eq!(out, want);
+}
+
+#[test]
+fn disasm_shows_symbols_and_filters_by_function() {
+    let dir = scratch("disasm");
+    let elf = file(&dir, "null.elf", &null_deref().elf());
+    let o = ember(&["disasm", &elf]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(out.starts_with("\n00400000 <guest::main>:\n  400000:\t000002b7\tlui t0,0x0\n  400004:\t00228293\taddi t0,t0,2\n"), "{out}");
+    let o = ember(&["disasm", &elf, "--symbol", "deref"]);
+    assert_eq!(
+        String::from_utf8(o.stdout).unwrap(),
+        "\n0040004c <guest::deref>:\n  40004c:\t00002503\tlw a0,0(zero)\n"
+    );
+    let o = ember(&["disasm", &elf, "--symbol", "guest"]);
+    assert_eq!(o.status.code(), Some(4));
+    assert_eq!(
+        first_line(&o),
+        "error: `guest` matches 2 functions, e.g. guest::main, guest::deref"
+    );
+}
