@@ -1,12 +1,19 @@
 //! `cargo xtask`: Ember's build and test driver.
 //!
-//! `cargo xtask test` runs everything CI runs. It installs what it needs and
-//! is missing (qemu-user for the differential tests) when it can.
+//! - `cargo xtask build [NAME...]`: build guests for riscv32im.
+//! - `cargo xtask run NAME`: build a guest and run it on the host.
+//! - `cargo xtask new NAME`: scaffold a guest that builds and runs unchanged.
+//! - `cargo xtask test`: everything CI runs. It installs what it needs and is
+//!   missing (the guest target; qemu-user for the differential tests).
+
+mod guests;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use clap::{Parser, Subcommand};
+
+use guests::{Workspace, clean_cargo};
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "Ember's build and test driver")]
@@ -17,17 +24,83 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Run everything CI runs: formatting, clippy, and every test.
+    /// Build guests (all of the workspace's when no NAME is given) and print
+    /// where each ELF is.
+    Build {
+        /// Guest binaries or packages.
+        names: Vec<String>,
+        /// The guest workspace (default: guest-examples).
+        #[arg(long, value_name = "DIR")]
+        path: Option<PathBuf>,
+    },
+    /// Build a guest and run it with `ember run`, streaming its output.
+    Run {
+        /// The guest binary (or single-binary package).
+        name: String,
+        /// The guest workspace (default: guest-examples).
+        #[arg(long, value_name = "DIR")]
+        path: Option<PathBuf>,
+        /// Input file (default: the package's `[package.metadata.ember] input`).
+        #[arg(long, value_name = "FILE")]
+        input: Option<PathBuf>,
+        /// Most cycles the guest may use.
+        #[arg(long, value_name = "N")]
+        cycle_limit: Option<String>,
+        /// Write the journal's bytes here.
+        #[arg(long, value_name = "FILE")]
+        journal: Option<PathBuf>,
+        /// Print the summary as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+        /// On a fault, dump the registers too.
+        #[arg(long, short)]
+        verbose: bool,
+    },
+    /// Create a new guest crate.
+    New {
+        /// Its name (a Rust package name).
+        name: String,
+        /// The directory to create it in (default: guest-examples, which it joins).
+        #[arg(long, value_name = "DIR")]
+        path: Option<PathBuf>,
+    },
+    /// Run everything CI runs: formatting, clippy, every test, every example.
     Test,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Cmd::Test => test(),
+        Cmd::Build { names, path } => build(&names, path.as_deref()).map(|()| 0),
+        Cmd::Run {
+            name,
+            path,
+            input,
+            cycle_limit,
+            journal,
+            json,
+            verbose,
+        } => {
+            let mut flags = Vec::new();
+            if let Some(limit) = cycle_limit {
+                flags.extend(["--cycle-limit".to_string(), limit]);
+            }
+            if let Some(j) = journal {
+                flags.extend(["--journal".to_string(), j.display().to_string()]);
+            }
+            if json {
+                flags.push("--json".into());
+            }
+            if verbose {
+                flags.push("--verbose".into());
+            }
+            run_guest(&name, path.as_deref(), input.as_deref(), &flags)
+        }
+        Cmd::New { name, path } => new_guest(&name, path.as_deref()).map(|()| 0),
+        Cmd::Test => test().map(|()| 0),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(message) => {
             eprintln!("xtask: {message}");
             ExitCode::FAILURE
@@ -37,6 +110,7 @@ fn main() -> ExitCode {
 
 type Result<T = ()> = std::result::Result<T, String>;
 
+/// The repository root.
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -63,6 +137,160 @@ fn run(what: &str, cmd: &mut Command) -> Result {
     }
 }
 
+fn build(names: &[String], path: Option<&Path>) -> Result {
+    let ws = Workspace::open(path)?;
+    let mut guests = Vec::new();
+    for name in names {
+        guests.extend(ws.find(name)?);
+    }
+    let mut packages: Vec<&str> = guests.iter().map(|g| g.package.as_str()).collect();
+    packages.dedup();
+    ws.build(&packages)?;
+    let built = if names.is_empty() {
+        &ws.guests
+    } else {
+        &guests
+    };
+    for g in built {
+        println!("{}", g.elf.display());
+    }
+    Ok(())
+}
+
+/// Builds the `ember` command in release; returns its path.
+fn build_ember() -> Result<PathBuf> {
+    run(
+        "building ember (release)",
+        cargo().args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "ember-host",
+            "--bin",
+            "ember",
+        ]),
+    )?;
+    Ok(root().join("target/release/ember"))
+}
+
+fn run_guest(
+    name: &str,
+    path: Option<&Path>,
+    input: Option<&Path>,
+    flags: &[String],
+) -> Result<u8> {
+    let ws = Workspace::open(path)?;
+    let guest = match ws.find(name)?.as_slice() {
+        [one] => one.clone(),
+        many => {
+            let names: Vec<&str> = many.iter().map(|g| g.name.as_str()).collect();
+            return Err(format!(
+                "`{name}` has several binaries; name one of: {}",
+                names.join(", ")
+            ));
+        }
+    };
+    if let Some(file) = input
+        && !file.is_file()
+    {
+        return Err(format!("input file {} does not exist", file.display()));
+    }
+    ws.build(&[&guest.package])?;
+    let ember = build_ember()?;
+    let mut cmd = Command::new(ember);
+    cmd.arg("run").arg(&guest.elf).args(flags);
+    if let Some(file) = input.or(guest.default_input.as_deref()) {
+        eprintln!("xtask: input from {}", file.display());
+        cmd.arg("--input").arg(file);
+    }
+    let status = cmd.status().map_err(|e| format!("cannot run ember: {e}"))?;
+    // Pass ember's exit status on (guest exit code, panic, fault...).
+    Ok(status.code().map_or(1, |c| c as u8))
+}
+
+fn new_guest(name: &str, path: Option<&Path>) -> Result {
+    let valid = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit());
+    if !valid {
+        return Err(format!(
+            "`{name}` is not a valid package name (letters, digits, - and _)"
+        ));
+    }
+    let examples = root().join("guest-examples");
+    let parent = path.map_or_else(|| examples.clone(), Path::to_path_buf);
+    let dir = parent.join(name);
+    if dir.exists() {
+        return Err(format!("{} already exists", dir.display()));
+    }
+    let joins_examples = path.is_none();
+    let guest_crate = root().join("crates/guest");
+    let manifest = if joins_examples {
+        format!(
+            "[package]\nname = \"{name}\"\nversion.workspace = true\nedition.workspace = true\n\
+             license.workspace = true\npublish.workspace = true\n\n\
+             [package.metadata.ember]\ninput = \"input.bin\"\n\n\
+             [dependencies]\nember-guest.workspace = true\n"
+        )
+    } else {
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n\
+             [package.metadata.ember]\ninput = \"input.bin\"\n\n\
+             [dependencies]\nember-guest = {{ path = {:?} }}\n\n\
+             # A guest is its own workspace, built by `cargo xtask build --path`.\n[workspace]\n\n\
+             [profile.release]\ndebug = \"line-tables-only\"\npanic = \"abort\"\n\n\
+             [profile.dev]\npanic = \"abort\"\n",
+            guest_crate.display().to_string()
+        )
+    };
+    let main = format!(
+        "//! {name}: an Ember guest.\n#![no_std]\n#![no_main]\n\n\
+         ember_guest::entry!(main);\n\n\
+         fn main() {{\n    \
+         // The host writes typed values (here, input.bin holds the u32 10).\n    \
+         let n: u32 = ember_guest::env::read();\n    \
+         ember_guest::println!(\"{name} got {{n}}\");\n    \
+         // The journal is the public output the claim commits to.\n    \
+         ember_guest::env::commit(&(n * 2));\n}}\n"
+    );
+    std::fs::create_dir_all(dir.join("src"))
+        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let write = |file: &str, bytes: &[u8]| {
+        std::fs::write(dir.join(file), bytes).map_err(|e| format!("cannot write {file}: {e}"))
+    };
+    write("Cargo.toml", manifest.as_bytes())?;
+    write("src/main.rs", main.as_bytes())?;
+    // One frame (ember_abi::frame): length 1, then postcard's varint 10.
+    write("input.bin", &[1, 0, 0, 0, 10])?;
+    if joins_examples {
+        add_member(&examples.join("Cargo.toml"), name)?;
+    }
+    let how = if joins_examples {
+        format!("cargo xtask run {name}")
+    } else {
+        format!("cargo xtask run {name} --path {}", dir.display())
+    };
+    println!("created {}\nrun it with: {how}", dir.display());
+    Ok(())
+}
+
+/// Adds `name` to the `members` list of a workspace manifest.
+fn add_member(manifest: &Path, name: &str) -> Result {
+    let text = std::fs::read_to_string(manifest)
+        .map_err(|e| format!("cannot read {}: {e}", manifest.display()))?;
+    let start = text
+        .find("members = [")
+        .ok_or_else(|| format!("{} has no `members = [` list", manifest.display()))?;
+    let end = start + text[start..].find(']').ok_or("unterminated members list")?;
+    let list = text[start..end].trim_end().trim_end_matches(',');
+    let updated = format!("{}{list}, \"{name}\"{}", &text[..start], &text[end..]);
+    std::fs::write(manifest, updated)
+        .map_err(|e| format!("cannot write {}: {e}", manifest.display()))
+}
+
 fn test() -> Result {
     run(
         "cargo fmt --check",
@@ -79,16 +307,79 @@ fn test() -> Result {
             "warnings",
         ]),
     )?;
+    let ws = Workspace::open(None)?;
+    ws.build(&[])?;
+    run(
+        "cargo clippy (guests)",
+        clean_cargo()
+            .current_dir(&ws.dir)
+            .args([
+                "clippy",
+                "--release",
+                "--target",
+                guests::TARGET,
+                "--",
+                "-D",
+                "warnings",
+            ])
+            .env("CARGO_TARGET_DIR", ws.dir.join("target"))
+            .env("CARGO_ENCODED_RUSTFLAGS", "-Clink-arg=-Tember.ld"),
+    )?;
     let mut tests = cargo();
-    tests.args(["test", "--workspace"]);
+    tests
+        .args(["test", "--workspace"])
+        .env(
+            "EMBER_GUEST_DIR",
+            ws.dir.join("target").join(guests::TARGET).join("release"),
+        )
+        .env("EMBER_REQUIRE_QEMU", "1");
     match ensure_qemu() {
         Some(qemu) => {
             tests.env("EMBER_QEMU", qemu);
         }
         None => eprintln!("xtask: qemu-riscv32 unavailable: the qemu differential test will fail"),
     }
-    tests.env("EMBER_REQUIRE_QEMU", "1");
-    run("cargo test --workspace", &mut tests)
+    run("cargo test --workspace", &mut tests)?;
+    same_in_debug_and_release(&ws)
+}
+
+/// Runs every example with the debug and the release `ember` and checks
+/// that cycles, journal and claim digest are the same.
+fn same_in_debug_and_release(ws: &Workspace) -> Result {
+    run(
+        "building ember (debug)",
+        cargo().args(["build", "--quiet", "-p", "ember-host", "--bin", "ember"]),
+    )?;
+    let release = build_ember()?;
+    let debug = root().join("target/debug/ember");
+    for g in &ws.guests {
+        let summary = |ember: &Path| -> Result<String> {
+            let mut cmd = Command::new(ember);
+            cmd.arg("run").arg(&g.elf).arg("--json");
+            if let Some(input) = &g.default_input {
+                cmd.arg("--input").arg(input);
+            }
+            let out = cmd
+                .output()
+                .map_err(|e| format!("cannot run {}: {e}", ember.display()))?;
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            // Wall time and speed differ between builds; everything else must not.
+            Ok(text
+                .split(',')
+                .filter(|f| !f.contains("wall_seconds") && !f.contains("\"mips\""))
+                .collect::<Vec<_>>()
+                .join(","))
+        };
+        let (d, r) = (summary(&debug)?, summary(&release)?);
+        if d != r || d.is_empty() {
+            return Err(format!(
+                "{}: debug and release builds disagree:\n  {d}\n  {r}",
+                g.name
+            ));
+        }
+        eprintln!("xtask: {}: debug and release agree: {d}", g.name);
+    }
+    Ok(())
 }
 
 /// Finds `qemu-riscv32`, installing Debian's `qemu-user` if it is missing and

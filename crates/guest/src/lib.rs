@@ -1,0 +1,91 @@
+//! Ember's guest runtime: everything a Rust program needs to run on Ember.
+//!
+//! ```ignore
+//! #![no_std]
+//! #![no_main]
+//!
+//! ember_guest::entry!(main);
+//!
+//! fn main() {
+//!     let n: u32 = ember_guest::env::read();
+//!     ember_guest::println!("got {n}");
+//!     ember_guest::env::commit(&(n * 2));
+//! }
+//! ```
+//!
+//! - [`entry!`] defines the program's start: `_start` sets `gp` and `sp`,
+//!   runs `main`, and halts with its result ([`Termination`]).
+//! - [`env`]: typed input, the journal, stdout/stderr, cycles, exit.
+//! - [`sha256`]: SHA-256 on the accelerator.
+//! - A panic handler (message and `file:line` reach the host), and a bump
+//!   allocator over the heap that panics with "out of memory" when full.
+//! - The linker script `ember.ld`, applied by `cargo xtask build`.
+//!
+//! Build guests with `cargo xtask build` for `riscv32im-unknown-none-elf`.
+#![no_std]
+
+#[cfg(not(all(target_arch = "riscv32", target_os = "none")))]
+compile_error!(
+    "ember-guest builds only for riscv32im-unknown-none-elf: build guests with `cargo xtask build`"
+);
+
+extern crate alloc;
+
+pub mod env;
+mod rt;
+pub mod sha256;
+mod syscall;
+
+pub use ember_abi as abi;
+pub use rt::Termination;
+
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::rt::finish;
+}
+
+/// Declares the guest's `main`, which may return `()`, a `u32` exit code or
+/// a `Result<(), E: Debug>`.
+#[macro_export]
+macro_rules! entry {
+    ($main:path) => {
+        #[unsafe(no_mangle)]
+        extern "C" fn __ember_main() -> ! {
+            $crate::__private::finish($main())
+        }
+    };
+}
+
+/// Prints to the guest's stdout.
+#[macro_export]
+macro_rules! print {
+    ($($arg:tt)*) => {
+        $crate::env::_print($crate::abi::fd::STDOUT, format_args!($($arg)*))
+    };
+}
+
+/// Prints a line to the guest's stdout.
+#[macro_export]
+macro_rules! println {
+    () => { $crate::print!("\n") };
+    ($($arg:tt)*) => {
+        $crate::env::_print($crate::abi::fd::STDOUT, format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// Prints to the guest's stderr.
+#[macro_export]
+macro_rules! eprint {
+    ($($arg:tt)*) => {
+        $crate::env::_print($crate::abi::fd::STDERR, format_args!($($arg)*))
+    };
+}
+
+/// Prints a line to the guest's stderr.
+#[macro_export]
+macro_rules! eprintln {
+    () => { $crate::eprint!("\n") };
+    ($($arg:tt)*) => {
+        $crate::env::_print($crate::abi::fd::STDERR, format_args!("{}\n", format_args!($($arg)*)))
+    };
+}

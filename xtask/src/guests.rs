@@ -1,0 +1,169 @@
+//! Finding and building guest programs: packages of a guest workspace (by
+//! default `guest-examples/`), built in release for riscv32im with their own
+//! target directory, a clean environment, and Ember's linker script.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use cargo_metadata::{MetadataCommand, TargetKind};
+
+use crate::{Result, root, run};
+
+/// The guest target triple.
+pub const TARGET: &str = "riscv32im-unknown-none-elf";
+
+/// One guest binary.
+#[derive(Clone, Debug)]
+pub struct Guest {
+    /// The binary's name (also the ELF's file name).
+    pub name: String,
+    /// The package it belongs to.
+    pub package: String,
+    /// The package's default input file, from `[package.metadata.ember] input`.
+    pub default_input: Option<PathBuf>,
+    /// Where the built ELF is.
+    pub elf: PathBuf,
+}
+
+/// A guest workspace.
+pub struct Workspace {
+    pub dir: PathBuf,
+    pub guests: Vec<Guest>,
+}
+
+impl Workspace {
+    /// Reads the workspace at `dir` (default: guest-examples).
+    pub fn open(dir: Option<&Path>) -> Result<Workspace> {
+        let dir = dir.map_or_else(|| root().join("guest-examples"), Path::to_path_buf);
+        let manifest = dir.join("Cargo.toml");
+        if !manifest.is_file() {
+            return Err(format!(
+                "no guest workspace at {} (no Cargo.toml)",
+                dir.display()
+            ));
+        }
+        let metadata = MetadataCommand::new()
+            .manifest_path(&manifest)
+            .no_deps()
+            .exec()
+            .map_err(|e| format!("cannot read {}: {e}", manifest.display()))?;
+        let out = dir.join("target").join(TARGET).join("release");
+        let mut guests = Vec::new();
+        for package in metadata.workspace_packages() {
+            let package_dir = package
+                .manifest_path
+                .parent()
+                .expect("a manifest has a parent");
+            let default_input = package
+                .metadata
+                .pointer("/ember/input")
+                .and_then(|v| v.as_str())
+                .map(|p| package_dir.as_std_path().join(p));
+            for target in package
+                .targets
+                .iter()
+                .filter(|t| t.kind.contains(&TargetKind::Bin))
+            {
+                guests.push(Guest {
+                    name: target.name.clone(),
+                    package: package.name.to_string(),
+                    default_input: default_input.clone(),
+                    elf: out.join(&target.name),
+                });
+            }
+        }
+        guests.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(Workspace { dir, guests })
+    }
+
+    /// The guests called `name` (a binary, or every binary of a package).
+    pub fn find(&self, name: &str) -> Result<Vec<Guest>> {
+        let by_bin: Vec<Guest> = self
+            .guests
+            .iter()
+            .filter(|g| g.name == name)
+            .cloned()
+            .collect();
+        if !by_bin.is_empty() {
+            return Ok(by_bin);
+        }
+        let by_package: Vec<Guest> = self
+            .guests
+            .iter()
+            .filter(|g| g.package == name)
+            .cloned()
+            .collect();
+        if !by_package.is_empty() {
+            return Ok(by_package);
+        }
+        let names: Vec<&str> = self.guests.iter().map(|g| g.name.as_str()).collect();
+        Err(format!(
+            "no guest named `{name}` in {}; there are: {}",
+            self.dir.display(),
+            names.join(", ")
+        ))
+    }
+
+    /// Builds `packages` (all when empty) in release for the guest target.
+    pub fn build(&self, packages: &[&str]) -> Result {
+        ensure_target()?;
+        let mut cmd = clean_cargo();
+        cmd.current_dir(&self.dir)
+            .args(["build", "--release", "--target", TARGET])
+            .env("CARGO_TARGET_DIR", self.dir.join("target"))
+            // The linker script ships with ember-guest, whose build script
+            // puts it on the link search path.
+            .env("CARGO_ENCODED_RUSTFLAGS", "-Clink-arg=-Tember.ld");
+        for p in packages {
+            cmd.args(["-p", p]);
+        }
+        run(
+            &format!("building guests in {}", self.dir.display()),
+            &mut cmd,
+        )
+    }
+}
+
+/// A `cargo` with none of the environment of the cargo that runs xtask
+/// (`CARGO_*`, `RUSTFLAGS`...), so host settings never leak into guests.
+pub fn clean_cargo() -> Command {
+    let mut cmd = Command::new("cargo");
+    cmd.env_clear();
+    for key in [
+        "PATH",
+        "HOME",
+        "USER",
+        "TERM",
+        "TMPDIR",
+        "LANG",
+        "RUSTUP_HOME",
+        "CARGO_HOME",
+        "RUSTUP_TOOLCHAIN",
+    ] {
+        if let Some(v) = std::env::var_os(key) {
+            cmd.env(key, v);
+        }
+    }
+    cmd
+}
+
+/// Installs the guest target with rustup if it is missing.
+pub fn ensure_target() -> Result {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .current_dir(root())
+        .output()
+        .map_err(|e| format!("cannot run rustup (needed for the {TARGET} target): {e}"))?;
+    if String::from_utf8_lossy(&installed.stdout)
+        .lines()
+        .any(|l| l.trim() == TARGET)
+    {
+        return Ok(());
+    }
+    run(
+        &format!("rustup target add {TARGET}"),
+        Command::new("rustup")
+            .args(["target", "add", TARGET])
+            .current_dir(root()),
+    )
+}
