@@ -104,8 +104,11 @@ impl Workspace {
         ))
     }
 
-    /// Builds `packages` (all when empty) in release for the guest target.
-    pub fn build(&self, packages: &[&str]) -> Result {
+    /// Builds every guest of the workspace in release for the guest target.
+    /// Always all of them: cargo unifies dependency features across the
+    /// packages of one build, so building one alone could give it another
+    /// ELF, and another image ID, than building them together.
+    pub fn build(&self) -> Result {
         ensure_target()?;
         let mut cmd = clean_cargo();
         cmd.current_dir(&self.dir)
@@ -114,9 +117,6 @@ impl Workspace {
             // The linker script ships with ember-guest, whose build script
             // puts it on the link search path.
             .env("CARGO_ENCODED_RUSTFLAGS", "-Clink-arg=-Tember.ld");
-        for p in packages {
-            cmd.args(["-p", p]);
-        }
         run(
             &format!("building guests in {}", self.dir.display()),
             &mut cmd,

@@ -143,9 +143,7 @@ fn build(names: &[String], path: Option<&Path>) -> Result {
     for name in names {
         guests.extend(ws.find(name)?);
     }
-    let mut packages: Vec<&str> = guests.iter().map(|g| g.package.as_str()).collect();
-    packages.dedup();
-    ws.build(&packages)?;
+    ws.build()?;
     let built = if names.is_empty() {
         &ws.guests
     } else {
@@ -196,7 +194,7 @@ fn run_guest(
     {
         return Err(format!("input file {} does not exist", file.display()));
     }
-    ws.build(&[&guest.package])?;
+    ws.build()?;
     let ember = build_ember()?;
     let mut cmd = Command::new(ember);
     cmd.arg("run").arg(&guest.elf).args(flags);
@@ -308,7 +306,7 @@ fn test() -> Result {
         ]),
     )?;
     let ws = Workspace::open(None)?;
-    ws.build(&[])?;
+    ws.build()?;
     run(
         "cargo clippy (guests)",
         clean_cargo()

@@ -53,6 +53,13 @@ struct StackBuf {
     len: usize,
 }
 
+impl StackBuf {
+    fn as_str(&self) -> &str {
+        // The buffer holds whole UTF-8 characters only (see write_str).
+        core::str::from_utf8(&self.bytes[..self.len]).unwrap_or("panic")
+    }
+}
+
 impl Write for StackBuf {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         let mut take = s.len().min(self.bytes.len() - self.len);
@@ -72,9 +79,7 @@ fn panic(info: &PanicInfo<'_>) -> ! {
         len: 0,
     };
     let _ = write!(buf, "{info}");
-    // The buffer holds whole UTF-8 characters only (see write_str).
-    let message = core::str::from_utf8(&buf.bytes[..buf.len]).unwrap_or("panic");
-    syscall::panic(message)
+    syscall::panic(buf.as_str())
 }
 
 unsafe extern "C" {
@@ -96,12 +101,20 @@ unsafe impl Sync for BumpAllocator {}
 #[global_allocator]
 static HEAP: BumpAllocator = BumpAllocator { next: Cell::new(0) };
 
+/// Stops the guest as panicked: a message without the allocator's own
+/// source location, which would tell the user nothing.
 fn out_of_memory(layout: Layout, next: usize) -> ! {
-    panic!(
+    let mut buf = StackBuf {
+        bytes: [0; 1024],
+        len: 0,
+    };
+    let _ = write!(
+        buf,
         "out of memory: cannot allocate {} bytes ({} bytes of heap in use)",
         layout.size(),
         next.saturating_sub(heap_start())
-    )
+    );
+    syscall::panic(buf.as_str())
 }
 
 fn heap_start() -> usize {

@@ -99,15 +99,13 @@ impl Program {
     }
 
     /// The function and source line of `pc`, as far as the ELF's symbols and
-    /// debug info tell; `None` when it tells nothing.
+    /// debug info tell; `None` when they tell nothing. With inlining, this is
+    /// the innermost frame in the guest's own code, not in Rust's library.
     pub fn locate(&self, pc: u32) -> Option<Location> {
-        let function = self.symbol_at(pc).map(|s| s.name.clone());
-        let (file, line) = source_line(&self.elf, pc).unwrap_or_default();
-        let location = Location {
-            function,
-            file,
-            line,
-        };
+        let mut location = source_frame(&self.elf, pc).unwrap_or_default();
+        if location.function.is_none() {
+            location.function = self.symbol_at(pc).map(|s| s.name.clone());
+        }
         (location != Location::default()).then_some(location)
     }
 }
@@ -138,8 +136,16 @@ fn read_symbols(elf: &[u8]) -> Vec<Symbol> {
 
 type Reader<'a> = gimli::EndianSlice<'a, gimli::LittleEndian>;
 
-/// File and line of `pc` from the DWARF line tables, if present.
-fn source_line(elf: &[u8], pc: u32) -> Option<(Option<String>, Option<u32>)> {
+/// True for source files of Rust's own library (`core`, `alloc`, `std`).
+fn is_library_file(file: &str) -> bool {
+    file.starts_with("/rustc/") || file.contains("/lib/rustlib/")
+}
+
+/// The frame of `pc` from DWARF, if present: the innermost inlined frame
+/// whose file is the guest's own code (else the innermost frame).
+fn source_frame(elf: &[u8], pc: u32) -> Option<Location> {
+    use addr2line::fallible_iterator::FallibleIterator;
+
     let file = ElfBytes::<LittleEndian>::minimal_parse(elf).ok()?;
     let (headers, names) = file.section_headers_with_strtab().ok()?;
     let (headers, names) = (headers?, names?);
@@ -153,6 +159,39 @@ fn source_line(elf: &[u8], pc: u32) -> Option<(Option<String>, Option<u32>)> {
     };
     let dwarf = gimli::Dwarf::load(section).ok()?;
     let context = addr2line::Context::from_dwarf(dwarf).ok()?;
-    let location = context.find_location(u64::from(pc)).ok()??;
-    Some((location.file.map(str::to_owned), location.line))
+    let frames: Vec<Location> = context
+        .find_frames(u64::from(pc))
+        .skip_all_loads()
+        .ok()?
+        .map(|frame| {
+            Ok(Location {
+                function: frame
+                    .function
+                    .as_ref()
+                    .and_then(|f| f.demangle().ok())
+                    .map(|name| strip_hash(&name).to_owned()),
+                file: frame
+                    .location
+                    .as_ref()
+                    .and_then(|l| l.file)
+                    .map(str::to_owned),
+                line: frame.location.as_ref().and_then(|l| l.line),
+            })
+        })
+        .collect()
+        .ok()?;
+    let own = frames
+        .iter()
+        .position(|f| f.file.as_deref().is_some_and(|file| !is_library_file(file)));
+    frames.into_iter().nth(own.unwrap_or(0))
+}
+
+/// `path::name::h0123456789abcdef` without the hash.
+fn strip_hash(name: &str) -> &str {
+    match name.rsplit_once("::h") {
+        Some((head, hash)) if hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()) => {
+            head
+        }
+        _ => name,
+    }
 }

@@ -1,5 +1,6 @@
 //! ember-host's integration tests, one binary: the library and the CLI.
 
 mod cli;
+mod examples;
 mod guests;
 mod library;

@@ -1,0 +1,260 @@
+//! The example guests end to end, against outputs computed independently on
+//! the host (sha2, serde_json, a python-ecdsa signature). Their cycle counts
+//! are pinned, so that speed work can never change semantics unnoticed.
+//!
+//! `cargo xtask test` builds the guests and sets `EMBER_GUEST_DIR`; run
+//! without it, these tests say they are skipped.
+
+use std::path::PathBuf;
+
+use ember_host::{Error, Executor, Exit, FaultKind, Program};
+use sha2::{Digest as _, Sha256};
+
+fn guest(name: &str) -> Option<Program> {
+    let Some(dir) = std::env::var_os("EMBER_GUEST_DIR") else {
+        eprintln!("EMBER_GUEST_DIR unset: skipped (cargo xtask test builds the guests)");
+        return None;
+    };
+    let path = PathBuf::from(dir).join(name);
+    let elf = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    Some(Program::load(&elf).expect("example loads"))
+}
+
+fn example_file(path: &str) -> Vec<u8> {
+    std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../guest-examples/").to_string() + path)
+        .unwrap()
+}
+
+fn run(p: &Program, input: &[u8]) -> (ember_host::Session, Vec<u8>) {
+    let mut out = Vec::new();
+    let s = Executor::new(p)
+        .write_bytes(input)
+        .stdout(&mut out)
+        .run()
+        .unwrap();
+    (s, out)
+}
+
+#[test]
+fn hello() {
+    let Some(p) = guest("hello") else { return };
+    let (s, out) = run(&p, b"");
+    assert_eq!(out, b"hello from an Ember guest\n");
+    assert_eq!(s.exit, Exit::Halted { code: 0 });
+    assert_eq!(
+        s.journal.decode::<String>().unwrap(),
+        "hello from an Ember guest"
+    );
+    assert_eq!(s.cycles, 924);
+}
+
+fn fib(n: u32) -> u64 {
+    let (mut a, mut b) = (0u64, 1u64);
+    for _ in 0..n {
+        let next = a.wrapping_add(b);
+        a = b;
+        b = next;
+    }
+    a
+}
+
+#[test]
+fn fibonacci() {
+    let Some(p) = guest("fibonacci") else { return };
+    let (s, out) = run(&p, &example_file("fibonacci/input.bin"));
+    assert_eq!(s.journal.decode::<u64>().unwrap(), fib(10_000));
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        format!("fib(10000) mod 2^64 = {}\n", fib(10_000))
+    );
+    assert_eq!(s.cycles, 102_017);
+    // fib(90) = 2880067194370816120 (OEIS A000045), the largest below 2^63.
+    let s = Executor::new(&p)
+        .write(&90u32)
+        .unwrap()
+        .stdout(std::io::sink())
+        .run()
+        .unwrap();
+    assert_eq!(
+        s.journal.decode::<u64>().unwrap(),
+        2_880_067_194_370_816_120
+    );
+}
+
+#[test]
+fn sha256_accelerated_and_software_agree_with_the_host() {
+    let Some(p) = guest("sha256") else { return };
+    let (s, _) = run(&p, &example_file("sha256/input.txt"));
+    let (acc, soft) = s.journal.decode::<([u8; 32], [u8; 32])>().unwrap();
+    // FIPS 180-4's well-known digest of this sentence.
+    let want = "d7a8fbb307d7809469ca9abcb0082e4f8d5651e46d3cdb762d02d0bf37c9e592";
+    let hex = |d: [u8; 32]| d.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    assert_eq!((hex(acc), hex(soft)), (want.to_string(), want.to_string()));
+    assert_eq!(s.cycles, 8_876);
+    // Every padding boundary, and inputs spanning many 16-block batches.
+    let mut seed = 0x1234_5678u32;
+    for len in [
+        0usize, 1, 3, 55, 56, 57, 63, 64, 65, 119, 120, 128, 1000, 1025, 4096, 70_001,
+    ] {
+        let input: Vec<u8> = (0..len)
+            .map(|_| {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                (seed >> 16) as u8
+            })
+            .collect();
+        let (s, _) = run(&p, &input);
+        let (acc, soft) = s.journal.decode::<([u8; 32], [u8; 32])>().unwrap();
+        let host: [u8; 32] = Sha256::digest(&input).into();
+        assert_eq!((acc, soft), (host, host), "length {len}");
+    }
+}
+
+#[test]
+fn json_totals_match_serde_json_on_the_host() {
+    let Some(p) = guest("json") else { return };
+    let doc = example_file("json/input.json");
+    let (s, out) = run(&p, &doc);
+    let v: serde_json::Value = serde_json::from_slice(&doc).unwrap();
+    let accounts = v["accounts"].as_array().unwrap();
+    let active: u64 = accounts
+        .iter()
+        .filter(|a| !a["frozen"].as_bool().unwrap())
+        .map(|a| a["balance"].as_u64().unwrap())
+        .sum();
+    let richest = accounts
+        .iter()
+        .max_by_key(|a| a["balance"].as_u64())
+        .unwrap()["owner"]
+        .as_str();
+    let got = s.journal.decode::<(u32, u64, Option<String>)>().unwrap();
+    assert_eq!(
+        got,
+        (accounts.len() as u32, active, richest.map(str::to_owned))
+    );
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "Ember Savings: 4 accounts, 100257 in active ones\n"
+    );
+    assert_eq!(s.cycles, 12_658);
+    // Malformed JSON: main returns Err, which prints it and exits with 1.
+    let mut err = Vec::new();
+    let s = Executor::new(&p)
+        .write_bytes(b"{\"bank\": 3}")
+        .stderr(&mut err)
+        .run()
+        .unwrap();
+    assert_eq!(s.exit, Exit::Halted { code: 1 });
+    assert!(
+        String::from_utf8(err)
+            .unwrap()
+            .starts_with("Error: Error(\"invalid type: integer `3`")
+    );
+}
+
+#[test]
+fn ecdsa_verify_accepts_a_valid_signature_and_rejects_a_tampered_one() {
+    let Some(p) = guest("ecdsa-verify") else {
+        return;
+    };
+    // input.bin was made with python-ecdsa, an independent implementation,
+    // which verified the signature before writing it.
+    let input = example_file("ecdsa-verify/input.bin");
+    let key = "020121ef709ce7b0ceea109d4994518aa4a28592591ff5380185356c1d57c03cad";
+    let hash = "695327a2b4cf8eb8ce7b8a69628821ce2333c371237c7f72cc7e0d8d10d7e5d2";
+    let hex = |d: &[u8]| d.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let (s, _) = run(&p, &input);
+    let (k, h, valid) = s.journal.decode::<(Vec<u8>, [u8; 32], bool)>().unwrap();
+    assert_eq!(
+        (hex(&k).as_str(), hex(&h).as_str(), valid),
+        (key, hash, true)
+    );
+    assert_eq!(s.cycles, 6_086_285);
+    // Flip one bit of the signature's last byte.
+    let mut tampered = input.clone();
+    *tampered.last_mut().unwrap() ^= 1;
+    let (s, out) = run(&p, &tampered);
+    let (_, _, valid) = s.journal.decode::<(Vec<u8>, [u8; 32], bool)>().unwrap();
+    assert!(!valid);
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "signature over 45 bytes: INVALID\n"
+    );
+}
+
+fn fault_of(name: &str) -> Option<ember_host::FaultReport> {
+    let p = guest(name)?;
+    match Executor::new(&p).stdout(std::io::sink()).run() {
+        Err(Error::Fault(r)) => Some(*r),
+        other => panic!("{name}: expected a fault, got {other:?}"),
+    }
+}
+
+fn panic_of(name: &str) -> Option<String> {
+    let p = guest(name)?;
+    match Executor::new(&p)
+        .stdout(std::io::sink())
+        .run()
+        .unwrap()
+        .exit
+    {
+        Exit::Panicked { message } => Some(message),
+        other => panic!("{name}: expected a panic, got {other:?}"),
+    }
+}
+
+#[test]
+fn faults_end_in_their_documented_outcomes() {
+    let Some(message) = panic_of("panic") else {
+        return;
+    };
+    assert_eq!(
+        message,
+        "panicked at faults/src/bin/panic.rs:10:9:\nthe answer was 41"
+    );
+
+    let message = panic_of("oom").unwrap();
+    assert!(
+        message.starts_with("out of memory: cannot allocate 1073741824 bytes ("),
+        "{message}"
+    );
+
+    let r = fault_of("stack_overflow").unwrap();
+    assert!(
+        matches!(r.fault.kind, FaultKind::StackOverflow { sp, .. } if sp < 0x1_0000),
+        "{r}"
+    );
+    assert_eq!(
+        r.location.as_ref().and_then(|l| l.function.as_deref()),
+        Some("recurse")
+    );
+
+    let r = fault_of("null_deref").unwrap();
+    assert_eq!(
+        r.fault.kind,
+        FaultKind::AccessViolation {
+            access: ember_core::Access::Load,
+            addr: 0,
+            region: ember_core::Region::Guard
+        }
+    );
+    let loc = r.location.clone().unwrap();
+    assert!(
+        loc.file
+            .unwrap()
+            .ends_with("guest-examples/faults/src/bin/null_deref.rs")
+    );
+    assert_eq!(
+        (loc.function.as_deref(), loc.line),
+        (Some("main"), Some(10))
+    );
+
+    let r = fault_of("misaligned_load").unwrap();
+    assert!(
+        matches!(r.fault.kind, FaultKind::Misaligned { access: ember_core::Access::Load, size: 4, addr } if addr % 4 == 1),
+        "{r}"
+    );
+
+    let r = fault_of("unknown_ecall").unwrap();
+    assert_eq!(r.fault.kind, FaultKind::UnknownEcall { number: 99 });
+    assert_eq!(r.location.unwrap().line, Some(10));
+}
