@@ -51,22 +51,25 @@ pub struct JournalDecoder<'a> {
     offset: usize,
 }
 
-impl JournalDecoder<'_> {
-    /// Decodes the next committed value.
+impl<'a> JournalDecoder<'a> {
+    /// Decodes the next committed value (`env::commit`).
     pub fn read<T: DeserializeOwned>(&mut self) -> Result<T, Error> {
+        let offset = self.offset;
+        let body = self.read_bytes()?;
+        postcard::from_bytes(body).map_err(|source| Error::Decode { offset, source })
+    }
+
+    /// The next committed frame's raw bytes (`env::commit_slice`).
+    pub fn read_bytes(&mut self) -> Result<&'a [u8], Error> {
         let offset = self.offset;
         let short = || Error::ShortJournal { offset };
         let header = self.rest.get(..frame::LEN_BYTES).ok_or_else(short)?;
         let len = u32::from_le_bytes(header.try_into().expect("4 bytes")) as usize;
-        let body = self
-            .rest
-            .get(frame::LEN_BYTES..frame::LEN_BYTES + len)
-            .ok_or_else(short)?;
-        let value =
-            postcard::from_bytes(body).map_err(|source| Error::Decode { offset, source })?;
-        self.rest = &self.rest[frame::LEN_BYTES + len..];
-        self.offset += frame::LEN_BYTES + len;
-        Ok(value)
+        let end = frame::LEN_BYTES.checked_add(len).ok_or_else(short)?;
+        let body = self.rest.get(frame::LEN_BYTES..end).ok_or_else(short)?;
+        self.rest = &self.rest[end..];
+        self.offset += end;
+        Ok(body)
     }
 
     /// True when every byte has been decoded.

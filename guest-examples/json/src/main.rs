@@ -1,5 +1,6 @@
 //! Parses a JSON document of bank accounts with `serde_json` and commits
-//! the number of accounts and the total balance of those not frozen.
+//! the number of accounts, the total balance of those not frozen and the
+//! richest owner; then the bank's name as raw bytes.
 #![no_std]
 #![no_main]
 
@@ -32,5 +33,7 @@ fn main() -> Result<(), serde_json::Error> {
     let richest = bank.accounts.iter().max_by_key(|a| a.balance).map(|a| a.owner.as_str());
     ember_guest::println!("{}: {} accounts, {active} in active ones", bank.bank, bank.accounts.len());
     ember_guest::env::commit(&(bank.accounts.len() as u32, active, richest));
+    // Raw bytes, framed but not encoded: read back with `read_bytes`.
+    ember_guest::env::commit_slice(bank.bank.as_bytes());
     Ok(())
 }

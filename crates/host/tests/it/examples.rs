@@ -126,16 +126,20 @@ fn json_totals_match_serde_json_on_the_host() {
         .max_by_key(|a| a["balance"].as_u64())
         .unwrap()["owner"]
         .as_str();
-    let got = s.journal.decode::<(u32, u64, Option<String>)>().unwrap();
+    let mut journal = s.journal.decoder();
+    let got = journal.read::<(u32, u64, Option<String>)>().unwrap();
     assert_eq!(
         got,
         (accounts.len() as u32, active, richest.map(str::to_owned))
     );
+    let name = v["bank"].as_str().unwrap();
+    assert_eq!(journal.read_bytes().unwrap(), name.as_bytes());
+    assert!(journal.is_empty());
     assert_eq!(
         String::from_utf8(out).unwrap(),
         "Ember Savings: 4 accounts, 100257 in active ones\n"
     );
-    assert_eq!(s.cycles, 12_658);
+    assert_eq!(s.cycles, 12_676);
     // Malformed JSON: main returns Err, which prints it and exits with 1.
     let mut err = Vec::new();
     let s = Executor::new(&p)

@@ -80,6 +80,23 @@ fn journal_decoding_errors_say_where() {
 }
 
 #[test]
+fn raw_frames_read_back_as_bytes() {
+    let p = load(&echo());
+    let s = Executor::new(&p)
+        .write_bytes(b"\x03\0\0\0abc\0\0\0\0")
+        .run()
+        .unwrap();
+    let mut d = s.journal.decoder();
+    assert_eq!(d.read_bytes().unwrap(), b"abc");
+    assert_eq!(d.read_bytes().unwrap(), b"");
+    assert!(d.is_empty());
+    assert!(matches!(
+        d.read_bytes(),
+        Err(Error::ShortJournal { offset: 11 })
+    ));
+}
+
+#[test]
 fn non_zero_exit_and_panic_are_outcomes() {
     let s = Executor::new(&load(&exits_with(3))).run().unwrap();
     assert_eq!(s.exit, Exit::Halted { code: 3 });
