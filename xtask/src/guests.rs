@@ -12,6 +12,12 @@ use crate::{Result, root, run};
 /// The guest target triple.
 pub const TARGET: &str = "riscv32im-unknown-none-elf";
 
+/// Flags for every guest build, separated by 0x1f as CARGO_ENCODED_RUSTFLAGS
+/// wants: the linker script (shipped by ember-guest, whose build script puts
+/// it on the link search path), and getrandom's custom backend, which
+/// ember-guest defines to fail with an explanation (a guest has no entropy).
+pub const GUEST_RUSTFLAGS: &str = "-Clink-arg=-Tember.ld\x1f--cfg\x1fgetrandom_backend=\"custom\"";
+
 /// One guest binary.
 #[derive(Clone, Debug)]
 pub struct Guest {
@@ -114,9 +120,7 @@ impl Workspace {
         cmd.current_dir(&self.dir)
             .args(["build", "--release", "--target", TARGET])
             .env("CARGO_TARGET_DIR", self.dir.join("target"))
-            // The linker script ships with ember-guest, whose build script
-            // puts it on the link search path.
-            .env("CARGO_ENCODED_RUSTFLAGS", "-Clink-arg=-Tember.ld");
+            .env("CARGO_ENCODED_RUSTFLAGS", GUEST_RUSTFLAGS);
         run(
             &format!("building guests in {}", self.dir.display()),
             &mut cmd,

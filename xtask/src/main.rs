@@ -321,7 +321,7 @@ fn test() -> Result {
                 "warnings",
             ])
             .env("CARGO_TARGET_DIR", ws.dir.join("target"))
-            .env("CARGO_ENCODED_RUSTFLAGS", "-Clink-arg=-Tember.ld"),
+            .env("CARGO_ENCODED_RUSTFLAGS", guests::GUEST_RUSTFLAGS),
     )?;
     let mut tests = cargo();
     tests
@@ -338,7 +338,27 @@ fn test() -> Result {
         None => eprintln!("xtask: qemu-riscv32 unavailable: the qemu differential test will fail"),
     }
     run("cargo test --workspace", &mut tests)?;
-    same_in_debug_and_release(&ws)
+    same_in_debug_and_release(&ws)?;
+    scaffold_builds_and_runs()
+}
+
+/// `cargo xtask new` makes a guest that builds and runs unchanged.
+fn scaffold_builds_and_runs() -> Result {
+    let dir = root().join("target/xtask-new-check");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    new_guest("scaffold_check", Some(&dir))?;
+    let code = run_guest(
+        "scaffold_check",
+        Some(&dir.join("scaffold_check")),
+        None,
+        &[],
+    )?;
+    if code != 0 {
+        return Err(format!("the scaffolded guest exited with status {code}"));
+    }
+    eprintln!("xtask: a scaffolded guest builds and runs");
+    Ok(())
 }
 
 /// Runs every example with the debug and the release `ember` and checks

@@ -173,3 +173,24 @@ unsafe impl GlobalAlloc for BumpAllocator {
         }
     }
 }
+
+/// getrandom's custom backend (getrandom 0.3 and 0.4 call this symbol when
+/// built with `--cfg getrandom_backend="custom"`, which `cargo xtask build`
+/// passes). A zkVM guest has no entropy, and "random" bytes made up here
+/// would be the same on every run: so it stops the guest and says what to
+/// do instead. It never returns, so the error type is never produced.
+#[unsafe(no_mangle)]
+extern "Rust" fn __getrandom_v03_custom(_dest: *mut u8, len: usize) -> Result<(), core::num::NonZeroU32> {
+    let mut buf = StackBuf {
+        bytes: [0; 1024],
+        len: 0,
+    };
+    let _ = write!(
+        buf,
+        "getrandom: an Ember guest has no source of entropy ({len} random bytes were asked for). \
+         A zkVM run must be reproducible: have the host pass random bytes as input \
+         (Executor::write) and read them with ember_guest::env::read, or use a \
+         deterministic algorithm (e.g. RFC 6979 nonces for signatures)."
+    );
+    syscall::panic(buf.as_str())
+}

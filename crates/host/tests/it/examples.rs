@@ -258,6 +258,15 @@ fn faults_end_in_their_documented_outcomes() {
         "{r}"
     );
 
+    let message = panic_of("getrandom").unwrap();
+    assert!(
+        message.starts_with(
+            "getrandom: an Ember guest has no source of entropy (32 random bytes were asked for). \
+             A zkVM run must be reproducible: have the host pass random bytes as input"
+        ),
+        "{message}"
+    );
+
     let r = fault_of("unknown_ecall").unwrap();
     assert_eq!(r.fault.kind, FaultKind::UnknownEcall { number: 99 });
     assert_eq!(r.location.unwrap().line, Some(10));
