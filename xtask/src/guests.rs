@@ -13,10 +13,35 @@ use crate::{Result, root, run};
 pub const TARGET: &str = "riscv32im-unknown-none-elf";
 
 /// Flags for every guest build, separated by 0x1f as CARGO_ENCODED_RUSTFLAGS
-/// wants: the linker script (shipped by ember-guest, whose build script puts
-/// it on the link search path), and getrandom's custom backend, which
-/// ember-guest defines to fail with an explanation (a guest has no entropy).
-pub const GUEST_RUSTFLAGS: &str = "-Clink-arg=-Tember.ld\x1f--cfg\x1fgetrandom_backend=\"custom\"";
+/// wants:
+/// - the linker script (shipped by ember-guest, whose build script puts it
+///   on the link search path);
+/// - getrandom's custom backend, which ember-guest defines to fail with an
+///   explanation (a guest has no entropy);
+/// - path remaps, so that source paths baked into the image (panic
+///   locations) and so the image ID do not depend on where the checkout or
+///   the cargo home is. The last matching remap wins: most specific last.
+pub fn guest_rustflags(workspace: &Path) -> String {
+    let mut flags = vec![
+        "-Clink-arg=-Tember.ld".to_string(),
+        "--cfg".into(),
+        "getrandom_backend=\"custom\"".into(),
+    ];
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    let remaps = [
+        (cargo_home, "/cargo"),
+        (Some(root()), "/ember"),
+        (Some(workspace.to_path_buf()), "."),
+    ];
+    for (from, to) in remaps {
+        if let Some(from) = from {
+            flags.push(format!("--remap-path-prefix={}={to}", from.display()));
+        }
+    }
+    flags.join("\x1f")
+}
 
 /// One guest binary.
 #[derive(Clone, Debug)]
@@ -120,7 +145,7 @@ impl Workspace {
         cmd.current_dir(&self.dir)
             .args(["build", "--release", "--target", TARGET])
             .env("CARGO_TARGET_DIR", self.dir.join("target"))
-            .env("CARGO_ENCODED_RUSTFLAGS", GUEST_RUSTFLAGS);
+            .env("CARGO_ENCODED_RUSTFLAGS", guest_rustflags(&self.dir));
         run(
             &format!("building guests in {}", self.dir.display()),
             &mut cmd,

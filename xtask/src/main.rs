@@ -321,7 +321,7 @@ fn test() -> Result {
                 "warnings",
             ])
             .env("CARGO_TARGET_DIR", ws.dir.join("target"))
-            .env("CARGO_ENCODED_RUSTFLAGS", guests::GUEST_RUSTFLAGS),
+            .env("CARGO_ENCODED_RUSTFLAGS", guests::guest_rustflags(&ws.dir)),
     )?;
     let mut tests = cargo();
     tests

@@ -139,7 +139,7 @@ fn json_totals_match_serde_json_on_the_host() {
         String::from_utf8(out).unwrap(),
         "Ember Savings: 4 accounts, 100257 in active ones\n"
     );
-    assert_eq!(s.cycles, 12_676);
+    assert_eq!(s.cycles, 12_722);
     // Malformed JSON: main returns Err, which prints it and exits with 1.
     let mut err = Vec::new();
     let s = Executor::new(&p)
@@ -242,11 +242,8 @@ fn faults_end_in_their_documented_outcomes() {
         }
     );
     let loc = r.location.clone().unwrap();
-    assert!(
-        loc.file
-            .unwrap()
-            .ends_with("guest-examples/faults/src/bin/null_deref.rs")
-    );
+    // Paths are remapped (reproducible image IDs): relative to the guest workspace.
+    assert_eq!(loc.file.as_deref(), Some("./faults/src/bin/null_deref.rs"));
     assert_eq!(
         (loc.function.as_deref(), loc.line),
         (Some("main"), Some(10))
