@@ -225,7 +225,6 @@ fn new_guest(name: &str, path: Option<&Path>) -> Result {
         return Err(format!("{} already exists", dir.display()));
     }
     let joins_examples = path.is_none();
-    let guest_crate = root().join("crates/guest");
     let manifest = if joins_examples {
         format!(
             "[package]\nname = \"{name}\"\nversion.workspace = true\nedition.workspace = true\n\
@@ -237,11 +236,10 @@ fn new_guest(name: &str, path: Option<&Path>) -> Result {
         format!(
             "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n\
              [package.metadata.ember]\ninput = \"input.bin\"\n\n\
-             [dependencies]\nember-guest = {{ path = {:?} }}\n\n\
+             [dependencies]\nember-guest = {{ path = \".ember/guest\" }}\n\n\
              # A guest is its own workspace, built by `cargo xtask build --path`.\n[workspace]\n\n\
-             [profile.release]\ndebug = \"line-tables-only\"\npanic = \"abort\"\n\n\
-             [profile.dev]\npanic = \"abort\"\n",
-            guest_crate.display().to_string()
+             [profile.release]\nlto = \"fat\"\ncodegen-units = 1\ndebug = \"line-tables-only\"\npanic = \"abort\"\n\n\
+             [profile.dev]\npanic = \"abort\"\n"
         )
     };
     let main = format!(
@@ -265,6 +263,12 @@ fn new_guest(name: &str, path: Option<&Path>) -> Result {
     write("input.bin", &[1, 0, 0, 0, 10])?;
     if joins_examples {
         add_member(&examples.join("Cargo.toml"), name)?;
+    } else {
+        // Ember's crates reached through a link inside the guest's workspace,
+        // as in guest-examples: cargo then hashes their paths relative to the
+        // workspace, and the image ID does not depend on where Ember is.
+        std::os::unix::fs::symlink(root().join("crates"), dir.join(".ember"))
+            .map_err(|e| format!("cannot link {}/.ember: {e}", dir.display()))?;
     }
     let how = if joins_examples {
         format!("cargo xtask run {name}")

@@ -45,7 +45,7 @@ fn hello() {
         s.journal.decode::<String>().unwrap(),
         "hello from an Ember guest"
     );
-    assert_eq!(s.cycles, 924);
+    assert_eq!(s.cycles, 810);
 }
 
 fn fib(n: u32) -> u64 {
@@ -67,7 +67,7 @@ fn fibonacci() {
         String::from_utf8(out).unwrap(),
         format!("fib(10000) mod 2^64 = {}\n", fib(10_000))
     );
-    assert_eq!(s.cycles, 102_017);
+    assert_eq!(s.cycles, 101_858);
     // fib(90) = 2880067194370816120 (OEIS A000045), the largest below 2^63.
     let s = Executor::new(&p)
         .write(&90u32)
@@ -90,7 +90,7 @@ fn sha256_accelerated_and_software_agree_with_the_host() {
     let want = "d7a8fbb307d7809469ca9abcb0082e4f8d5651e46d3cdb762d02d0bf37c9e592";
     let hex = |d: [u8; 32]| d.iter().map(|b| format!("{b:02x}")).collect::<String>();
     assert_eq!((hex(acc), hex(soft)), (want.to_string(), want.to_string()));
-    assert_eq!(s.cycles, 8_876);
+    assert_eq!(s.cycles, 8_363);
     // Every padding boundary, and inputs spanning many 16-block batches.
     let mut seed = 0x1234_5678u32;
     for len in [
@@ -139,7 +139,7 @@ fn json_totals_match_serde_json_on_the_host() {
         String::from_utf8(out).unwrap(),
         "Ember Savings: 4 accounts, 100257 in active ones\n"
     );
-    assert_eq!(s.cycles, 12_722);
+    assert_eq!(s.cycles, 12_247);
     // Malformed JSON: main returns Err, which prints it and exits with 1.
     let mut err = Vec::new();
     let s = Executor::new(&p)
@@ -172,7 +172,7 @@ fn ecdsa_verify_accepts_a_valid_signature_and_rejects_a_tampered_one() {
         (hex(&k).as_str(), hex(&h).as_str(), valid),
         (key, hash, true)
     );
-    assert_eq!(s.cycles, 6_086_285);
+    assert_eq!(s.cycles, 5_694_132);
     // Flip one bit of the signature's last byte.
     let mut tampered = input.clone();
     *tampered.last_mut().unwrap() ^= 1;
