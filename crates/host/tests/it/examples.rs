@@ -91,6 +91,25 @@ fn sha256_accelerated_and_software_agree_with_the_host() {
     let hex = |d: [u8; 32]| d.iter().map(|b| format!("{b:02x}")).collect::<String>();
     assert_eq!((hex(acc), hex(soft)), (want.to_string(), want.to_string()));
     assert_eq!(s.cycles, 8_363);
+    // NIST FIPS 180-2 examples (appendix B) and the empty message.
+    for (msg, want) in [
+        (
+            &b""[..],
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        ),
+        (
+            b"abc",
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+        ),
+        (
+            b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
+        ),
+    ] {
+        let (s, _) = run(&p, msg);
+        let (acc, soft) = s.journal.decode::<([u8; 32], [u8; 32])>().unwrap();
+        assert_eq!((hex(acc), hex(soft)), (want.to_string(), want.to_string()));
+    }
     // Every padding boundary, and inputs spanning many 16-block batches.
     let mut seed = 0x1234_5678u32;
     for len in [
