@@ -54,6 +54,9 @@ pub struct Guest {
     pub default_input: Option<PathBuf>,
     /// Where the built ELF is.
     pub elf: PathBuf,
+    /// A long-running benchmark (`[package.metadata.ember] bench = true`):
+    /// measured by `cargo xtask bench`, skipped by `cargo xtask test`.
+    pub bench: bool,
 }
 
 /// A guest workspace.
@@ -90,6 +93,7 @@ impl Workspace {
                 .pointer("/ember/input")
                 .and_then(|v| v.as_str())
                 .map(|p| package_dir.as_std_path().join(p));
+            let bench = package.metadata.pointer("/ember/bench") == Some(&true.into());
             for target in package
                 .targets
                 .iter()
@@ -100,6 +104,7 @@ impl Workspace {
                     package: package.name.to_string(),
                     default_input: default_input.clone(),
                     elf: out.join(&target.name),
+                    bench,
                 });
             }
         }

@@ -6,6 +6,7 @@
 //! - `cargo xtask test`: everything CI runs. It installs what it needs and is
 //!   missing (the guest target; qemu-user for the differential tests).
 
+mod bench;
 mod guests;
 
 use std::path::{Path, PathBuf};
@@ -66,6 +67,12 @@ enum Cmd {
     },
     /// Run everything CI runs: formatting, clippy, every test, every example.
     Test,
+    /// Measure the interpreter: MIPS and peak memory on each workload.
+    Bench {
+        /// Runs per workload (best and median are reported).
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
 }
 
 fn main() -> ExitCode {
@@ -98,6 +105,7 @@ fn main() -> ExitCode {
         }
         Cmd::New { name, path } => new_guest(&name, path.as_deref()).map(|()| 0),
         Cmd::Test => test().map(|()| 0),
+        Cmd::Bench { runs } => bench::bench(runs.max(1)).map(|()| 0),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -156,7 +164,7 @@ fn build(names: &[String], path: Option<&Path>) -> Result {
 }
 
 /// Builds the `ember` command in release; returns its path.
-fn build_ember() -> Result<PathBuf> {
+pub(crate) fn build_ember() -> Result<PathBuf> {
     run(
         "building ember (release)",
         cargo().args([
@@ -374,7 +382,7 @@ fn same_in_debug_and_release(ws: &Workspace) -> Result {
     )?;
     let release = build_ember()?;
     let debug = root().join("target/debug/ember");
-    for g in &ws.guests {
+    for g in ws.guests.iter().filter(|g| !g.bench) {
         let summary = |ember: &Path| -> Result<String> {
             let mut cmd = Command::new(ember);
             cmd.arg("run").arg(&g.elf).arg("--json");

@@ -118,6 +118,7 @@ impl<'a> Executor<'a> {
                     cycles: machine.cycles(),
                     instructions: machine.instructions(),
                     wall,
+                    touched_pages: machine.memory().committed_pages(),
                     output_error: host.output_error,
                 })
             }
@@ -155,6 +156,9 @@ pub struct Session {
     pub claim_digest: Digest,
     /// Wall time of the run.
     pub wall: Duration,
+    /// Guest pages (4 KiB) holding data at the end: the memory the guest
+    /// touched, which is what the host had to commit for it.
+    pub touched_pages: usize,
     /// The first error writing to the stdout or stderr sink, if any (the
     /// guest went on; the journal is unaffected).
     pub output_error: Option<(Output, io::ErrorKind)>,

@@ -142,7 +142,9 @@ fn run(
     json: bool,
     verbose: bool,
 ) -> Result<u8, BadInput> {
+    let started = std::time::Instant::now();
     let program = load(elf)?;
+    let load_seconds = started.elapsed().as_secs_f64();
     let input = match input {
         Some(path) => read(path, "input file")?,
         None => Vec::new(),
@@ -158,7 +160,10 @@ fn run(
         Ok(session) => {
             save_journal(journal, &session.journal.bytes)?;
             if json {
-                println!("{}", report::session_json(&session));
+                let mut summary = report::session_json(&session);
+                summary["load_seconds"] = load_seconds.into();
+                summary["peak_rss_kib"] = report::peak_rss_kib().into();
+                println!("{summary}");
             } else {
                 eprint!("{}", report::session_text(&session));
             }

@@ -83,7 +83,15 @@ pub fn session_json(s: &Session) -> Value {
         "journal_digest": s.journal_digest.to_hex(),
         "journal_bytes": s.journal.bytes.len(),
         "claim_digest": s.claim_digest.to_hex(),
+        "touched_kib": s.touched_pages * 4,
     })
+}
+
+/// The peak resident memory of this process in KiB (Linux's VmHWM), if known.
+pub fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// A fault report for people: the fault, the instruction, where in the
