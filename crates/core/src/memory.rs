@@ -33,6 +33,9 @@ pub struct Memory {
     leaves: Vec<Option<Box<Leaf>>>,
     /// Executable segments, `[start, end)`: readable, never writable.
     code: Vec<Range<u32>>,
+    /// The smallest range holding every executable segment: a store outside
+    /// it needs no further look.
+    code_span: Range<u32>,
     /// End of the program image; the heap starts here.
     image_end: u32,
 }
@@ -40,9 +43,12 @@ pub struct Memory {
 impl Memory {
     /// Empty (all-zero) memory with the given immutable code ranges.
     pub fn new(code: Vec<Range<u32>>, image_end: u32) -> Self {
+        let start = code.iter().map(|c| c.start).min().unwrap_or(0);
+        let end = code.iter().map(|c| c.end).max().unwrap_or(0);
         Memory {
             leaves: vec![None; TOP_LEN],
             code,
+            code_span: start..end,
             image_end,
         }
     }
@@ -57,17 +63,44 @@ impl Memory {
         Region::of(addr, self.image_end)
     }
 
-    /// True if `[addr, addr + size)` overlaps an executable segment.
+    /// The first byte of `[addr, addr + size)` in an executable segment.
+    #[inline]
     fn hits_code(&self, addr: u32, size: u32) -> Option<u32> {
         let end = u64::from(addr) + u64::from(size);
+        if end <= u64::from(self.code_span.start) || addr >= self.code_span.end {
+            return None;
+        }
         self.code
             .iter()
             .find(|c| u64::from(c.start) < end && addr < c.end)
             .map(|c| addr.max(c.start))
     }
 
-    /// Checks a data access of `size` bytes (1, 2 or 4) at `addr`.
-    #[inline]
+    /// A load of `N` (1, 2 or 4) bytes, if [`Memory::check`] allows it.
+    #[inline(always)]
+    pub fn load<const N: usize>(&self, addr: u32) -> Option<[u8; N]> {
+        if !addr.is_multiple_of(N as u32) || !(STACK_BOTTOM..SYSTEM_START).contains(&addr) {
+            return None;
+        }
+        Some(self.read(addr))
+    }
+
+    /// A store of `N` (1, 2 or 4) bytes, if [`Memory::check`] allows it;
+    /// returns whether it happened.
+    #[inline(always)]
+    pub fn store<const N: usize>(&mut self, addr: u32, bytes: [u8; N]) -> bool {
+        if !addr.is_multiple_of(N as u32)
+            || !(STACK_BOTTOM..SYSTEM_START).contains(&addr)
+            || self.hits_code(addr, N as u32).is_some()
+        {
+            return false;
+        }
+        self.write(addr, bytes);
+        true
+    }
+
+    /// Checks a data access of `size` bytes (1, 2 or 4) at `addr`: the
+    /// reasons [`Memory::load`] and [`Memory::store`] refuse, as a fault.
     pub fn check(&self, addr: u32, size: u32, access: Access) -> Result<(), FaultKind> {
         if addr & (size - 1) != 0 {
             return Err(FaultKind::Misaligned { access, addr, size });

@@ -59,6 +59,22 @@ pub struct CodeSegment {
     pub instructions: Vec<Instruction>,
 }
 
+impl CodeSegment {
+    /// True if `pc` lies in the segment.
+    #[inline]
+    pub fn contains(&self, pc: u32) -> bool {
+        (self.start..self.end).contains(&pc)
+    }
+
+    /// The decoded instruction at `pc`; `None` past the file contents (where
+    /// the segment is zero) or outside the segment.
+    #[inline]
+    pub fn instruction_at(&self, pc: u32) -> Option<Instruction> {
+        let index = pc.checked_sub(self.start)? / 4;
+        self.instructions.get(index as usize).copied()
+    }
+}
+
 /// A validated, decoded program image.
 #[derive(Clone, Debug)]
 pub struct Program {
