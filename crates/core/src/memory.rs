@@ -82,7 +82,13 @@ impl Memory {
         if !addr.is_multiple_of(N as u32) || !(STACK_BOTTOM..SYSTEM_START).contains(&addr) {
             return None;
         }
-        Some(self.read(addr))
+        // Aligned, so the offset masked to the last N-aligned slot is the
+        // offset itself, and the compiler sees that the slice fits the page.
+        let at = (addr & (PAGE_SIZE - N as u32)) as usize;
+        Some(match self.page(addr) {
+            Some(page) => page[at..at + N].try_into().expect("N bytes"),
+            None => [0; N],
+        })
     }
 
     /// A store of `N` (1, 2 or 4) bytes, if [`Memory::check`] allows it;
@@ -95,7 +101,8 @@ impl Memory {
         {
             return false;
         }
-        self.write(addr, bytes);
+        let at = (addr & (PAGE_SIZE - N as u32)) as usize;
+        self.page_mut(addr)[at..at + N].copy_from_slice(&bytes);
         true
     }
 
@@ -151,7 +158,7 @@ impl Memory {
         Ok(())
     }
 
-    #[inline]
+    #[inline(always)]
     fn page(&self, addr: u32) -> Option<&Page> {
         let page = (addr >> PAGE_SHIFT) as usize;
         let leaf = self.leaves.get(page >> LEAF_BITS)?.as_deref()?;
@@ -160,11 +167,28 @@ impl Memory {
 
     /// The page holding `addr`, allocated if needed. `addr` must be below the
     /// system region (every caller has checked it).
+    #[inline(always)]
     fn page_mut(&mut self, addr: u32) -> &mut Page {
         let page = (addr >> PAGE_SHIFT) as usize;
+        let present = matches!(&self.leaves[page >> LEAF_BITS], Some(leaf) if leaf[page & (LEAF_LEN - 1)].is_some());
+        if !present {
+            self.allocate(page);
+        }
+        let leaf = self.leaves[page >> LEAF_BITS]
+            .as_deref_mut()
+            .expect("allocated above");
+        leaf[page & (LEAF_LEN - 1)]
+            .as_deref_mut()
+            .expect("allocated above")
+    }
+
+    /// Commits page number `page` (and its leaf table): the first write there.
+    #[cold]
+    #[inline(never)]
+    fn allocate(&mut self, page: usize) {
         let leaf = self.leaves[page >> LEAF_BITS]
             .get_or_insert_with(|| Box::new([const { None }; LEAF_LEN]));
-        leaf[page & (LEAF_LEN - 1)].get_or_insert_with(|| Box::new([0; PAGE_BYTES]))
+        leaf[page & (LEAF_LEN - 1)].get_or_insert_with(|| Box::new([0; PAGE_BYTES]));
     }
 
     fn offset(addr: u32) -> usize {
@@ -173,7 +197,7 @@ impl Memory {
 
     /// Reads `N` bytes at `addr`, which must not cross a page (any naturally
     /// aligned access does not). Unchecked: call [`Memory::check`] first.
-    #[inline]
+    #[inline(always)]
     pub fn read<const N: usize>(&self, addr: u32) -> [u8; N] {
         match self.page(addr) {
             Some(page) => {
@@ -186,7 +210,7 @@ impl Memory {
 
     /// Writes `N` bytes at `addr`, which must not cross a page. Unchecked:
     /// call [`Memory::check`] first.
-    #[inline]
+    #[inline(always)]
     pub fn write<const N: usize>(&mut self, addr: u32, bytes: [u8; N]) {
         let at = Self::offset(addr);
         self.page_mut(addr)[at..at + N].copy_from_slice(&bytes);
