@@ -1,14 +1,20 @@
 //! `cargo xtask bench`: guest instructions per second (MIPS) and peak memory
 //! of the release `ember` on each workload, printed as a table and written to
 //! `target/bench.json`. Benchmarks are measured here, never asserted by tests.
+//!
+//! MIPS and the "best/median s" columns time the interpreter alone (ember's
+//! own clock around the run); "process s" is the whole `ember run` process,
+//! which is what the qemu-riscv32 column (the same workload built for Linux
+//! user mode, a JIT) is compared against, in the same run.
 
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::Instant;
 
 use serde_json::{Value, json};
 
 use crate::guests::Workspace;
-use crate::{Result, build_ember, root};
+use crate::{Result, build_ember, root, which};
 
 /// (label, guest binary): the interpreter-speed workloads of the issue, then
 /// a real-crate workload.
@@ -24,13 +30,17 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// One `ember run --json`; adds the whole process's wall time as
+/// `process_seconds`.
 fn run_once(ember: &Path, elf: &Path, input: Option<&Path>) -> Result<Value> {
     let mut cmd = Command::new(ember);
     cmd.arg("run").arg(elf).arg("--json");
     if let Some(input) = input {
         cmd.arg("--input").arg(input);
     }
+    let started = Instant::now();
     let out = cmd.output().map_err(|e| format!("cannot run ember: {e}"))?;
+    let process = started.elapsed().as_secs_f64();
     let v: Value = serde_json::from_slice(&out.stdout).map_err(|e| {
         format!(
             "{}: no JSON summary ({e}): {}",
@@ -41,17 +51,76 @@ fn run_once(ember: &Path, elf: &Path, input: Option<&Path>) -> Result<Value> {
     if v["outcome"] != "halted" || v["exit_code"] != 0 {
         return Err(format!("{}: did not halt with 0: {v}", elf.display()));
     }
+    let mut v = v;
+    v["process_seconds"] = process.into();
     Ok(v)
+}
+
+/// The same workload under qemu-riscv32 (input on stdin): process seconds.
+fn qemu_once(qemu: &Path, elf: &Path, input: Option<&Path>) -> Result<f64> {
+    let stdin = match input {
+        Some(file) => {
+            Stdio::from(std::fs::File::open(file).map_err(|e| format!("{}: {e}", file.display()))?)
+        }
+        None => Stdio::null(),
+    };
+    let started = Instant::now();
+    let out = Command::new(qemu)
+        .arg(elf)
+        .stdin(stdin)
+        .output()
+        .map_err(|e| format!("cannot run qemu-riscv32: {e}"))?;
+    let seconds = started.elapsed().as_secs_f64();
+    if !out.status.success() {
+        return Err(format!("{} under qemu: {}", elf.display(), out.status));
+    }
+    Ok(seconds)
+}
+
+/// A 1 MiB program: HALT(0), then pseudo-random words (decoded at load,
+/// never run): the load-time workload (validate, decode, image ID).
+fn one_mib_elf() -> Vec<u8> {
+    use ember_core::asm;
+    let mut words = vec![asm::addi(10, 0, 0), asm::addi(5, 0, 0), asm::ecall()];
+    let mut state = 0x2545_f491u32;
+    words.extend((3..(1 << 18)).map(|_| {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        state
+    }));
+    ember_testkit::elf32(
+        &ember_testkit::ElfHeader::default(),
+        &[ember_testkit::Ph::code(ember_testkit::CODE, &words)],
+    )
 }
 
 pub fn bench(runs: usize) -> Result {
     let ws = Workspace::open(None)?;
     ws.build()?;
     let ember = build_ember()?;
+    let qemu = which("qemu-riscv32");
+    let linux_elfs = match &qemu {
+        Some(_) => Some(ws.build_linux_user()?),
+        None => {
+            eprintln!("xtask: qemu-riscv32 not installed: no qemu comparison");
+            None
+        }
+    };
     let mut rows = Vec::new();
     println!(
-        "{:<7} {:>13} {:>9} {:>9} {:>8} {:>10} {:>10} {:>8}",
-        "bench", "instructions", "best s", "median s", "MIPS", "RSS MiB", "guest MiB", "load ms"
+        "{:<6} {:>12} {:>7} {:>8} {:>7} {:>7} {:>8} {:>7} {:>9} {:>7} {:>7}",
+        "bench",
+        "instructions",
+        "best s",
+        "median s",
+        "MIPS",
+        "RSS MiB",
+        "guest MiB",
+        "load ms",
+        "process s",
+        "qemu s",
+        "ember/qemu"
     );
     for (label, name) in WORKLOADS {
         let guest = ws.find(name)?.remove(0);
@@ -81,8 +150,27 @@ pub fn bench(runs: usize) -> Result {
                 .map(|s| s["load_seconds"].as_f64().unwrap_or(f64::NAN))
                 .collect(),
         );
+        let process = median(
+            samples
+                .iter()
+                .map(|s| s["process_seconds"].as_f64().unwrap_or(f64::NAN))
+                .collect(),
+        );
+        // qemu runs right after ember's runs of the same workload.
+        let qemu_seconds = match (&qemu, &linux_elfs) {
+            (Some(qemu), Some(dir)) => Some(median(
+                (0..runs)
+                    .map(|_| qemu_once(qemu, &dir.join(name), input))
+                    .collect::<Result<_>>()?,
+            )),
+            _ => None,
+        };
+        let (qemu_col, ratio_col) = match qemu_seconds {
+            Some(q) => (format!("{q:.3}"), format!("{:.1}x", process / q)),
+            None => ("-".into(), "-".into()),
+        };
         println!(
-            "{label:<7} {instructions:>13} {best:>9.3} {med:>9.3} {mips:>8.1} {:>10.1} {:>10.1} {:>8.2}",
+            "{label:<6} {instructions:>12} {best:>7.3} {med:>8.3} {mips:>7.1} {:>7.1} {:>8.1} {:>7.2} {process:>9.3} {qemu_col:>7} {ratio_col:>7}",
             rss as f64 / 1024.0,
             touched as f64 / 1024.0,
             load * 1e3
@@ -100,10 +188,26 @@ pub fn bench(runs: usize) -> Result {
             "peak_rss_kib": rss,
             "guest_touched_kib": touched,
             "load_seconds_median": load,
+            "process_seconds_median": process,
+            "qemu_process_seconds_median": qemu_seconds,
         }));
     }
+    let elf = root().join("target/bench-1mib.elf");
+    std::fs::write(&elf, one_mib_elf())
+        .map_err(|e| format!("cannot write {}: {e}", elf.display()))?;
+    let loads: Vec<f64> = (0..runs)
+        .map(|_| {
+            run_once(&ember, &elf, None).map(|v| v["load_seconds"].as_f64().unwrap_or(f64::NAN))
+        })
+        .collect::<Result<_>>()?;
+    let load_1mib = median(loads);
+    println!(
+        "loading a 1 MiB ELF (validate, decode 262144 words, image ID): {:.2} ms (median)",
+        load_1mib * 1e3
+    );
     let path = root().join("target/bench.json");
-    let report = json!({ "runs": runs, "results": rows });
+    let report =
+        json!({ "runs": runs, "results": rows, "load_1mib_elf_seconds_median": load_1mib });
     std::fs::write(&path, serde_json::to_string_pretty(&report).expect("JSON"))
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     println!("written to {}", path.display());

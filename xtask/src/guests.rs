@@ -140,6 +140,24 @@ impl Workspace {
         ))
     }
 
+    /// Builds every guest for qemu-riscv32's Linux user mode instead of
+    /// Ember (`--cfg ember_linux_user`), into `target/linux-user`; returns
+    /// where the ELFs are. For benchmark comparisons only.
+    pub fn build_linux_user(&self) -> Result<PathBuf> {
+        let dir = self.dir.join("target/linux-user");
+        let flags = format!(
+            "{}\x1f--cfg\x1fember_linux_user",
+            guest_rustflags(&self.dir)
+        );
+        let mut cmd = clean_cargo();
+        cmd.current_dir(&self.dir)
+            .args(["build", "--release", "--quiet", "--target", TARGET])
+            .env("CARGO_TARGET_DIR", &dir)
+            .env("CARGO_ENCODED_RUSTFLAGS", flags);
+        run("building guests for qemu-riscv32 (linux-user)", &mut cmd)?;
+        Ok(dir.join(TARGET).join("release"))
+    }
+
     /// Builds every guest of the workspace in release for the guest target.
     /// Always all of them: cargo unifies dependency features across the
     /// packages of one build, so building one alone could give it another

@@ -437,7 +437,7 @@ fn ensure_qemu() -> Option<PathBuf> {
     which("qemu-riscv32")
 }
 
-fn which(name: &str) -> Option<PathBuf> {
+pub(crate) fn which(name: &str) -> Option<PathBuf> {
     std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
             .map(|dir| dir.join(name))

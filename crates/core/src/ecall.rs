@@ -7,7 +7,6 @@
 
 use ember_abi::reg::{A0, A1, A2, T0};
 use ember_abi::{SHA256_BLOCK_BYTES, SHA256_STATE_WORDS, cycles, ecall, fd};
-use sha2::digest::generic_array::GenericArray;
 
 use crate::error::{Access, FaultKind};
 use crate::machine::{Exit, Machine};
@@ -239,7 +238,7 @@ impl Machine<'_> {
         for i in 0..count {
             self.memory
                 .read_bytes(blocks + i * SHA256_BLOCK_BYTES, &mut block);
-            sha2::compress256(&mut state, &[*GenericArray::from_slice(&block)]);
+            sha2::compress256(&mut state, &[block.into()]);
         }
         for (i, word) in state.iter().enumerate() {
             self.memory

@@ -6,6 +6,7 @@ use core::cell::Cell;
 use core::fmt::{self, Write};
 use core::panic::PanicInfo;
 
+#[cfg(not(ember_linux_user))]
 use ember_abi::memory::SYSTEM_START;
 
 use crate::syscall;
@@ -82,6 +83,7 @@ fn panic(info: &PanicInfo<'_>) -> ! {
     syscall::panic(buf.as_str())
 }
 
+#[cfg(not(ember_linux_user))]
 unsafe extern "C" {
     /// End of the image, from `ember.ld`.
     static __ember_heap_start: u8;
@@ -117,10 +119,43 @@ fn out_of_memory(layout: Layout, next: usize) -> ! {
     syscall::panic(buf.as_str())
 }
 
+/// Where the heap starts: the image end (from the linker script).
+#[cfg(not(ember_linux_user))]
 fn heap_start() -> usize {
     // Only the symbol's address is taken; the symbol is never read.
     &raw const __ember_heap_start as usize
 }
+
+/// Where the heap ends: the system region.
+#[cfg(not(ember_linux_user))]
+fn heap_end() -> usize {
+    SYSTEM_START as usize
+}
+
+/// Linux benchmark build: a 512 MiB anonymous mapping, made on first use.
+#[cfg(ember_linux_user)]
+fn heap_start() -> usize {
+    static START: HeapCell = HeapCell(Cell::new(0));
+    if START.0.get() == 0 {
+        START.0.set(syscall::map_heap(LINUX_HEAP));
+    }
+    START.0.get()
+}
+
+#[cfg(ember_linux_user)]
+const LINUX_HEAP: usize = 512 << 20;
+
+#[cfg(ember_linux_user)]
+fn heap_end() -> usize {
+    heap_start() + LINUX_HEAP
+}
+
+#[cfg(ember_linux_user)]
+struct HeapCell(Cell<usize>);
+
+// SAFETY: single-threaded, as for the allocator.
+#[cfg(ember_linux_user)]
+unsafe impl Sync for HeapCell {}
 
 // SAFETY: every block handed out is fresh (never handed out before), aligned
 // as asked, and lies between the image end and the system region.
@@ -133,7 +168,7 @@ unsafe impl GlobalAlloc for BumpAllocator {
         let start = next.checked_next_multiple_of(layout.align());
         let end = start.and_then(|s| s.checked_add(layout.size()));
         match (start, end) {
-            (Some(start), Some(end)) if end <= SYSTEM_START as usize => {
+            (Some(start), Some(end)) if end <= heap_end() => {
                 self.next.set(end);
                 start as *mut u8
             }
@@ -158,7 +193,7 @@ unsafe impl GlobalAlloc for BumpAllocator {
         // The latest block grows in place: vectors that keep growing stay cheap.
         if ptr as usize + layout.size() == self.next.get() {
             match (ptr as usize).checked_add(new_size) {
-                Some(end) if end <= SYSTEM_START as usize => {
+                Some(end) if end <= heap_end() => {
                     self.next.set(end);
                     return ptr;
                 }

@@ -1,14 +1,25 @@
 //! The ECALLs of `docs/abi.md`, as safe functions, and the `_start` entry
 //! point. The only module with inline assembly.
+//!
+//! Built with `--cfg ember_linux_user`, the same functions make Linux system
+//! calls instead, so that `cargo xtask bench` can run the very same workloads
+//! under qemu-riscv32 for comparison (see the `linux` module below).
 
+#[cfg(not(ember_linux_user))]
 use core::arch::{asm, global_asm};
 
+#[cfg(not(ember_linux_user))]
 use ember_abi::{ecall, memory};
 
+#[cfg(not(ember_linux_user))]
 use crate::sha256::Block;
+
+#[cfg(ember_linux_user)]
+pub use linux::*;
 
 // `_start`: set the global and stack pointers, run the guest's main (defined
 // by `ember_guest::entry!`), and halt with 0 should it ever return.
+#[cfg(not(ember_linux_user))]
 global_asm!(
     ".section .text._start, \"ax\", @progbits",
     ".globl _start",
@@ -26,12 +37,14 @@ global_asm!(
     halt = const ecall::HALT,
 );
 
+#[cfg(not(ember_linux_user))]
 /// HALT: stops the machine with `code` (0 = success).
 pub fn halt(code: u32) -> ! {
     // SAFETY: HALT reads only t0 and a0 and never returns.
     unsafe { asm!("ecall", in("t0") ecall::HALT, in("a0") code, options(noreturn, nostack)) }
 }
 
+#[cfg(not(ember_linux_user))]
 /// PANIC: stops the machine as panicked with `message`.
 pub fn panic(message: &str) -> ! {
     // SAFETY: PANIC reads the message's bytes and never returns.
@@ -46,6 +59,7 @@ pub fn panic(message: &str) -> ! {
     }
 }
 
+#[cfg(not(ember_linux_user))]
 /// READ: fills the start of `buf` from input `fd`; returns the count (0 at end).
 pub fn read(fd: u32, buf: &mut [u8]) -> usize {
     let n: usize;
@@ -64,6 +78,7 @@ pub fn read(fd: u32, buf: &mut [u8]) -> usize {
     n
 }
 
+#[cfg(not(ember_linux_user))]
 /// WRITE: sends `bytes` to output `fd` (stdout, stderr or the journal).
 pub fn write(fd: u32, bytes: &[u8]) {
     // SAFETY: WRITE only reads `bytes`; it returns the length in a0.
@@ -79,6 +94,7 @@ pub fn write(fd: u32, bytes: &[u8]) {
     }
 }
 
+#[cfg(not(ember_linux_user))]
 /// INPUT_REMAINING: input bytes not yet read.
 pub fn input_remaining() -> usize {
     let n: usize;
@@ -94,6 +110,7 @@ pub fn input_remaining() -> usize {
     n
 }
 
+#[cfg(not(ember_linux_user))]
 /// CYCLE_COUNT: cycles done before this call.
 pub fn cycle_count() -> u64 {
     let (lo, hi): (u32, u32);
@@ -110,6 +127,7 @@ pub fn cycle_count() -> u64 {
     u64::from(hi) << 32 | u64::from(lo)
 }
 
+#[cfg(not(ember_linux_user))]
 /// SHA256_COMPRESS: updates `state` with each 64-byte block.
 pub fn sha256_compress(state: &mut [u32; 8], blocks: &[Block]) {
     // SAFETY: the ECALL reads `blocks` (4-aligned by `Block`'s type) and
@@ -123,5 +141,91 @@ pub fn sha256_compress(state: &mut [u32; 8], blocks: &[Block]) {
             in("a2") blocks.len(),
             options(nostack)
         );
+    }
+}
+
+/// The same calls on Linux (qemu-riscv32's user mode), for benchmarks only.
+#[cfg(ember_linux_user)]
+mod linux {
+    use core::arch::{asm, global_asm};
+
+    use crate::sha256::Block;
+
+    const READ: usize = 63;
+    const WRITE: usize = 64;
+    const EXIT_GROUP: usize = 94;
+    const MMAP: usize = 222;
+
+    // Linux gives the stack; only the global pointer is ours to set.
+    global_asm!(
+        ".section .text._start, \"ax\", @progbits",
+        ".globl _start",
+        "_start:",
+        ".option push",
+        ".option norelax",
+        "la gp, __global_pointer$",
+        ".option pop",
+        "call __ember_main",
+    );
+
+    fn syscall3(n: usize, a0: usize, a1: usize, a2: usize) -> usize {
+        let r;
+        // SAFETY: the Linux calls used here (read, write) access only the
+        // buffers their callers pass with matching lengths.
+        unsafe { asm!("ecall", in("a7") n, inlateout("a0") a0 => r, in("a1") a1, in("a2") a2, options(nostack)) };
+        r
+    }
+
+    /// exit_group(code).
+    pub fn halt(code: u32) -> ! {
+        // SAFETY: exit_group never returns.
+        unsafe { asm!("ecall", in("a7") EXIT_GROUP, in("a0") code, options(noreturn, nostack)) }
+    }
+
+    /// The message on stderr, then exit_group(101).
+    pub fn panic(message: &str) -> ! {
+        write(2, message.as_bytes());
+        write(2, b"\n");
+        halt(101)
+    }
+
+    /// read(fd, buf).
+    pub fn read(fd: u32, buf: &mut [u8]) -> usize {
+        let n = syscall3(READ, fd as usize, buf.as_mut_ptr() as usize, buf.len());
+        if (n as isize) < 0 { 0 } else { n }
+    }
+
+    /// write(fd, bytes): the journal (fd 3) goes to stdout.
+    pub fn write(fd: u32, bytes: &[u8]) {
+        let fd = if fd == ember_abi::fd::JOURNAL { 1 } else { fd };
+        syscall3(WRITE, fd as usize, bytes.as_ptr() as usize, bytes.len());
+    }
+
+    /// Not available on Linux: benchmarks do not ask.
+    pub fn input_remaining() -> usize {
+        panic("input_remaining is not available in the linux-user benchmark build")
+    }
+
+    /// No cycle counter on Linux.
+    pub fn cycle_count() -> u64 {
+        0
+    }
+
+    /// SHA256_COMPRESS in software (the `sha2` crate's compression function).
+    pub fn sha256_compress(state: &mut [u32; 8], blocks: &[Block]) {
+        for block in blocks {
+            sha2::compress256(state, &[block.0.into()]);
+        }
+    }
+
+    /// A fresh anonymous mapping of `len` bytes for the heap.
+    pub fn map_heap(len: usize) -> usize {
+        let r;
+        // SAFETY: an anonymous private mapping touches none of our memory.
+        unsafe {
+            asm!("ecall", in("a7") MMAP, inlateout("a0") 0usize => r, in("a1") len, in("a2") 3usize,
+                 in("a3") 0x22usize, in("a4") usize::MAX, in("a5") 0usize, options(nostack));
+        }
+        r
     }
 }
