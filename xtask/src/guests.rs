@@ -114,23 +114,17 @@ impl Workspace {
 
     /// The guests called `name` (a binary, or every binary of a package).
     pub fn find(&self, name: &str) -> Result<Vec<Guest>> {
-        let by_bin: Vec<Guest> = self
-            .guests
-            .iter()
-            .filter(|g| g.name == name)
-            .cloned()
-            .collect();
-        if !by_bin.is_empty() {
-            return Ok(by_bin);
-        }
-        let by_package: Vec<Guest> = self
-            .guests
-            .iter()
-            .filter(|g| g.package == name)
-            .cloned()
-            .collect();
-        if !by_package.is_empty() {
-            return Ok(by_package);
+        let matching = |by: fn(&Guest) -> &str| -> Vec<Guest> {
+            self.guests
+                .iter()
+                .filter(|g| by(g) == name)
+                .cloned()
+                .collect()
+        };
+        for found in [matching(|g| &g.name), matching(|g| &g.package)] {
+            if !found.is_empty() {
+                return Ok(found);
+            }
         }
         let names: Vec<&str> = self.guests.iter().map(|g| g.name.as_str()).collect();
         Err(format!(

@@ -6,7 +6,7 @@
 //! under qemu-riscv32 for comparison (see the `linux` module below).
 
 #[cfg(not(ember_linux_user))]
-use core::arch::{asm, global_asm};
+use core::arch::asm;
 
 #[cfg(not(ember_linux_user))]
 use ember_abi::{ecall, memory};
@@ -17,17 +17,27 @@ use crate::sha256::Block;
 #[cfg(ember_linux_user)]
 pub use linux::*;
 
-// `_start`: set the global and stack pointers, run the guest's main (defined
-// by `ember_guest::entry!`), and halt with 0 should it ever return.
+/// Defines `_start`: sets the global pointer (linker relaxation must not use
+/// gp to set gp), then whatever each flavour adds.
+macro_rules! start {
+    ($($rest:tt)*) => {
+        ::core::arch::global_asm!(
+            ".section .text._start, \"ax\", @progbits",
+            ".globl _start",
+            "_start:",
+            ".option push",
+            ".option norelax",
+            "la gp, __global_pointer$",
+            ".option pop",
+            $($rest)*
+        );
+    };
+}
+
+// `_start` on Ember: also set the stack pointer, run the guest's main
+// (defined by `ember_guest::entry!`), and halt with 0 should it ever return.
 #[cfg(not(ember_linux_user))]
-global_asm!(
-    ".section .text._start, \"ax\", @progbits",
-    ".globl _start",
-    "_start:",
-    ".option push",
-    ".option norelax",
-    "la gp, __global_pointer$",
-    ".option pop",
+start!(
     "li sp, {stack_top}",
     "call __ember_main",
     "li a0, 0",
@@ -37,8 +47,8 @@ global_asm!(
     halt = const ecall::HALT,
 );
 
-#[cfg(not(ember_linux_user))]
 /// HALT: stops the machine with `code` (0 = success).
+#[cfg(not(ember_linux_user))]
 pub fn halt(code: u32) -> ! {
     // SAFETY: HALT reads only t0 and a0 and never returns.
     unsafe { asm!("ecall", in("t0") ecall::HALT, in("a0") code, options(noreturn, nostack)) }
@@ -147,7 +157,7 @@ pub fn sha256_compress(state: &mut [u32; 8], blocks: &[Block]) {
 /// The same calls on Linux (qemu-riscv32's user mode), for benchmarks only.
 #[cfg(ember_linux_user)]
 mod linux {
-    use core::arch::{asm, global_asm};
+    use core::arch::asm;
 
     use crate::sha256::Block;
 
@@ -156,17 +166,8 @@ mod linux {
     const EXIT_GROUP: usize = 94;
     const MMAP: usize = 222;
 
-    // Linux gives the stack; only the global pointer is ours to set.
-    global_asm!(
-        ".section .text._start, \"ax\", @progbits",
-        ".globl _start",
-        "_start:",
-        ".option push",
-        ".option norelax",
-        "la gp, __global_pointer$",
-        ".option pop",
-        "call __ember_main",
-    );
+    // Linux gives the stack: only the global pointer is ours to set.
+    start!("call __ember_main");
 
     fn syscall3(n: usize, a0: usize, a1: usize, a2: usize) -> usize {
         let r;
