@@ -349,9 +349,52 @@ fn test() -> Result {
         }
         None => eprintln!("xtask: qemu-riscv32 unavailable: the qemu differential test will fail"),
     }
-    run("cargo test --workspace", &mut tests)?;
+    let (passed, failed) = run_counting_tests("cargo test --workspace", &mut tests)?;
     same_in_debug_and_release(&ws)?;
-    scaffold_builds_and_runs()
+    scaffold_builds_and_runs()?;
+    // One closing line for CI and people: the whole suite's count.
+    println!("xtask: {passed} passed, {failed} failed");
+    Ok(())
+}
+
+/// Runs `cargo test`, passing its output through, and adds up its
+/// `test result:` lines.
+fn run_counting_tests(what: &str, cmd: &mut Command) -> Result<(u64, u64)> {
+    use std::io::{BufRead, BufReader};
+    eprintln!("xtask: {what}");
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("{what}: could not start: {e}"))?;
+    let (mut passed, mut failed) = (0, 0);
+    let stdout = child.stdout.take().expect("piped");
+    for line in BufReader::new(stdout).lines() {
+        let line = line.map_err(|e| format!("{what}: reading its output: {e}"))?;
+        println!("{line}");
+        if let Some(rest) = line.strip_prefix("test result: ") {
+            let count = |word: &str| -> u64 {
+                rest.split(';')
+                    .find_map(|part| {
+                        part.trim()
+                            .strip_suffix(word)?
+                            .split_whitespace()
+                            .last()?
+                            .parse()
+                            .ok()
+                    })
+                    .unwrap_or(0)
+            };
+            passed += count(" passed");
+            failed += count(" failed");
+        }
+    }
+    let status = child.wait().map_err(|e| format!("{what}: {e}"))?;
+    if status.success() {
+        Ok((passed, failed))
+    } else {
+        println!("xtask: {passed} passed, {failed} failed");
+        Err(format!("{what}: failed ({status})"))
+    }
 }
 
 /// `cargo xtask new` makes a guest that builds and runs unchanged.
