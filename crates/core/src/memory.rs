@@ -30,7 +30,9 @@ pub type Page = [u8; PAGE_BYTES];
 #[derive(Clone)]
 pub struct Memory {
     /// One leaf per 4 MiB below the system region; `None` means all zero.
-    leaves: Vec<Option<Box<Leaf>>>,
+    /// A fixed-size array: an address below the system region indexes it
+    /// without a bounds check.
+    leaves: Box<[Option<Box<Leaf>>; TOP_LEN]>,
     /// Executable segments, `[start, end)`: readable, never writable.
     code: Vec<Range<u32>>,
     /// The smallest range holding every executable segment: a store outside
@@ -46,7 +48,7 @@ impl Memory {
         let start = code.iter().map(|c| c.start).min().unwrap_or(0);
         let end = code.iter().map(|c| c.end).max().unwrap_or(0);
         Memory {
-            leaves: vec![None; TOP_LEN],
+            leaves: Box::new([const { None }; TOP_LEN]),
             code,
             code_span: start..end,
             image_end,
