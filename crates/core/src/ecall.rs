@@ -85,20 +85,6 @@ impl Host for BufferHost {
     }
 }
 
-/// The name of an ECALL, for messages.
-pub fn ecall_name(number: u32) -> Option<&'static str> {
-    Some(match number {
-        ecall::HALT => "HALT",
-        ecall::READ => "READ",
-        ecall::WRITE => "WRITE",
-        ecall::INPUT_REMAINING => "INPUT_REMAINING",
-        ecall::CYCLE_COUNT => "CYCLE_COUNT",
-        ecall::PANIC => "PANIC",
-        ecall::SHA256_COMPRESS => "SHA256_COMPRESS",
-        _ => return None,
-    })
-}
-
 /// PANIC messages are cut to this many bytes (the cut is noted in the message).
 pub const MAX_PANIC_MESSAGE: u32 = 64 * 1024;
 

@@ -301,26 +301,6 @@ impl Instruction {
             pc: Some(pc),
         }
     }
-
-    /// True if executing this instruction may change control flow other than
-    /// by falling through to the next one (jumps, branches, ECALL, EBREAK, illegal).
-    pub fn ends_block(self) -> bool {
-        use Instruction::*;
-        matches!(
-            self,
-            Jal { .. }
-                | Jalr { .. }
-                | Beq { .. }
-                | Bne { .. }
-                | Blt { .. }
-                | Bge { .. }
-                | Bltu { .. }
-                | Bgeu { .. }
-                | Ecall
-                | Ebreak
-                | Illegal(_)
-        )
-    }
 }
 
 impl fmt::Display for Instruction {

@@ -29,7 +29,7 @@ mod program;
 
 pub use commit::{Claim, Digest};
 pub use decode::decode;
-pub use ecall::{BufferHost, Host, MAX_PANIC_MESSAGE, Output, ecall_name};
+pub use ecall::{BufferHost, Host, MAX_PANIC_MESSAGE, Output};
 pub use error::{Access, BufferProblem, Fault, FaultKind, LoadError, Region, SegmentRule};
 pub use instruction::{Disassembly, Instruction, REG_NAMES};
 pub use machine::{Exit, Machine};

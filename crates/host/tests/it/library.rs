@@ -201,3 +201,49 @@ fn hello_fixture_is_current() {
     }
     assert_eq!(std::fs::read(path).unwrap(), hello().elf());
 }
+
+/// A sink that refuses every write, like a closed pipe.
+struct Closed;
+
+impl std::io::Write for Closed {
+    fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+        Err(std::io::ErrorKind::BrokenPipe.into())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_failing_stdout_sink_is_reported_and_the_journal_kept() {
+    let p = load(&hello());
+    let s = Executor::new(&p).stdout(Closed).run().unwrap();
+    assert_eq!(
+        s.output_error,
+        Some((ember_core::Output::Stdout, std::io::ErrorKind::BrokenPipe))
+    );
+    assert_eq!(s.journal.decode::<u32>().unwrap(), 42);
+    assert!(
+        ember_host::report::session_text(&s).contains("warning: writing the guest's Stdout failed")
+    );
+}
+
+/// A value whose serialisation fails.
+struct Unencodable;
+
+impl Serialize for Unencodable {
+    fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+        Err(serde::ser::Error::custom("cannot be encoded"))
+    }
+}
+
+#[test]
+fn an_input_value_that_cannot_be_encoded_is_an_error() {
+    let p = load(&echo());
+    let e = Executor::new(&p).write(&Unencodable).err().unwrap();
+    assert!(matches!(e, Error::Encode(_)), "{e}");
+    assert!(
+        e.to_string().starts_with("cannot encode an input value: "),
+        "{e}"
+    );
+}
