@@ -224,7 +224,8 @@ fn a_failing_stdout_sink_is_reported_and_the_journal_kept() {
     );
     assert_eq!(s.journal.decode::<u32>().unwrap(), 42);
     assert!(
-        ember_host::report::session_text(&s).contains("warning: writing the guest's Stdout failed")
+        ember_host::report::session_text(&s)
+            .contains("  warning: writing the guest's stdout failed: broken pipe\n")
     );
 }
 
