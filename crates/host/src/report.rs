@@ -56,10 +56,12 @@ pub fn session_text(s: &Session) -> String {
     );
     let _ = writeln!(out, "  claim digest  {}", s.claim_digest);
     if let Some((output, kind)) = s.output_error {
-        let _ = writeln!(
-            out,
-            "  warning: writing the guest's {output:?} failed: {kind}"
-        );
+        let name = match output {
+            ember_core::Output::Stdout => "stdout",
+            ember_core::Output::Stderr => "stderr",
+            ember_core::Output::Journal => "journal",
+        };
+        let _ = writeln!(out, "  warning: writing the guest's {name} failed: {kind}");
     }
     out
 }
