@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use ember_core::{Exit, REG_NAMES, decode};
+use ember_core::{Exit, FaultKind, REG_NAMES, Region, decode};
 use serde_json::{Value, json};
 
 use crate::error::FaultReport;
@@ -130,6 +130,9 @@ pub fn fault_text(r: &FaultReport, verbose: bool) -> String {
         "  journal   {} bytes committed before the fault",
         r.journal.bytes.len()
     );
+    if let Some(hint) = hint(&f.kind) {
+        let _ = writeln!(out, "  hint:     {hint}");
+    }
     if verbose {
         let _ = writeln!(out, "  registers:");
         for row in 0..8 {
@@ -148,6 +151,36 @@ pub fn fault_text(r: &FaultReport, verbose: bool) -> String {
     out
 }
 
+/// What a user might do about a fault, when there is something to say.
+pub fn hint(kind: &FaultKind) -> Option<&'static str> {
+    Some(match kind {
+        FaultKind::AccessViolation {
+            region: Region::Guard,
+            addr,
+            ..
+        } if *addr < 0x1000 => "an address this close to 0 is usually a null pointer dereference",
+        FaultKind::StackOverflow { .. } => {
+            "the stack is 4 MiB (0x00010000..0x00400000): deep recursion or large local arrays used it up; \
+             move big data to the heap (Vec, Box)"
+        }
+        FaultKind::CycleLimitExceeded { .. } => {
+            "raise the limit with --cycle-limit N, or look for an endless loop around this pc"
+        }
+        FaultKind::Misaligned { .. } => {
+            "Ember does not emulate misaligned accesses: read unaligned data with \
+             ptr::read_unaligned or u32::from_le_bytes"
+        }
+        FaultKind::UnknownEcall { .. } => {
+            "ECALL numbers are listed in docs/abi.md (ember_abi::ecall); use ember_guest's functions"
+        }
+        FaultKind::IllegalInstruction | FaultKind::FetchNotExecutable { .. } => {
+            "the guest jumped into data or zeroed memory, or was not built for riscv32im \
+             (build guests with cargo xtask build)"
+        }
+        _ => return None,
+    })
+}
+
 /// The fault report as one JSON object.
 pub fn fault_json(r: &FaultReport) -> Value {
     let f = &r.fault;
@@ -162,5 +195,6 @@ pub fn fault_json(r: &FaultReport) -> Value {
         "cycles": r.cycles,
         "instructions": r.instructions,
         "journal_bytes": r.journal.bytes.len(),
+        "hint": hint(&f.kind),
     })
 }

@@ -121,6 +121,10 @@ fn guest_exit_code_panic_fault_and_limit_have_their_own_statuses() {
     );
     assert_eq!(lines[2], "  in        guest::deref");
     assert_eq!(lines[4], "  journal   5 bytes committed before the fault");
+    assert_eq!(
+        lines[5],
+        "  hint:     an address this close to 0 is usually a null pointer dereference"
+    );
     assert!(!err.contains("registers"));
 
     let o = ember(&["run", "-v", &file(&dir, "null2.elf", &null_deref().elf())]);
@@ -142,6 +146,9 @@ fn guest_exit_code_panic_fault_and_limit_have_their_own_statuses() {
         first_line(&o),
         "error: guest fault: cycle limit exceeded: limit 1000, 1000 cycles done"
     );
+    assert!(stderr(&o).contains(
+        "\n  hint:     raise the limit with --cycle-limit N, or look for an endless loop around this pc\n"
+    ));
 }
 
 #[test]
@@ -172,6 +179,10 @@ fn fault_json() {
     assert_eq!(v["pc"], 0x0040_004c);
     assert_eq!(v["function"], "guest::deref");
     assert_eq!(v["instruction"], "lw a0,0(zero)");
+    assert_eq!(
+        v["hint"],
+        "an address this close to 0 is usually a null pointer dereference"
+    );
 }
 
 /// Every kind of bad input: status 4, one line, no panic or backtrace.

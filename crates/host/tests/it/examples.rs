@@ -283,7 +283,25 @@ fn faults_end_in_their_documented_outcomes() {
         "{message}"
     );
 
+    let r = fault_of("misaligned_load").unwrap();
+    assert!(
+        ember_host::report::hint(&r.fault.kind)
+            .unwrap()
+            .starts_with("Ember does not emulate misaligned")
+    );
+    let r = fault_of("stack_overflow").unwrap();
+    assert!(
+        ember_host::report::hint(&r.fault.kind)
+            .unwrap()
+            .starts_with("the stack is 4 MiB")
+    );
+
     let r = fault_of("unknown_ecall").unwrap();
+    assert!(
+        ember_host::report::hint(&r.fault.kind)
+            .unwrap()
+            .starts_with("ECALL numbers are listed")
+    );
     assert_eq!(r.fault.kind, FaultKind::UnknownEcall { number: 99 });
     assert_eq!(r.location.unwrap().line, Some(10));
 }
