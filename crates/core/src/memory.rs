@@ -78,10 +78,20 @@ impl Memory {
             .map(|c| addr.max(c.start))
     }
 
-    /// A load of `N` (1, 2 or 4) bytes, if [`Memory::check`] allows it.
+    /// The access rules, in one place: a data access of `size` bytes (1, 2
+    /// or 4) is naturally aligned, lies below the system region and above the
+    /// guard, and, if a store, touches no executable segment.
+    #[inline(always)]
+    fn allows(&self, addr: u32, size: u32, access: Access) -> bool {
+        addr.is_multiple_of(size)
+            && (STACK_BOTTOM..SYSTEM_START).contains(&addr)
+            && (access == Access::Load || self.hits_code(addr, size).is_none())
+    }
+
+    /// A load of `N` (1, 2 or 4) bytes, if the access rules allow it.
     #[inline(always)]
     pub fn load<const N: usize>(&self, addr: u32) -> Option<[u8; N]> {
-        if !addr.is_multiple_of(N as u32) || !(STACK_BOTTOM..SYSTEM_START).contains(&addr) {
+        if !self.allows(addr, N as u32, Access::Load) {
             return None;
         }
         // Aligned, so the offset masked to the last N-aligned slot is the
@@ -93,14 +103,11 @@ impl Memory {
         })
     }
 
-    /// A store of `N` (1, 2 or 4) bytes, if [`Memory::check`] allows it;
+    /// A store of `N` (1, 2 or 4) bytes, if the access rules allow it;
     /// returns whether it happened.
     #[inline(always)]
     pub fn store<const N: usize>(&mut self, addr: u32, bytes: [u8; N]) -> bool {
-        if !addr.is_multiple_of(N as u32)
-            || !(STACK_BOTTOM..SYSTEM_START).contains(&addr)
-            || self.hits_code(addr, N as u32).is_some()
-        {
+        if !self.allows(addr, N as u32, Access::Store) {
             return false;
         }
         let at = (addr & (PAGE_SIZE - N as u32)) as usize;
@@ -108,23 +115,22 @@ impl Memory {
         true
     }
 
-    /// Checks a data access of `size` bytes (1, 2 or 4) at `addr`: the
-    /// reasons [`Memory::load`] and [`Memory::store`] refuse, as a fault.
+    /// Checks a data access of `size` bytes (1, 2 or 4) at `addr`: why the
+    /// access rules refuse it, as a fault.
     pub fn check(&self, addr: u32, size: u32, access: Access) -> Result<(), FaultKind> {
-        if addr & (size - 1) != 0 {
-            return Err(FaultKind::Misaligned { access, addr, size });
-        }
-        if !(STACK_BOTTOM..SYSTEM_START).contains(&addr) {
-            return Err(FaultKind::AccessViolation {
+        if self.allows(addr, size, access) {
+            Ok(())
+        } else if !addr.is_multiple_of(size) {
+            Err(FaultKind::Misaligned { access, addr, size })
+        } else if !(STACK_BOTTOM..SYSTEM_START).contains(&addr) {
+            Err(FaultKind::AccessViolation {
                 access,
                 addr,
                 region: self.region(addr),
-            });
+            })
+        } else {
+            Err(FaultKind::StoreToCode { addr })
         }
-        if access == Access::Store && self.hits_code(addr, size).is_some() {
-            return Err(FaultKind::StoreToCode { addr });
-        }
-        Ok(())
     }
 
     /// Checks that an ECALL may read (`Access::Load`) or write (`Access::Store`)
