@@ -8,7 +8,7 @@
 use ember_abi::reg::{A0, A1, A2, T0};
 use ember_abi::{SHA256_BLOCK_BYTES, SHA256_STATE_WORDS, cycles, ecall, fd};
 
-use crate::error::{Access, FaultKind};
+use crate::error::{Access, BufferProblem, FaultKind};
 use crate::machine::{Exit, Machine};
 
 /// Where a WRITE goes.
@@ -99,23 +99,13 @@ impl Machine<'_> {
         let number = self.reg(T0 as u8);
         let [a0, a1, a2] = [A0, A1, A2].map(|r| self.reg(r as u8));
         let bad_fd = |name| Err(FaultKind::BadFd { name, fd: a0 });
-        let buffer = |m: &Machine, name, addr, len, align, access| {
-            m.memory
-                .check_range(addr, len, align, access)
-                .map_err(|problem| FaultKind::BadBuffer {
-                    name,
-                    addr,
-                    len,
-                    problem,
-                })
-        };
         match number {
             ecall::HALT => {
                 self.charge(0)?;
                 Ok(Some(Exit::Halted { code: a0 }))
             }
             ecall::PANIC => {
-                buffer(self, "PANIC", a0, a1, 1, Access::Load)?;
+                self.buffer("PANIC", a0, u64::from(a1), 1, Access::Load)?;
                 self.charge(0)?;
                 let kept = a1.min(MAX_PANIC_MESSAGE);
                 let mut message = vec![0; kept as usize];
@@ -130,7 +120,7 @@ impl Machine<'_> {
                 if a0 != fd::INPUT {
                     return bad_fd("READ");
                 }
-                buffer(self, "READ", a1, a2, 1, Access::Store)?;
+                self.buffer("READ", a1, u64::from(a2), 1, Access::Store)?;
                 let n = host.input_remaining().min(a2 as usize);
                 self.charge(io_cost(n))?;
                 let mut chunk = vec![0; n.min(64 * 1024)];
@@ -154,7 +144,7 @@ impl Machine<'_> {
                     fd::JOURNAL => Output::Journal,
                     _ => return bad_fd("WRITE"),
                 };
-                buffer(self, "WRITE", a1, a2, 1, Access::Load)?;
+                self.buffer("WRITE", a1, u64::from(a2), 1, Access::Load)?;
                 self.charge(io_cost(a2 as usize))?;
                 // Straight from guest pages: a guest may write gigabytes.
                 self.memory
@@ -183,6 +173,31 @@ impl Machine<'_> {
         }
     }
 
+    /// Checks an ECALL's buffer argument (see [`crate::Memory::check_range`]); a
+    /// length past 4 GiB wraps. The fault names the ECALL.
+    fn buffer(
+        &self,
+        name: &'static str,
+        addr: u32,
+        len: u64,
+        align: u32,
+        access: Access,
+    ) -> Result<(), FaultKind> {
+        let problem = match u32::try_from(len) {
+            Ok(len) => self.memory.check_range(addr, len, align, access).err(),
+            Err(_) => Some(BufferProblem::Wraps),
+        };
+        match problem {
+            None => Ok(()),
+            Some(problem) => Err(FaultKind::BadBuffer {
+                name,
+                addr,
+                len: len.min(u64::from(u32::MAX)) as u32,
+                problem,
+            }),
+        }
+    }
+
     /// SHA256_COMPRESS: `state` (8 words) updated in place with `count` 64-byte
     /// blocks read from `blocks`.
     fn sha256_compress(
@@ -192,28 +207,10 @@ impl Machine<'_> {
         count: u32,
     ) -> Result<Option<Exit>, FaultKind> {
         const NAME: &str = "SHA256_COMPRESS";
-        let state_len = SHA256_STATE_WORDS * 4;
-        self.memory
-            .check_range(state_addr, state_len, 4, Access::Store)
-            .map_err(|problem| FaultKind::BadBuffer {
-                name: NAME,
-                addr: state_addr,
-                len: state_len,
-                problem,
-            })?;
+        let state_len = u64::from(SHA256_STATE_WORDS * 4);
+        self.buffer(NAME, state_addr, state_len, 4, Access::Store)?;
         let len = u64::from(count) * u64::from(SHA256_BLOCK_BYTES);
-        let problem = match u32::try_from(len) {
-            Ok(len) => self.memory.check_range(blocks, len, 4, Access::Load).err(),
-            Err(_) => Some(crate::error::BufferProblem::Wraps),
-        };
-        if let Some(problem) = problem {
-            return Err(FaultKind::BadBuffer {
-                name: NAME,
-                addr: blocks,
-                len: len.min(u64::from(u32::MAX)) as u32,
-                problem,
-            });
-        }
+        self.buffer(NAME, blocks, len, 4, Access::Load)?;
         self.charge(u64::from(count) * cycles::SHA256_PER_BLOCK)?;
 
         let mut state = [0u32; 8];

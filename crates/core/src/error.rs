@@ -299,6 +299,18 @@ pub enum LoadError {
     },
 }
 
+impl LoadError {
+    /// Segment `index` (at `vaddr`, `memsz` bytes) breaks `rule`.
+    pub fn segment(index: usize, vaddr: u64, memsz: u64, rule: SegmentRule) -> LoadError {
+        LoadError::Segment {
+            index,
+            vaddr,
+            memsz,
+            rule,
+        }
+    }
+}
+
 /// The segment rules of SPEC §3.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

@@ -235,7 +235,7 @@ impl<'p> Machine<'p> {
             let addr = x(rs1).wrapping_add_signed(offset);
             match self.memory.check(addr, size, access) {
                 Err(kind) => self.data_fault(kind),
-                Ok(()) => unreachable_fault(insn),
+                Ok(()) => unreachable_fault(),
             }
         };
         match insn {
@@ -285,7 +285,7 @@ impl<'p> Machine<'p> {
 /// disagree, which is a bug in Ember. Reported as an illegal instruction
 /// rather than a host panic, and caught by the tests, which check every
 /// fault kind.
-fn unreachable_fault(_insn: Instruction) -> FaultKind {
+fn unreachable_fault() -> FaultKind {
     debug_assert!(false, "exec refused an access that check allows");
     FaultKind::IllegalInstruction
 }

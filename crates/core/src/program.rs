@@ -119,12 +119,7 @@ impl Program {
         let mut segments = Vec::new();
         let headers = file.segments().into_iter().flatten().enumerate();
         for (index, ph) in headers.filter(|(_, ph)| ph.p_type == PT_LOAD) {
-            let err = |rule| LoadError::Segment {
-                index,
-                vaddr: ph.p_vaddr,
-                memsz: ph.p_memsz,
-                rule,
-            };
+            let err = |rule| LoadError::segment(index, ph.p_vaddr, ph.p_memsz, rule);
             if ph.p_memsz == 0 {
                 continue;
             }
@@ -159,11 +154,8 @@ impl Program {
         let mut numbered = Vec::with_capacity(segments.len());
         for (index, s) in segments.into_iter().enumerate() {
             check_segment_range(u64::from(s.vaddr), u64::from(s.memsz), s.data.len() as u64)
-                .map_err(|rule| LoadError::Segment {
-                    index,
-                    vaddr: u64::from(s.vaddr),
-                    memsz: u64::from(s.memsz),
-                    rule,
+                .map_err(|rule| {
+                    LoadError::segment(index, u64::from(s.vaddr), u64::from(s.memsz), rule)
                 })?;
             numbered.push((index, s));
         }
@@ -174,12 +166,8 @@ impl Program {
     /// decodes the code. Each segment has passed [`check_segment_range`].
     fn build(entry: u64, segments: Vec<(usize, Segment)>) -> Result<Program, LoadError> {
         for (i, (index, s)) in segments.iter().enumerate() {
-            let err = |rule| LoadError::Segment {
-                index: *index,
-                vaddr: u64::from(s.vaddr),
-                memsz: u64::from(s.memsz),
-                rule,
-            };
+            let err =
+                |rule| LoadError::segment(*index, u64::from(s.vaddr), u64::from(s.memsz), rule);
             if s.executable && s.writable {
                 return Err(err(SegmentRule::WritableExecutable));
             }
