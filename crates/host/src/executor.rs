@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
 use ember_abi::cycles::DEFAULT_LIMIT;
-use ember_core::{Claim, Digest, Exit, Host, Machine, Output};
+use ember_core::{BufferHost, Claim, Digest, Exit, Host, Machine, Output};
 use serde::Serialize;
 
 use crate::error::{Error, FaultReport};
@@ -83,8 +83,7 @@ impl<'a> Executor<'a> {
             cycle_limit,
         } = self;
         let mut host = IoHost {
-            input,
-            pos: 0,
+            input: BufferHost::with_input(input),
             stdout,
             stderr,
             journal: Vec::new(),
@@ -103,7 +102,7 @@ impl<'a> Executor<'a> {
             Ok(exit) => {
                 let claim = Claim::new(
                     program.image_id(),
-                    &host.input,
+                    &host.input.input,
                     &journal.bytes,
                     &exit,
                     machine.cycles(),
@@ -176,10 +175,10 @@ pub fn mips(instructions: u64, wall: Duration) -> f64 {
     instructions as f64 / wall.as_secs_f64().max(1e-9) / 1e6
 }
 
-/// The machine's view of the outside world for one run.
+/// The machine's view of the outside world for one run: input as core's
+/// `BufferHost` serves it, output streamed to the sinks.
 struct IoHost<'a> {
-    input: Vec<u8>,
-    pos: usize,
+    input: BufferHost,
     stdout: Box<dyn Write + 'a>,
     stderr: Box<dyn Write + 'a>,
     journal: Vec<u8>,
@@ -201,15 +200,11 @@ impl IoHost<'_> {
 
 impl Host for IoHost<'_> {
     fn read_input(&mut self, buf: &mut [u8]) -> usize {
-        let rest = &self.input[self.pos..];
-        let n = buf.len().min(rest.len());
-        buf[..n].copy_from_slice(&rest[..n]);
-        self.pos += n;
-        n
+        self.input.read_input(buf)
     }
 
     fn input_remaining(&self) -> usize {
-        self.input.len() - self.pos
+        self.input.input_remaining()
     }
 
     fn write(&mut self, output: Output, bytes: &[u8]) {
