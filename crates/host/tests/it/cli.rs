@@ -166,6 +166,20 @@ fn a_faulting_run_still_saves_the_journal() {
 }
 
 #[test]
+fn an_unwritable_journal_file_is_bad_input() {
+    let dir = scratch("journaldir");
+    let elf = file(&dir, "hello.elf", &hello().elf());
+    // A directory cannot be written as a file.
+    let o = ember(&["run", &elf, "--journal", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(
+        first_line(&o).starts_with("error: cannot write the journal to "),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn fault_json() {
     let dir = scratch("faultjson");
     let o = ember(&[
@@ -310,6 +324,12 @@ fn disasm_shows_symbols_and_filters_by_function() {
     assert_eq!(
         String::from_utf8(o.stdout).unwrap(),
         "\n0040004c <guest::deref>:\n  40004c:\t00002503\tlw a0,0(zero)\n"
+    );
+    let o = ember(&["disasm", &elf, "--symbol", "nowhere"]);
+    assert_eq!(o.status.code(), Some(4));
+    assert_eq!(
+        first_line(&o),
+        "error: no function symbol matches `nowhere`"
     );
     let o = ember(&["disasm", &elf, "--symbol", "guest"]);
     assert_eq!(o.status.code(), Some(4));
