@@ -70,6 +70,13 @@ pub mod cycles {
     pub const DEFAULT_LIMIT: u64 = 1 << 32;
 }
 
+/// Limits on what one run may produce.
+pub mod limits {
+    /// Default journal limit of the host: 64 MiB. A WRITE to the journal that
+    /// would take it past the limit faults before any effect.
+    pub const DEFAULT_JOURNAL_LIMIT: u64 = 64 << 20;
+}
+
 /// Register numbers the ABI uses.
 pub mod reg {
     /// Stack pointer.

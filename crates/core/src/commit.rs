@@ -8,6 +8,7 @@
 //! the pages in use, not to the 4 GiB space.
 
 use core::fmt;
+use core::ops::Range;
 
 use ember_abi::memory::{PAGE_COUNT, PAGE_SIZE};
 use sha2::{Digest as _, Sha256};
@@ -16,9 +17,9 @@ use crate::machine::Exit;
 use crate::memory::{Memory, Page};
 
 /// Domain separator of the image ID.
-pub const IMAGE_TAG: &[u8] = b"ember/image/v0";
+pub const IMAGE_TAG: &[u8] = b"ember/image/v1";
 /// Domain separator of the claim digest.
-pub const CLAIM_TAG: &[u8] = b"ember/claim/v0";
+pub const CLAIM_TAG: &[u8] = b"ember/claim/v1";
 /// Depth of the memory tree: 2^20 pages.
 pub const TREE_DEPTH: u32 = PAGE_COUNT.trailing_zeros();
 
@@ -110,9 +111,23 @@ pub fn memory_root(memory: &Memory) -> Digest {
     merkle_root(TREE_DEPTH, memory.touched_pages())
 }
 
-/// `image_id = SHA-256("ember/image/v0" || entry LE || memory_root(initial image))`.
-pub fn image_id(entry: u32, memory_root: &Digest) -> Digest {
-    Digest::of(&[IMAGE_TAG, &entry.to_le_bytes(), &memory_root.0])
+/// `image_id = SHA-256("ember/image/v1" || entry u32 LE || n u32 LE ||
+/// (start u32 LE || end u32 LE) for each of the n executable ranges, in
+/// address order || memory_root(initial image))`.
+///
+/// The ranges are what may execute: two images with the same bytes but
+/// different executable segments are different programs.
+pub fn image_id(entry: u32, executable: &[Range<u32>], memory_root: &Digest) -> Digest {
+    let mut h = Sha256::new();
+    h.update(IMAGE_TAG);
+    h.update(entry.to_le_bytes());
+    h.update((executable.len() as u32).to_le_bytes());
+    for range in executable {
+        h.update(range.start.to_le_bytes());
+        h.update(range.end.to_le_bytes());
+    }
+    h.update(memory_root.0);
+    Digest(h.finalize().into())
 }
 
 /// Everything the claim digest commits to.
@@ -149,7 +164,7 @@ impl Claim {
         }
     }
 
-    /// `SHA-256("ember/claim/v0" || image_id || input_digest || journal_digest
+    /// `SHA-256("ember/claim/v1" || image_id || input_digest || journal_digest
     /// || status u8 || exit code u32 LE || cycles u64 LE)`.
     pub fn digest(&self) -> Digest {
         Digest::of(&[

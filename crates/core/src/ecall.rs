@@ -145,7 +145,13 @@ impl Machine<'_> {
                     _ => return bad_fd("WRITE"),
                 };
                 self.buffer("WRITE", a1, u64::from(a2), 1, Access::Load)?;
+                if output == Output::Journal {
+                    self.check_journal(a2)?;
+                }
                 self.charge(io_cost(a2 as usize))?;
+                if output == Output::Journal {
+                    self.journal_len += u64::from(a2);
+                }
                 // Straight from guest pages: a guest may write gigabytes.
                 self.memory
                     .for_each_slice(a1, a2, |bytes| host.write(output, bytes));

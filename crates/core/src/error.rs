@@ -205,6 +205,18 @@ pub enum FaultKind {
         /// Cycles completed before the instruction that would exceed it.
         cycles: u64,
     },
+    /// A WRITE to the journal would have taken it past the journal limit.
+    #[error(
+        "journal limit exceeded: limit {limit} bytes, {journal} bytes committed, {len} more asked for"
+    )]
+    JournalLimitExceeded {
+        /// The limit in force, in bytes.
+        limit: u64,
+        /// Journal bytes committed before this WRITE.
+        journal: u64,
+        /// The length of the refused WRITE.
+        len: u32,
+    },
 }
 
 /// The machine stopped on a fault: what happened, at which pc, on which
@@ -285,6 +297,14 @@ pub enum LoadError {
         /// The rule it breaks.
         rule: SegmentRule,
     },
+    /// The file has more program headers than Ember accepts.
+    #[error("the file has {count} program headers; Ember accepts at most {limit}")]
+    TooManyProgramHeaders {
+        /// How many the file declares.
+        count: usize,
+        /// [`crate::MAX_PROGRAM_HEADERS`].
+        limit: usize,
+    },
     /// The entry point is not 4-byte aligned.
     #[error("entry point {entry:#010x} is not 4-byte aligned")]
     EntryMisaligned {
@@ -346,4 +366,8 @@ pub enum SegmentRule {
     /// The segment is both writable and executable.
     #[error("is both writable and executable; code is immutable")]
     WritableExecutable,
+    /// An executable segment's `p_memsz` is not a multiple of 4: its last
+    /// instruction would be cut, and bytes beside it left writable.
+    #[error("is executable but p_memsz is not a multiple of 4 (whole instructions only)")]
+    CodeSizeNotWordMultiple,
 }

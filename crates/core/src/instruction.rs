@@ -294,6 +294,110 @@ pub struct Disassembly {
 }
 
 impl Instruction {
+    /// The registers the instruction reads: `(rs1, rs2)` where its format
+    /// has them. ECALL's implicit reads (`t0`, `a0..a2`) are not listed.
+    pub fn sources(self) -> (Option<u8>, Option<u8>) {
+        use Instruction::*;
+        match self {
+            Jalr { rs1, .. }
+            | Lb { rs1, .. }
+            | Lh { rs1, .. }
+            | Lw { rs1, .. }
+            | Lbu { rs1, .. }
+            | Lhu { rs1, .. }
+            | Addi { rs1, .. }
+            | Slti { rs1, .. }
+            | Sltiu { rs1, .. }
+            | Xori { rs1, .. }
+            | Ori { rs1, .. }
+            | Andi { rs1, .. }
+            | Slli { rs1, .. }
+            | Srli { rs1, .. }
+            | Srai { rs1, .. } => (Some(rs1), None),
+            Beq { rs1, rs2, .. }
+            | Bne { rs1, rs2, .. }
+            | Blt { rs1, rs2, .. }
+            | Bge { rs1, rs2, .. }
+            | Bltu { rs1, rs2, .. }
+            | Bgeu { rs1, rs2, .. }
+            | Sb { rs1, rs2, .. }
+            | Sh { rs1, rs2, .. }
+            | Sw { rs1, rs2, .. }
+            | Add { rs1, rs2, .. }
+            | Sub { rs1, rs2, .. }
+            | Sll { rs1, rs2, .. }
+            | Slt { rs1, rs2, .. }
+            | Sltu { rs1, rs2, .. }
+            | Xor { rs1, rs2, .. }
+            | Srl { rs1, rs2, .. }
+            | Sra { rs1, rs2, .. }
+            | Or { rs1, rs2, .. }
+            | And { rs1, rs2, .. }
+            | Mul { rs1, rs2, .. }
+            | Mulh { rs1, rs2, .. }
+            | Mulhsu { rs1, rs2, .. }
+            | Mulhu { rs1, rs2, .. }
+            | Div { rs1, rs2, .. }
+            | Divu { rs1, rs2, .. }
+            | Rem { rs1, rs2, .. }
+            | Remu { rs1, rs2, .. } => (Some(rs1), Some(rs2)),
+            Lui { .. }
+            | Auipc { .. }
+            | Jal { .. }
+            | Fence { .. }
+            | FenceI
+            | Ecall
+            | Ebreak
+            | Illegal(_) => (None, None),
+        }
+    }
+
+    /// The register the instruction writes, if its format has one and it is
+    /// not x0. ECALL's implicit results (`a0`, `a1`) are not listed.
+    pub fn destination(self) -> Option<u8> {
+        use Instruction::*;
+        let rd = match self {
+            Lui { rd, .. }
+            | Auipc { rd, .. }
+            | Jal { rd, .. }
+            | Jalr { rd, .. }
+            | Lb { rd, .. }
+            | Lh { rd, .. }
+            | Lw { rd, .. }
+            | Lbu { rd, .. }
+            | Lhu { rd, .. }
+            | Addi { rd, .. }
+            | Slti { rd, .. }
+            | Sltiu { rd, .. }
+            | Xori { rd, .. }
+            | Ori { rd, .. }
+            | Andi { rd, .. }
+            | Slli { rd, .. }
+            | Srli { rd, .. }
+            | Srai { rd, .. }
+            | Add { rd, .. }
+            | Sub { rd, .. }
+            | Sll { rd, .. }
+            | Slt { rd, .. }
+            | Sltu { rd, .. }
+            | Xor { rd, .. }
+            | Srl { rd, .. }
+            | Sra { rd, .. }
+            | Or { rd, .. }
+            | And { rd, .. }
+            | Mul { rd, .. }
+            | Mulh { rd, .. }
+            | Mulhsu { rd, .. }
+            | Mulhu { rd, .. }
+            | Div { rd, .. }
+            | Divu { rd, .. }
+            | Rem { rd, .. }
+            | Remu { rd, .. } => rd,
+            _ => 0,
+        };
+        (rd != 0).then_some(rd)
+    }
+
     /// Disassembles this instruction as if it sat at `pc`.
     pub fn at(self, pc: u32) -> Disassembly {
         Disassembly {

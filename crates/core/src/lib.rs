@@ -32,6 +32,6 @@ pub use decode::decode;
 pub use ecall::{BufferHost, Host, MAX_PANIC_MESSAGE, Output};
 pub use error::{Access, BufferProblem, Fault, FaultKind, LoadError, Region, SegmentRule};
 pub use instruction::{Disassembly, Instruction, REG_NAMES};
-pub use machine::{Exit, Machine};
+pub use machine::{EcallStep, Exit, Machine, MemAccess, NoObserver, Observer, Step};
 pub use memory::{Memory, Page};
-pub use program::{CodeSegment, Program, Segment};
+pub use program::{CodeSegment, MAX_PROGRAM_HEADERS, Program, Segment};

@@ -5,9 +5,9 @@
 //! them to registers and memory. Every fault leaves the machine exactly as it
 //! was before the faulting instruction.
 
-use ember_abi::cycles;
 use ember_abi::memory::{STACK_BOTTOM, STACK_TOP, SYSTEM_START};
-use ember_abi::reg::SP;
+use ember_abi::reg::{A0, A1, A2, SP, T0};
+use ember_abi::{cycles, limits};
 
 use crate::alu;
 use crate::ecall::Host;
@@ -40,6 +40,8 @@ pub struct Machine<'p> {
     cycles: u64,
     instructions: u64,
     cycle_limit: u64,
+    pub(crate) journal_len: u64,
+    journal_limit: u64,
     pub(crate) memory: Memory,
 }
 
@@ -56,6 +58,8 @@ impl<'p> Machine<'p> {
             cycles: 0,
             instructions: 0,
             cycle_limit: cycles::DEFAULT_LIMIT,
+            journal_len: 0,
+            journal_limit: limits::DEFAULT_JOURNAL_LIMIT,
             memory: program.initial_memory(),
         }
     }
@@ -64,6 +68,17 @@ impl<'p> Machine<'p> {
     /// cycle count past it.
     pub fn set_cycle_limit(&mut self, limit: u64) {
         self.cycle_limit = limit;
+    }
+
+    /// Sets the journal limit in bytes: a WRITE to the journal that would
+    /// take it past the limit faults before any effect.
+    pub fn set_journal_limit(&mut self, limit: u64) {
+        self.journal_limit = limit;
+    }
+
+    /// Journal bytes written so far.
+    pub fn journal_len(&self) -> u64 {
+        self.journal_len
     }
 
     /// The program counter.
@@ -77,8 +92,12 @@ impl<'p> Machine<'p> {
     }
 
     /// Sets register `index` (writes to `x0` are ignored). For tests and debuggers.
+    ///
+    /// # Panics
+    /// If `index` is not a register number (0..32).
     pub fn set_register(&mut self, index: usize, value: u32) {
-        self.regs[index & 31] = value;
+        assert!(index < 32, "x{index} is not a register: RV32I has x0..x31");
+        self.regs[index] = value;
         self.regs[0] = 0;
     }
 
@@ -104,9 +123,20 @@ impl<'p> Machine<'p> {
 
     /// Runs until the guest halts or panics, or a fault stops it.
     pub fn run(&mut self, host: &mut impl Host) -> Result<Exit, Fault> {
+        self.run_observed(host, &mut NoObserver)
+    }
+
+    /// [`Machine::run`], telling `observer` about every instruction executed
+    /// (see [`Observer`]). With [`NoObserver`] this is `run` exactly: the
+    /// hooks compile away.
+    pub fn run_observed<O: Observer>(
+        &mut self,
+        host: &mut impl Host,
+        observer: &mut O,
+    ) -> Result<Exit, Fault> {
         loop {
-            self.run_plain();
-            if let Some(exit) = self.step(host)? {
+            self.run_plain(observer);
+            if let Some(exit) = self.step_observed(host, observer)? {
                 return Ok(exit);
             }
         }
@@ -117,9 +147,9 @@ impl<'p> Machine<'p> {
     /// segment, pc and counters in locals. It returns, with the machine in
     /// order, before the first instruction that needs more (an ECALL, a
     /// fault, leaving the segment, the limit): [`Machine::step`] does that one.
-    fn run_plain(&mut self) {
+    fn run_plain<O: Observer>(&mut self, observer: &mut O) {
         let program = self.program;
-        let Some(segment) = program.code().iter().find(|s| s.contains(self.pc)) else {
+        let Some(segment) = program.code_at(self.pc) else {
             return;
         };
         let (base, code) = (segment.start, segment.instructions.as_slice());
@@ -131,9 +161,10 @@ impl<'p> Machine<'p> {
             let Some(&insn) = code.get((pc.wrapping_sub(base) / 4) as usize) else {
                 break;
             };
-            match exec(&mut self.regs, &mut self.memory, pc, insn) {
-                Some(next) => pc = next,
-                None => break,
+            let cycle = self.cycles + done;
+            match exec(&mut self.regs, &mut self.memory, pc, insn, cycle, observer) {
+                Ok(next) => pc = next,
+                Err(_) => break,
             }
             done += 1;
         }
@@ -144,6 +175,15 @@ impl<'p> Machine<'p> {
 
     /// Executes one instruction. Returns the exit if the guest stopped.
     pub fn step(&mut self, host: &mut impl Host) -> Result<Option<Exit>, Fault> {
+        self.step_observed(host, &mut NoObserver)
+    }
+
+    /// [`Machine::step`], telling `observer` about the instruction.
+    pub fn step_observed<O: Observer>(
+        &mut self,
+        host: &mut impl Host,
+        observer: &mut O,
+    ) -> Result<Option<Exit>, Fault> {
         let pc = self.pc;
         let insn = self.fetch().map_err(|kind| Fault {
             kind,
@@ -154,15 +194,15 @@ impl<'p> Machine<'p> {
         // extra cost before it has any effect.
         let result = if self.cycles >= self.cycle_limit {
             Err(self.limit_fault())
-        } else if insn == Instruction::Ecall {
-            self.ecall(host)
         } else {
-            match exec(&mut self.regs, &mut self.memory, pc, insn) {
-                Some(next) => {
+            let cycle = self.cycles;
+            match exec(&mut self.regs, &mut self.memory, pc, insn, cycle, observer) {
+                Ok(next) => {
                     self.pc = next;
                     Ok(None)
                 }
-                None => Err(self.diagnose(insn)),
+                Err(Stop::Ecall) => self.ecall_observed(host, observer),
+                Err(stop) => Err(self.fault_for(stop)),
             }
         };
         match result {
@@ -179,12 +219,63 @@ impl<'p> Machine<'p> {
         }
     }
 
+    /// Runs the ECALL at pc and tells the observer what it did.
+    fn ecall_observed<O: Observer>(
+        &mut self,
+        host: &mut impl Host,
+        observer: &mut O,
+    ) -> Result<Option<Exit>, FaultKind> {
+        if !O::ENABLED {
+            return self.ecall(host);
+        }
+        let (pc, cycle) = (self.pc, self.cycles);
+        let before = self.regs;
+        let exit = self.ecall(host)?;
+        observer.ecall(&EcallStep {
+            cycle,
+            pc,
+            number: before[T0],
+            args: [before[A0], before[A1], before[A2]],
+            results: [self.regs[A0], self.regs[A1]],
+            cost: cycles::INSTRUCTION + (self.cycles - cycle),
+            exit: exit.as_ref(),
+            memory: &self.memory,
+        });
+        Ok(exit)
+    }
+
+    /// The fault for an instruction [`exec`] stopped on (anything but ECALL).
+    fn fault_for(&self, stop: Stop) -> FaultKind {
+        match stop {
+            Stop::MisalignedJump { target } => FaultKind::MisalignedJump { target },
+            Stop::Access { addr, size, access } => match self.memory.check(addr, size, access) {
+                Err(kind) => self.data_fault(kind),
+                Ok(()) => unreachable_fault(),
+            },
+            Stop::Ebreak => FaultKind::Breakpoint,
+            Stop::Illegal | Stop::Ecall => FaultKind::IllegalInstruction,
+        }
+    }
+
     /// The fault for an instruction whose cost does not fit under the limit.
     fn limit_fault(&self) -> FaultKind {
         FaultKind::CycleLimitExceeded {
             limit: self.cycle_limit,
             cycles: self.cycles,
         }
+    }
+
+    /// Faults, with nothing done, if `len` more journal bytes would take the
+    /// journal past its limit.
+    pub(crate) fn check_journal(&self, len: u32) -> Result<(), FaultKind> {
+        if self.journal_len + u64::from(len) > self.journal_limit {
+            return Err(FaultKind::JournalLimitExceeded {
+                limit: self.journal_limit,
+                journal: self.journal_len,
+                len,
+            });
+        }
+        Ok(())
     }
 
     /// Charges an ECALL's cost beyond its first cycle, or faults with nothing
@@ -198,7 +289,7 @@ impl<'p> Machine<'p> {
     }
 
     fn fetch(&self) -> Result<Instruction, FaultKind> {
-        match self.program.code().iter().find(|s| s.contains(self.pc)) {
+        match self.program.code_at(self.pc) {
             // Past the file contents the segment is zero, which is illegal.
             Some(s) => Ok(s.instruction_at(self.pc).unwrap_or(Instruction::Illegal(0))),
             None => Err(FaultKind::FetchNotExecutable {
@@ -225,45 +316,6 @@ impl<'p> Machine<'p> {
         None
     }
 
-    /// Why `insn`, which [`exec`] could not complete, faults. Only called on
-    /// that cold path; `exec` itself never builds a fault.
-    fn diagnose(&self, insn: Instruction) -> FaultKind {
-        use Instruction::*;
-        let x = |r: u8| self.reg(r);
-        let pc = self.pc;
-        let data = |rs1: u8, offset: i32, size: u32, access: Access| {
-            let addr = x(rs1).wrapping_add_signed(offset);
-            match self.memory.check(addr, size, access) {
-                Err(kind) => self.data_fault(kind),
-                Ok(()) => unreachable_fault(),
-            }
-        };
-        match insn {
-            Jal { offset, .. } => FaultKind::MisalignedJump {
-                target: pc.wrapping_add_signed(offset),
-            },
-            Jalr { rs1, offset, .. } => FaultKind::MisalignedJump {
-                target: x(rs1).wrapping_add_signed(offset) & !1,
-            },
-            Beq { offset, .. }
-            | Bne { offset, .. }
-            | Blt { offset, .. }
-            | Bge { offset, .. }
-            | Bltu { offset, .. }
-            | Bgeu { offset, .. } => FaultKind::MisalignedJump {
-                target: pc.wrapping_add_signed(offset),
-            },
-            Lb { rs1, offset, .. } | Lbu { rs1, offset, .. } => data(rs1, offset, 1, Access::Load),
-            Lh { rs1, offset, .. } | Lhu { rs1, offset, .. } => data(rs1, offset, 2, Access::Load),
-            Lw { rs1, offset, .. } => data(rs1, offset, 4, Access::Load),
-            Sb { rs1, offset, .. } => data(rs1, offset, 1, Access::Store),
-            Sh { rs1, offset, .. } => data(rs1, offset, 2, Access::Store),
-            Sw { rs1, offset, .. } => data(rs1, offset, 4, Access::Store),
-            Ebreak => FaultKind::Breakpoint,
-            _ => FaultKind::IllegalInstruction,
-        }
-    }
-
     /// Reclassifies an access fault in the guard or system region as a stack
     /// overflow when `sp` has left the stack (below its bottom, or wrapped).
     fn data_fault(&self, kind: FaultKind) -> FaultKind {
@@ -281,7 +333,7 @@ impl<'p> Machine<'p> {
     }
 }
 
-/// `diagnose` found nothing wrong with an access `exec` refused: the two
+/// `check` found nothing wrong with an access `exec` refused: the two
 /// disagree, which is a bug in Ember. Reported as an illegal instruction
 /// rather than a host panic, and caught by the tests, which check every
 /// fault kind.
@@ -290,117 +342,312 @@ fn unreachable_fault() -> FaultKind {
     FaultKind::IllegalInstruction
 }
 
+/// Why [`exec`] did not complete an instruction. Nothing changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stop {
+    /// An ECALL: the machine's ECALL dispatch takes it from here.
+    Ecall,
+    /// EBREAK.
+    Ebreak,
+    /// A word that is not an RV32IM instruction.
+    Illegal,
+    /// A jump or taken branch to this target, which is not 4-byte aligned.
+    MisalignedJump { target: u32 },
+    /// The memory rules refused this access (the address is the effective one).
+    Access {
+        addr: u32,
+        size: u32,
+        access: Access,
+    },
+}
+
+/// Watches the machine execute, one instruction at a time: the hook the
+/// prover's trace generation and the profiler stand on, so neither needs a
+/// second copy of the ISA semantics.
+///
+/// The hooks are called after an instruction completed (a faulting
+/// instruction has no effect and calls none). Monomorphised: with
+/// [`NoObserver`], whose `ENABLED` is false, the interpreter compiles
+/// to exactly the code it has without observation.
+pub trait Observer {
+    /// False only for an observer that wants no calls; the interpreter then
+    /// skips even gathering what a [`Step`] holds.
+    const ENABLED: bool = true;
+    /// An instruction other than ECALL completed.
+    fn step(&mut self, step: &Step);
+    /// An ECALL completed (HALT and PANIC included, with their exit).
+    fn ecall(&mut self, ecall: &EcallStep<'_>);
+}
+
+/// The observer that observes nothing: plain, full-speed execution.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoObserver;
+
+impl Observer for NoObserver {
+    const ENABLED: bool = false;
+    #[inline(always)]
+    fn step(&mut self, _: &Step) {}
+    #[inline(always)]
+    fn ecall(&mut self, _: &EcallStep<'_>) {}
+}
+
+/// One completed instruction (not an ECALL), as an [`Observer`] sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// Cycles done before it: its cycle number, counting from 0.
+    pub cycle: u64,
+    /// Its address.
+    pub pc: u32,
+    /// The instruction.
+    pub insn: Instruction,
+    /// The pc after it.
+    pub next_pc: u32,
+    /// The value of `rs1` before it (0 for formats without `rs1`).
+    pub rs1_value: u32,
+    /// The value of `rs2` before it (0 for formats without `rs2`).
+    pub rs2_value: u32,
+    /// The register written: `rd` (0 for branches, stores and fences, or
+    /// when `rd` is x0).
+    pub rd: u8,
+    /// The value `rd` holds after it (0 when `rd` is 0).
+    pub rd_value: u32,
+    /// The memory access of a load or store.
+    pub mem: Option<MemAccess>,
+}
+
+/// A load's or store's access, as an [`Observer`] sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemAccess {
+    /// The effective address.
+    pub addr: u32,
+    /// 1, 2 or 4 bytes.
+    pub size: u8,
+    /// True for a store.
+    pub store: bool,
+    /// The aligned word holding the access, before it.
+    pub word_before: u32,
+    /// The same word after it (equal to `word_before` for a load).
+    pub word_after: u32,
+}
+
+/// One completed ECALL, as an [`Observer`] sees it.
+#[derive(Clone, Copy)]
+pub struct EcallStep<'a> {
+    /// Cycles done before it.
+    pub cycle: u64,
+    /// Its address.
+    pub pc: u32,
+    /// The ECALL number (`t0`).
+    pub number: u32,
+    /// `a0`, `a1`, `a2` before it.
+    pub args: [u32; 3],
+    /// `a0` and `a1` after it.
+    pub results: [u32; 2],
+    /// Cycles it cost, its own one included.
+    pub cost: u64,
+    /// How the guest stopped, for HALT and PANIC.
+    pub exit: Option<&'a Exit>,
+    /// Guest memory after it (READ and SHA256_COMPRESS write to it).
+    pub memory: &'a Memory,
+}
+
 /// The RV32IM semantics of every instruction but ECALL: updates the
-/// registers and memory and returns the next pc, or returns `None` with
-/// nothing changed when the instruction cannot complete normally (ECALL,
-/// EBREAK, an illegal word, a misaligned jump target, a refused access).
+/// registers and memory and returns the next pc, or says why the instruction
+/// cannot complete normally ([`Stop`]) with nothing changed. Tells the
+/// observer what it did; with [`NoObserver`] that costs nothing.
 #[inline(always)]
-fn exec(x: &mut [u32; 32], memory: &mut Memory, pc: u32, insn: Instruction) -> Option<u32> {
+fn exec<O: Observer>(
+    x: &mut [u32; 32],
+    memory: &mut Memory,
+    pc: u32,
+    insn: Instruction,
+    cycle: u64,
+    observer: &mut O,
+) -> Result<u32, Stop> {
     use Instruction::*;
     let r = |x: &[u32; 32], i: u8| x[usize::from(i & 31)];
     let next = pc.wrapping_add(4);
-    let (rd, value) = match insn {
-        Lui { rd, imm } => (rd, imm),
-        Auipc { rd, imm } => (rd, pc.wrapping_add(imm)),
-        Jal { rd, offset } => {
-            let target = pc.wrapping_add_signed(offset);
-            if target % 4 != 0 {
-                return None;
-            }
-            set(x, rd, next);
-            return Some(target);
-        }
-        Jalr { rd, rs1, offset } => {
-            let target = r(x, rs1).wrapping_add_signed(offset) & !1;
-            if target % 4 != 0 {
-                return None;
-            }
-            set(x, rd, next);
-            return Some(target);
-        }
+    // Filled only for an observer; `before` then holds the operands.
+    let before = if O::ENABLED { *x } else { [0; 32] };
+    let mut mem = None;
+    let (rd, value, next) = match insn {
+        Lui { rd, imm } => (rd, imm, next),
+        Auipc { rd, imm } => (rd, pc.wrapping_add(imm), next),
+        Jal { rd, offset } => (rd, next, jump(pc.wrapping_add_signed(offset))?),
+        Jalr { rd, rs1, offset } => (rd, next, jump(r(x, rs1).wrapping_add_signed(offset) & !1)?),
 
-        Beq { rs1, rs2, offset } => return branch(r(x, rs1) == r(x, rs2), pc, offset),
-        Bne { rs1, rs2, offset } => return branch(r(x, rs1) != r(x, rs2), pc, offset),
+        Beq { rs1, rs2, offset } => (0, 0, branch(r(x, rs1) == r(x, rs2), pc, offset)?),
+        Bne { rs1, rs2, offset } => (0, 0, branch(r(x, rs1) != r(x, rs2), pc, offset)?),
         Blt { rs1, rs2, offset } => {
-            return branch((r(x, rs1) as i32) < (r(x, rs2) as i32), pc, offset);
+            let taken = (r(x, rs1) as i32) < (r(x, rs2) as i32);
+            (0, 0, branch(taken, pc, offset)?)
         }
         Bge { rs1, rs2, offset } => {
-            return branch((r(x, rs1) as i32) >= (r(x, rs2) as i32), pc, offset);
+            let taken = (r(x, rs1) as i32) >= (r(x, rs2) as i32);
+            (0, 0, branch(taken, pc, offset)?)
         }
-        Bltu { rs1, rs2, offset } => return branch(r(x, rs1) < r(x, rs2), pc, offset),
-        Bgeu { rs1, rs2, offset } => return branch(r(x, rs1) >= r(x, rs2), pc, offset),
+        Bltu { rs1, rs2, offset } => (0, 0, branch(r(x, rs1) < r(x, rs2), pc, offset)?),
+        Bgeu { rs1, rs2, offset } => (0, 0, branch(r(x, rs1) >= r(x, rs2), pc, offset)?),
 
         Lb { rd, rs1, offset } => {
-            let [b] = memory.load::<1>(r(x, rs1).wrapping_add_signed(offset))?;
-            (rd, b as i8 as u32)
+            let addr = r(x, rs1).wrapping_add_signed(offset);
+            let [b] = memory.load::<1>(addr).ok_or(Stop::load(addr, 1))?;
+            observe_load::<O>(memory, &mut mem, addr, 1);
+            (rd, b as i8 as u32, next)
         }
         Lbu { rd, rs1, offset } => {
-            let [b] = memory.load::<1>(r(x, rs1).wrapping_add_signed(offset))?;
-            (rd, u32::from(b))
+            let addr = r(x, rs1).wrapping_add_signed(offset);
+            let [b] = memory.load::<1>(addr).ok_or(Stop::load(addr, 1))?;
+            observe_load::<O>(memory, &mut mem, addr, 1);
+            (rd, u32::from(b), next)
         }
         Lh { rd, rs1, offset } => {
-            let h = memory.load(r(x, rs1).wrapping_add_signed(offset))?;
-            (rd, i16::from_le_bytes(h) as u32)
+            let addr = r(x, rs1).wrapping_add_signed(offset);
+            let h = memory.load(addr).ok_or(Stop::load(addr, 2))?;
+            observe_load::<O>(memory, &mut mem, addr, 2);
+            (rd, i16::from_le_bytes(h) as u32, next)
         }
         Lhu { rd, rs1, offset } => {
-            let h = memory.load(r(x, rs1).wrapping_add_signed(offset))?;
-            (rd, u32::from(u16::from_le_bytes(h)))
+            let addr = r(x, rs1).wrapping_add_signed(offset);
+            let h = memory.load(addr).ok_or(Stop::load(addr, 2))?;
+            observe_load::<O>(memory, &mut mem, addr, 2);
+            (rd, u32::from(u16::from_le_bytes(h)), next)
         }
         Lw { rd, rs1, offset } => {
-            let w = memory.load(r(x, rs1).wrapping_add_signed(offset))?;
-            (rd, u32::from_le_bytes(w))
+            let addr = r(x, rs1).wrapping_add_signed(offset);
+            let w = memory.load(addr).ok_or(Stop::load(addr, 4))?;
+            observe_load::<O>(memory, &mut mem, addr, 4);
+            (rd, u32::from_le_bytes(w), next)
         }
 
         Sb { rs1, rs2, offset } => {
             let addr = r(x, rs1).wrapping_add_signed(offset);
-            return memory.store(addr, [r(x, rs2) as u8]).then_some(next);
+            store::<O, 1>(memory, &mut mem, addr, [r(x, rs2) as u8])?;
+            (0, 0, next)
         }
         Sh { rs1, rs2, offset } => {
             let addr = r(x, rs1).wrapping_add_signed(offset);
-            return memory
-                .store(addr, (r(x, rs2) as u16).to_le_bytes())
-                .then_some(next);
+            store::<O, 2>(memory, &mut mem, addr, (r(x, rs2) as u16).to_le_bytes())?;
+            (0, 0, next)
         }
         Sw { rs1, rs2, offset } => {
             let addr = r(x, rs1).wrapping_add_signed(offset);
-            return memory.store(addr, r(x, rs2).to_le_bytes()).then_some(next);
+            store::<O, 4>(memory, &mut mem, addr, r(x, rs2).to_le_bytes())?;
+            (0, 0, next)
         }
 
-        Addi { rd, rs1, imm } => (rd, r(x, rs1).wrapping_add_signed(imm)),
-        Slti { rd, rs1, imm } => (rd, alu::slt(r(x, rs1), imm as u32)),
-        Sltiu { rd, rs1, imm } => (rd, alu::sltu(r(x, rs1), imm as u32)),
-        Xori { rd, rs1, imm } => (rd, r(x, rs1) ^ imm as u32),
-        Ori { rd, rs1, imm } => (rd, r(x, rs1) | imm as u32),
-        Andi { rd, rs1, imm } => (rd, r(x, rs1) & imm as u32),
-        Slli { rd, rs1, shamt } => (rd, alu::sll(r(x, rs1), u32::from(shamt))),
-        Srli { rd, rs1, shamt } => (rd, alu::srl(r(x, rs1), u32::from(shamt))),
-        Srai { rd, rs1, shamt } => (rd, alu::sra(r(x, rs1), u32::from(shamt))),
+        Addi { rd, rs1, imm } => (rd, r(x, rs1).wrapping_add_signed(imm), next),
+        Slti { rd, rs1, imm } => (rd, alu::slt(r(x, rs1), imm as u32), next),
+        Sltiu { rd, rs1, imm } => (rd, alu::sltu(r(x, rs1), imm as u32), next),
+        Xori { rd, rs1, imm } => (rd, r(x, rs1) ^ imm as u32, next),
+        Ori { rd, rs1, imm } => (rd, r(x, rs1) | imm as u32, next),
+        Andi { rd, rs1, imm } => (rd, r(x, rs1) & imm as u32, next),
+        Slli { rd, rs1, shamt } => (rd, alu::sll(r(x, rs1), u32::from(shamt)), next),
+        Srli { rd, rs1, shamt } => (rd, alu::srl(r(x, rs1), u32::from(shamt)), next),
+        Srai { rd, rs1, shamt } => (rd, alu::sra(r(x, rs1), u32::from(shamt)), next),
 
-        Add { rd, rs1, rs2 } => (rd, r(x, rs1).wrapping_add(r(x, rs2))),
-        Sub { rd, rs1, rs2 } => (rd, r(x, rs1).wrapping_sub(r(x, rs2))),
-        Sll { rd, rs1, rs2 } => (rd, alu::sll(r(x, rs1), r(x, rs2))),
-        Slt { rd, rs1, rs2 } => (rd, alu::slt(r(x, rs1), r(x, rs2))),
-        Sltu { rd, rs1, rs2 } => (rd, alu::sltu(r(x, rs1), r(x, rs2))),
-        Xor { rd, rs1, rs2 } => (rd, r(x, rs1) ^ r(x, rs2)),
-        Srl { rd, rs1, rs2 } => (rd, alu::srl(r(x, rs1), r(x, rs2))),
-        Sra { rd, rs1, rs2 } => (rd, alu::sra(r(x, rs1), r(x, rs2))),
-        Or { rd, rs1, rs2 } => (rd, r(x, rs1) | r(x, rs2)),
-        And { rd, rs1, rs2 } => (rd, r(x, rs1) & r(x, rs2)),
+        Add { rd, rs1, rs2 } => (rd, r(x, rs1).wrapping_add(r(x, rs2)), next),
+        Sub { rd, rs1, rs2 } => (rd, r(x, rs1).wrapping_sub(r(x, rs2)), next),
+        Sll { rd, rs1, rs2 } => (rd, alu::sll(r(x, rs1), r(x, rs2)), next),
+        Slt { rd, rs1, rs2 } => (rd, alu::slt(r(x, rs1), r(x, rs2)), next),
+        Sltu { rd, rs1, rs2 } => (rd, alu::sltu(r(x, rs1), r(x, rs2)), next),
+        Xor { rd, rs1, rs2 } => (rd, r(x, rs1) ^ r(x, rs2), next),
+        Srl { rd, rs1, rs2 } => (rd, alu::srl(r(x, rs1), r(x, rs2)), next),
+        Sra { rd, rs1, rs2 } => (rd, alu::sra(r(x, rs1), r(x, rs2)), next),
+        Or { rd, rs1, rs2 } => (rd, r(x, rs1) | r(x, rs2), next),
+        And { rd, rs1, rs2 } => (rd, r(x, rs1) & r(x, rs2), next),
 
-        Mul { rd, rs1, rs2 } => (rd, r(x, rs1).wrapping_mul(r(x, rs2))),
-        Mulh { rd, rs1, rs2 } => (rd, alu::mulh(r(x, rs1), r(x, rs2))),
-        Mulhsu { rd, rs1, rs2 } => (rd, alu::mulhsu(r(x, rs1), r(x, rs2))),
-        Mulhu { rd, rs1, rs2 } => (rd, alu::mulhu(r(x, rs1), r(x, rs2))),
-        Div { rd, rs1, rs2 } => (rd, alu::div(r(x, rs1), r(x, rs2))),
-        Divu { rd, rs1, rs2 } => (rd, alu::divu(r(x, rs1), r(x, rs2))),
-        Rem { rd, rs1, rs2 } => (rd, alu::rem(r(x, rs1), r(x, rs2))),
-        Remu { rd, rs1, rs2 } => (rd, alu::remu(r(x, rs1), r(x, rs2))),
+        Mul { rd, rs1, rs2 } => (rd, r(x, rs1).wrapping_mul(r(x, rs2)), next),
+        Mulh { rd, rs1, rs2 } => (rd, alu::mulh(r(x, rs1), r(x, rs2)), next),
+        Mulhsu { rd, rs1, rs2 } => (rd, alu::mulhsu(r(x, rs1), r(x, rs2)), next),
+        Mulhu { rd, rs1, rs2 } => (rd, alu::mulhu(r(x, rs1), r(x, rs2)), next),
+        Div { rd, rs1, rs2 } => (rd, alu::div(r(x, rs1), r(x, rs2)), next),
+        Divu { rd, rs1, rs2 } => (rd, alu::divu(r(x, rs1), r(x, rs2)), next),
+        Rem { rd, rs1, rs2 } => (rd, alu::rem(r(x, rs1), r(x, rs2)), next),
+        Remu { rd, rs1, rs2 } => (rd, alu::remu(r(x, rs1), r(x, rs2)), next),
 
-        Fence { .. } | FenceI => return Some(next),
-        Ecall | Ebreak | Illegal(_) => return None,
+        Fence { .. } | FenceI => (0, 0, next),
+        Ecall => return Err(Stop::Ecall),
+        Ebreak => return Err(Stop::Ebreak),
+        Illegal(_) => return Err(Stop::Illegal),
     };
     set(x, rd, value);
-    Some(next)
+    if O::ENABLED {
+        let (rs1, rs2) = insn.sources();
+        let rd = insn.destination().unwrap_or(0);
+        observer.step(&Step {
+            cycle,
+            pc,
+            insn,
+            next_pc: next,
+            rs1_value: rs1.map_or(0, |i| r(&before, i)),
+            rs2_value: rs2.map_or(0, |i| r(&before, i)),
+            rd,
+            rd_value: r(x, rd),
+            mem,
+        });
+    }
+    Ok(next)
+}
+
+impl Stop {
+    #[inline(always)]
+    fn load(addr: u32, size: u32) -> Stop {
+        Stop::Access {
+            addr,
+            size,
+            access: Access::Load,
+        }
+    }
+}
+
+impl MemAccess {
+    fn new(addr: u32, size: u32, store: bool, word_before: u32, word_after: u32) -> MemAccess {
+        MemAccess {
+            addr,
+            size: size as u8,
+            store,
+            word_before,
+            word_after,
+        }
+    }
+}
+
+/// Records a completed load for an observer.
+#[inline(always)]
+fn observe_load<O: Observer>(memory: &Memory, mem: &mut Option<MemAccess>, addr: u32, size: u32) {
+    if O::ENABLED {
+        let word = memory.word(addr);
+        *mem = Some(MemAccess::new(addr, size, false, word, word));
+    }
+}
+
+/// A store of `N` bytes, recorded for an observer.
+#[inline(always)]
+fn store<O: Observer, const N: usize>(
+    memory: &mut Memory,
+    mem: &mut Option<MemAccess>,
+    addr: u32,
+    bytes: [u8; N],
+) -> Result<(), Stop> {
+    let before = if O::ENABLED { memory.word(addr) } else { 0 };
+    if !memory.store(addr, bytes) {
+        return Err(Stop::Access {
+            addr,
+            size: N as u32,
+            access: Access::Store,
+        });
+    }
+    if O::ENABLED {
+        *mem = Some(MemAccess::new(
+            addr,
+            N as u32,
+            true,
+            before,
+            memory.word(addr),
+        ));
+    }
+    Ok(())
 }
 
 /// Writes `rd`; x0 stays zero without a branch.
@@ -410,12 +657,22 @@ fn set(x: &mut [u32; 32], rd: u8, value: u32) {
     x[0] = 0;
 }
 
-/// The next pc of a branch; `None` if taken to a misaligned target.
+/// A jump's target, if 4-byte aligned.
 #[inline(always)]
-fn branch(taken: bool, pc: u32, offset: i32) -> Option<u32> {
-    if !taken {
-        return Some(pc.wrapping_add(4));
+fn jump(target: u32) -> Result<u32, Stop> {
+    if target.is_multiple_of(4) {
+        Ok(target)
+    } else {
+        Err(Stop::MisalignedJump { target })
     }
-    let target = pc.wrapping_add_signed(offset);
-    target.is_multiple_of(4).then_some(target)
+}
+
+/// The next pc of a branch; a stop if taken to a misaligned target.
+#[inline(always)]
+fn branch(taken: bool, pc: u32, offset: i32) -> Result<u32, Stop> {
+    if taken {
+        jump(pc.wrapping_add_signed(offset))
+    } else {
+        Ok(pc.wrapping_add(4))
+    }
 }

@@ -43,8 +43,10 @@ pub struct Memory {
 }
 
 impl Memory {
-    /// Empty (all-zero) memory with the given immutable code ranges.
-    pub fn new(code: Vec<Range<u32>>, image_end: u32) -> Self {
+    /// Empty (all-zero) memory with the given immutable code ranges, which
+    /// must not overlap (they are sorted here).
+    pub fn new(mut code: Vec<Range<u32>>, image_end: u32) -> Self {
+        code.sort_by_key(|c| c.start);
         let start = code.iter().map(|c| c.start).min().unwrap_or(0);
         let end = code.iter().map(|c| c.end).max().unwrap_or(0);
         Memory {
@@ -72,9 +74,12 @@ impl Memory {
         if end <= u64::from(self.code_span.start) || addr >= self.code_span.end {
             return None;
         }
+        // Sorted and disjoint: the first range ending after `addr` is the
+        // only candidate.
+        let i = self.code.partition_point(|c| c.end <= addr);
         self.code
-            .iter()
-            .find(|c| u64::from(c.start) < end && addr < c.end)
+            .get(i)
+            .filter(|c| u64::from(c.start) < end)
             .map(|c| addr.max(c.start))
     }
 
@@ -206,7 +211,7 @@ impl Memory {
     /// Reads `N` bytes at `addr`, which must not cross a page (any naturally
     /// aligned access does not). Unchecked: call [`Memory::check`] first.
     #[inline(always)]
-    pub fn read<const N: usize>(&self, addr: u32) -> [u8; N] {
+    pub(crate) fn read<const N: usize>(&self, addr: u32) -> [u8; N] {
         match self.page(addr) {
             Some(page) => {
                 let at = Self::offset(addr);
@@ -216,17 +221,27 @@ impl Memory {
         }
     }
 
-    /// Writes `N` bytes at `addr`, which must not cross a page. Unchecked:
-    /// call [`Memory::check`] first.
+    /// Writes `N` bytes at `addr`, which must be 4-aligned below the system
+    /// region. Unchecked: call [`Memory::check`] first.
     #[inline(always)]
-    pub fn write<const N: usize>(&mut self, addr: u32, bytes: [u8; N]) {
+    pub(crate) fn write<const N: usize>(&mut self, addr: u32, bytes: [u8; N]) {
         let at = Self::offset(addr);
         self.page_mut(addr)[at..at + N].copy_from_slice(&bytes);
     }
 
-    /// Reads a little-endian word at `addr` (unchecked, as [`Memory::read`]).
+    /// The little-endian word at `addr`, whatever the address: any alignment,
+    /// across pages, wrapping at the top; inaccessible memory reads zero.
+    /// For tools and reports; the guest's own loads follow the access rules.
     pub fn read_u32(&self, addr: u32) -> u32 {
-        u32::from_le_bytes(self.read(addr))
+        let mut word = [0; 4];
+        self.read_bytes(addr, &mut word);
+        u32::from_le_bytes(word)
+    }
+
+    /// The aligned word holding `addr` (for observers).
+    #[inline(always)]
+    pub(crate) fn word(&self, addr: u32) -> u32 {
+        u32::from_le_bytes(self.read(addr & !3))
     }
 
     /// Copies `buf.len()` bytes from `addr` (unchecked: see [`Memory::check_range`]).
@@ -259,7 +274,7 @@ impl Memory {
 
     /// Copies `bytes` to `addr` (unchecked: see [`Memory::check_range`]).
     /// Also used to lay out the program image, which may write into code.
-    pub fn write_bytes(&mut self, mut addr: u32, mut bytes: &[u8]) {
+    pub(crate) fn write_bytes(&mut self, mut addr: u32, mut bytes: &[u8]) {
         while !bytes.is_empty() {
             let at = Self::offset(addr);
             let n = bytes.len().min(PAGE_BYTES - at);

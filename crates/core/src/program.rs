@@ -18,6 +18,10 @@ use crate::error::{LoadError, SegmentRule};
 use crate::instruction::Instruction;
 use crate::memory::Memory;
 
+/// The most program headers an ELF file may have (of any type). Real guests
+/// have fewer than ten; the cap bounds the loader's work on hostile files.
+pub const MAX_PROGRAM_HEADERS: usize = 1024;
+
 /// `e_flags` bit: the program may contain compressed (RVC) instructions.
 const EF_RISCV_RVC: u32 = 0x1;
 /// `e_flags` bits: the floating-point ABI (0 = soft-float).
@@ -116,6 +120,13 @@ impl Program {
             return Err(LoadError::Rve { flags });
         }
 
+        let count = file.segments().map_or(0, |table| table.len());
+        if count > MAX_PROGRAM_HEADERS {
+            return Err(LoadError::TooManyProgramHeaders {
+                count,
+                limit: MAX_PROGRAM_HEADERS,
+            });
+        }
         let mut segments = Vec::new();
         let headers = file.segments().into_iter().flatten().enumerate();
         for (index, ph) in headers.filter(|(_, ph)| ph.p_type == PT_LOAD) {
@@ -151,6 +162,12 @@ impl Program {
     /// assemble code in Rust), applying the same rules as [`Program::load_elf`].
     /// Segments are numbered in the order given.
     pub fn from_segments(entry: u32, segments: Vec<Segment>) -> Result<Program, LoadError> {
+        if segments.len() > MAX_PROGRAM_HEADERS {
+            return Err(LoadError::TooManyProgramHeaders {
+                count: segments.len(),
+                limit: MAX_PROGRAM_HEADERS,
+            });
+        }
         let mut numbered = Vec::with_capacity(segments.len());
         for (index, s) in segments.into_iter().enumerate() {
             check_segment_range(u64::from(s.vaddr), u64::from(s.memsz), s.data.len() as u64)
@@ -164,19 +181,34 @@ impl Program {
 
     /// Checks the rules that involve several segments or the entry point, and
     /// decodes the code. Each segment has passed [`check_segment_range`].
-    fn build(entry: u64, segments: Vec<(usize, Segment)>) -> Result<Program, LoadError> {
-        for (i, (index, s)) in segments.iter().enumerate() {
+    fn build(entry: u64, mut segments: Vec<(usize, Segment)>) -> Result<Program, LoadError> {
+        for (index, s) in &segments {
             let err =
                 |rule| LoadError::segment(*index, u64::from(s.vaddr), u64::from(s.memsz), rule);
             if s.executable && s.writable {
                 return Err(err(SegmentRule::WritableExecutable));
             }
-            let (start, end) = (s.vaddr, s.vaddr + s.memsz);
-            if let Some((other, _)) = segments[..i]
-                .iter()
-                .find(|(_, o)| o.vaddr < end && start < o.vaddr + o.memsz)
-            {
-                return Err(err(SegmentRule::Overlap { other: *other }));
+            if s.executable && !s.memsz.is_multiple_of(4) {
+                return Err(err(SegmentRule::CodeSizeNotWordMultiple));
+            }
+        }
+        // Sorted by address, two segments overlap only if neighbours do. The
+        // later one in the file is named as breaking the rule.
+        segments.sort_by_key(|(_, s)| s.vaddr);
+        for pair in segments.windows(2) {
+            let [(i, a), (j, b)] = pair else { continue };
+            if b.vaddr < a.vaddr + a.memsz {
+                let ((index, s), other) = if i > j {
+                    (&pair[0], *j)
+                } else {
+                    (&pair[1], *i)
+                };
+                return Err(LoadError::segment(
+                    *index,
+                    u64::from(s.vaddr),
+                    u64::from(s.memsz),
+                    SegmentRule::Overlap { other },
+                ));
             }
         }
         if !entry.is_multiple_of(4) {
@@ -187,8 +219,7 @@ impl Program {
             return Err(LoadError::EntryNotExecutable { entry });
         }
 
-        let mut segments: Vec<Segment> = segments.into_iter().map(|(_, s)| s).collect();
-        segments.sort_by_key(|s| s.vaddr);
+        let segments: Vec<Segment> = segments.into_iter().map(|(_, s)| s).collect();
         let code = segments
             .iter()
             .filter(|s| s.executable)
@@ -234,14 +265,29 @@ impl Program {
         &self.code
     }
 
+    /// The executable segment holding `pc`, found by binary search.
+    #[inline]
+    pub fn code_at(&self, pc: u32) -> Option<&CodeSegment> {
+        let i = self.code.partition_point(|c| c.end <= pc);
+        self.code.get(i).filter(|c| c.start <= pc)
+    }
+
+    /// The executable ranges `[start, end)`, in address order: what the
+    /// image ID commits to besides the entry and the memory.
+    pub fn executable_ranges(&self) -> Vec<Range<u32>> {
+        self.code.iter().map(|c| c.start..c.end).collect()
+    }
+
     /// End of the image: the first heap address.
     pub fn image_end(&self) -> u32 {
         self.image_end
     }
 
-    /// The image ID (SPEC §6): the entry and the memory root of the initial image.
+    /// The image ID (ABI v1): the entry, the executable ranges and the memory
+    /// root of the initial image.
     pub fn image_id(&self) -> Digest {
-        commit::image_id(self.entry, &commit::memory_root(&self.initial_memory()))
+        let root = commit::memory_root(&self.initial_memory());
+        commit::image_id(self.entry, &self.executable_ranges(), &root)
     }
 
     /// The word at `addr` in the initial image (0 outside the segments' file
@@ -259,8 +305,7 @@ impl Program {
 
     /// The initial memory: the segments laid out, everything else zero.
     pub fn initial_memory(&self) -> Memory {
-        let code = self.code.iter().map(|c| c.start..c.end).collect();
-        let mut memory = Memory::new(code, self.image_end);
+        let mut memory = Memory::new(self.executable_ranges(), self.image_end);
         for s in &self.segments {
             memory.write_bytes(s.vaddr, &s.data);
         }

@@ -1,5 +1,5 @@
-//! Commitments against vectors computed independently (Python's hashlib, a
-//! recursive definition of the tree) for SPEC §6.
+//! Commitments (ABI v1) against vectors computed independently (Python's
+//! hashlib, a recursive definition of the tree; `docs/image_id.py`).
 
 use ember_core::commit::{TREE_DEPTH, memory_root, merkle_root};
 use ember_core::{BufferHost, Claim, Digest, Exit, Machine, asm};
@@ -32,7 +32,7 @@ fn tiny_image_root_id_and_claim() {
     );
     assert_eq!(
         hex(p.image_id()),
-        "be04e53714630a4191b69202a1abef001a074c7ae46efbd3d14cc1650cc52ca6"
+        "b2ced13b0cd228a7607d2be303fd0114cd618f4e7ff94eb76d900287ebe0f09e"
     );
     let mut m = Machine::new(&p);
     let exit = m.run(&mut BufferHost::default()).unwrap();
@@ -40,7 +40,7 @@ fn tiny_image_root_id_and_claim() {
     let claim = Claim::new(p.image_id(), b"", b"", &exit, m.cycles());
     assert_eq!(
         hex(claim.digest()),
-        "53074b8a36c8024f1f1bf45bf4e0e99d1840c06a3160413fd16d87601fa8b2df"
+        "06b6049abcf0ee69bdb76d77c9d1f8f7a1c81894c13db8dc7f07d3399f181a9c"
     );
 }
 
@@ -65,4 +65,38 @@ fn the_image_id_depends_on_every_byte_and_the_entry() {
     let mut other = base;
     other[0] = asm::addi(A0, 0, 8);
     assert_ne!(a, id(&other, b"x", CODE));
+}
+
+/// ABI v1: the image ID binds which ranges may execute. The same bytes with
+/// a data segment marked R+X in one file and RW in the other are two
+/// programs (a jump there runs under one and faults under the other), so
+/// they get two IDs.
+#[test]
+fn the_image_id_binds_the_executable_ranges() {
+    let code = [asm::jal(0, 0x100)];
+    let data = [asm::addi(A0, 0, 7), asm::addi(T0, 0, 0), asm::ecall()];
+    let program = |executable: bool| {
+        let mut second = ember_core::Segment::code(CODE + 0x100, &data);
+        second.executable = executable;
+        second.writable = !executable;
+        ember_core::Program::from_segments(
+            CODE,
+            vec![ember_core::Segment::code(CODE, &code), second],
+        )
+        .unwrap()
+    };
+    let (rx, rw) = (program(true), program(false));
+    let bytes = |p: &ember_core::Program| memory_root(&p.initial_memory());
+    assert_eq!(bytes(&rx), bytes(&rw), "the same bytes");
+    assert_ne!(rx.image_id(), rw.image_id());
+
+    // And the two really are different programs.
+    let run = |p: &ember_core::Program| Machine::new(p).run(&mut BufferHost::default());
+    assert_eq!(run(&rx), Ok(Exit::Halted { code: 7 }));
+    let fault = run(&rw).unwrap_err();
+    assert_eq!(fault.pc, CODE + 0x100);
+    assert!(matches!(
+        fault.kind,
+        ember_core::FaultKind::FetchNotExecutable { .. }
+    ));
 }

@@ -42,7 +42,7 @@ fn a_valid_file_loads_and_runs() {
     assert_eq!(p.code().len(), 1);
     assert_eq!(p.code()[0].instructions.len(), 3);
     let mut m = Machine::new(&p);
-    assert_eq!(m.memory().read::<4>(DATA), [1, 2, 3, 0]);
+    assert_eq!(m.memory().load::<4>(DATA), Some([1, 2, 3, 0]));
     assert_eq!(
         m.run(&mut BufferHost::default()),
         Ok(Exit::Halted { code: 9 })

@@ -308,10 +308,9 @@ fn stores_write_only_their_width() {
     m.run(&mut BufferHost::default()).unwrap();
     assert_eq!(m.registers()[3], 0xd4b2_0000);
     assert_eq!(m.registers()[4], 0xc3d4_00d4);
-    assert_eq!(
-        m.memory().read::<8>(DATA),
-        [0, 0, 0xb2, 0xd4, 0xd4, 0, 0xd4, 0xc3]
-    );
+    let mut bytes = [0; 8];
+    m.memory().read_bytes(DATA, &mut bytes);
+    assert_eq!(bytes, [0, 0, 0xb2, 0xd4, 0xd4, 0, 0xd4, 0xc3]);
 }
 
 #[test]

@@ -170,16 +170,64 @@ fn runs_are_deterministic_and_the_claim_is_pinned() {
     );
     // Pinned: any change to the commitment scheme or the cycle accounting
     // shows up here. Both values were also computed from the ELF file by an
-    // independent Python implementation of SPEC §6.
+    // independent Python implementation of ABI v1 (docs/image_id.py, and
+    // hashlib for the claim).
     assert_eq!(a.cycles, 27);
     assert_eq!(
         p.image_id().to_hex(),
-        "0bb651dfce014fd6e34b154a37ccd371cd32ef2773ac8c2953265340ff558efa"
+        "9218d743e7dd1f73e56be1693683f85e0231fe82252c9fc9c025941e24830495"
     );
     assert_eq!(
         a.claim_digest.to_hex(),
-        "8d4f3c0518e414d6eb30c323a5317ab351732042817d7d074cfba7429458b48b"
+        "07572d1159974578de3a0619f3242a7fef7a783991d23653af197f35f0ac0f36"
     );
+}
+
+/// The script docs/abi.md gives for recomputing an image ID by hand agrees
+/// with Ember, on the fixture and on an ELF with two code segments.
+#[test]
+fn the_documented_image_id_script_agrees() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let script = format!("{root}/docs/image_id.py");
+    let two_code = std::env::temp_dir().join(format!("ember-two-code-{}.elf", std::process::id()));
+    std::fs::write(&two_code, two_code_segments()).unwrap();
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/hello.elf");
+    for path in [std::path::Path::new(fixture), &two_code] {
+        let out = std::process::Command::new("python3")
+            .arg(&script)
+            .arg(path)
+            .output()
+            .expect("python3 runs the documented script");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let elf = std::fs::read(path).unwrap();
+        let ours = Program::load(&elf).unwrap().image_id().to_hex();
+        assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), ours);
+    }
+    let _ = std::fs::remove_file(two_code);
+}
+
+/// Two code segments with a read-only one between them.
+fn two_code_segments() -> Vec<u8> {
+    use ember_testkit::{ElfHeader, PF_R, PF_W, Ph, elf32};
+    let words = [ember_core::asm::jal(0, 0x2000), 0, 0, 0];
+    let halt = [
+        ember_core::asm::addi(10, 0, 3),
+        ember_core::asm::addi(5, 0, 0),
+        ember_core::asm::ecall(),
+    ];
+    elf32(
+        &ElfHeader::default(),
+        &[
+            Ph::code(CODE, &words),
+            Ph::load(CODE + 0x1000, PF_R, b"rodata".to_vec(), 0x10),
+            Ph::code(CODE + 0x2000, &halt),
+            Ph::load(CODE + 0x3000, PF_R | PF_W, vec![1, 2, 3], 0x2000),
+        ],
+    )
 }
 
 #[test]
@@ -247,4 +295,30 @@ fn an_input_value_that_cannot_be_encoded_is_an_error() {
         e.to_string().starts_with("cannot encode an input value: "),
         "{e}"
     );
+}
+
+#[test]
+fn the_journal_limit_faults_the_write_past_it_and_keeps_the_journal() {
+    let p = load(&commits_twice());
+    let Err(Error::Fault(r)) = Executor::new(&p).journal_limit(8).run() else {
+        panic!("expected the journal limit");
+    };
+    assert_eq!(
+        r.fault.kind,
+        FaultKind::JournalLimitExceeded {
+            limit: 8,
+            journal: 5,
+            len: 5
+        }
+    );
+    assert_eq!(r.journal.bytes, [1, 0, 0, 0, 42]);
+    assert_eq!(
+        ember_host::report::hint(&r.fault.kind),
+        Some(
+            "raise the limit with --journal-limit N, or commit less (hash large data and commit the digest)"
+        )
+    );
+    // Exactly at the limit is allowed.
+    let s = Executor::new(&p).journal_limit(10).run().unwrap();
+    assert_eq!(s.journal.bytes.len(), 10);
 }
