@@ -1,10 +1,11 @@
 //! Running a program: the [`Executor`] builder (input, output sinks, cycle
-//! limit) and the [`Session`] a successful run returns.
+//! and journal limits) and the [`Session`] a successful run returns.
 
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
 use ember_abi::cycles::DEFAULT_LIMIT;
+use ember_abi::limits::DEFAULT_JOURNAL_LIMIT;
 use ember_core::{BufferHost, Claim, Digest, Exit, Host, Machine, Output};
 use serde::Serialize;
 
@@ -28,11 +29,13 @@ pub struct Executor<'a> {
     stdout: Box<dyn Write + 'a>,
     stderr: Box<dyn Write + 'a>,
     cycle_limit: u64,
+    journal_limit: u64,
 }
 
 impl<'a> Executor<'a> {
     /// An executor with no input, the process's stdout and stderr as the
-    /// guest's, and the default cycle limit (2^32).
+    /// guest's, the default cycle limit (2^32) and the default journal limit
+    /// (64 MiB).
     pub fn new(program: &'a Program) -> Self {
         Executor {
             program,
@@ -40,6 +43,7 @@ impl<'a> Executor<'a> {
             stdout: Box::new(io::stdout()),
             stderr: Box::new(io::stderr()),
             cycle_limit: DEFAULT_LIMIT,
+            journal_limit: DEFAULT_JOURNAL_LIMIT,
         }
     }
 
@@ -73,6 +77,15 @@ impl<'a> Executor<'a> {
         self
     }
 
+    /// The most journal bytes the guest may commit: the WRITE that would
+    /// take the journal past it faults with
+    /// [`FaultKind::JournalLimitExceeded`](crate::FaultKind::JournalLimitExceeded),
+    /// and the fault report keeps the journal written before it.
+    pub fn journal_limit(mut self, limit: u64) -> Self {
+        self.journal_limit = limit;
+        self
+    }
+
     /// Runs the guest to its end.
     pub fn run(self) -> Result<Session, Error> {
         let Executor {
@@ -81,6 +94,7 @@ impl<'a> Executor<'a> {
             stdout,
             stderr,
             cycle_limit,
+            journal_limit,
         } = self;
         let mut host = IoHost {
             input: BufferHost::with_input(input),
@@ -91,6 +105,7 @@ impl<'a> Executor<'a> {
         };
         let mut machine = Machine::new(program.core());
         machine.set_cycle_limit(cycle_limit);
+        machine.set_journal_limit(journal_limit);
         let start = Instant::now();
         let result = machine.run(&mut host);
         let wall = start.elapsed();

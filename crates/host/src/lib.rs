@@ -2,9 +2,10 @@
 //! get back what it committed, with the digests a proof would attest.
 //!
 //! - [`Program::load`] validates and decodes an ELF once; [`Program::image_id`].
-//! - [`Executor`] takes input, output sinks and a cycle limit; `run` gives a
-//!   [`Session`] (exit, journal, cycles, digests) or an [`Error::Fault`]
-//!   whose [`FaultReport`] keeps what the guest already committed.
+//! - [`Executor`] takes input, output sinks, cycle and journal limits; `run`
+//!   gives a [`Session`] (exit, journal, cycles, digests) or an
+//!   [`Error::Fault`] whose [`FaultReport`] keeps what the guest already
+//!   committed.
 //! - [`report`] renders both for people (text) and tools (JSON).
 //!
 //! Ember v0 computes the claim a proof would attest; it produces no proof.

@@ -1,9 +1,12 @@
 //! `ember`: run RV32IM guest programs and report what they committed.
 //!
 //! Exit statuses: 0 the guest halted with code 0; 1 it halted with another
-//! code; 2 it panicked; 3 it faulted or hit the cycle limit; 4 bad usage, an
-//! unreadable file, or an invalid ELF.
+//! code; 2 it panicked; 3 it faulted or hit the cycle or journal limit; 4 bad
+//! usage, an unreadable or unwritable file, or an invalid ELF. `run` creates
+//! its `--journal` file before the guest runs; if writing it fails after the
+//! run, the summary is printed all the same, then the error, with status 4.
 
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -18,7 +21,9 @@ use ember_host::{Error, Executor, Exit, Program};
     version,
     about = "Run RV32IM guest programs and report what they committed",
     after_help = "Exit status: 0 guest halted with 0; 1 guest halted with another code; \
-                  2 guest panicked; 3 fault or cycle limit; 4 bad usage, file or ELF."
+                  2 guest panicked; 3 fault, cycle or journal limit; 4 bad usage, file or ELF \
+                  (also when the --journal file cannot be written after the run: the summary \
+                  is printed first)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -37,7 +42,12 @@ enum Command {
         /// Most cycles the guest may use (default 2^32); `_` separators allowed.
         #[arg(long, value_name = "N", value_parser = parse_count)]
         cycle_limit: Option<u64>,
-        /// Write the journal's bytes here (also when the guest faults).
+        /// Most journal bytes the guest may commit (default 64 MiB); `_`
+        /// separators allowed.
+        #[arg(long, value_name = "N", value_parser = parse_count)]
+        journal_limit: Option<u64>,
+        /// Write the journal's bytes here (also when the guest faults). The
+        /// file is created before the guest runs.
         #[arg(long, value_name = "FILE")]
         journal: Option<PathBuf>,
         /// Print the summary as one JSON object on stdout (the guest's
@@ -89,13 +99,17 @@ fn main() -> ExitCode {
             elf,
             input,
             cycle_limit,
+            journal_limit,
             journal,
             json,
             verbose,
         } => run(
             &elf,
             input.as_deref(),
-            cycle_limit,
+            Limits {
+                cycles: cycle_limit,
+                journal: journal_limit,
+            },
             journal.as_deref(),
             json,
             verbose,
@@ -126,18 +140,47 @@ fn load(path: &Path) -> Result<Program, BadInput> {
     })
 }
 
-fn save_journal(path: Option<&Path>, bytes: &[u8]) -> Result<(), BadInput> {
-    match path {
-        Some(p) => std::fs::write(p, bytes)
-            .map_err(|e| BadInput(format!("cannot write the journal to {}: {e}", p.display()))),
-        None => Ok(()),
+/// The `--journal` file, created before the run so that a bad path is found
+/// before the guest runs rather than after.
+struct JournalFile<'p> {
+    path: &'p Path,
+    file: File,
+}
+
+impl<'p> JournalFile<'p> {
+    fn create(path: &'p Path) -> Result<Self, BadInput> {
+        let file = File::create(path).map_err(|e| {
+            BadInput(format!(
+                "cannot write the journal to {}: {e}",
+                path.display()
+            ))
+        })?;
+        Ok(JournalFile { path, file })
     }
+
+    /// Writes the journal; on failure, says what was not saved (the summary
+    /// is already out).
+    fn save(mut self, bytes: &[u8]) -> Result<(), BadInput> {
+        self.file.write_all(bytes).map_err(|e| {
+            BadInput(format!(
+                "the journal ({} bytes) was not saved: cannot write {}: {e}",
+                bytes.len(),
+                self.path.display()
+            ))
+        })
+    }
+}
+
+/// The limits `run` was given, `None` for the defaults.
+struct Limits {
+    cycles: Option<u64>,
+    journal: Option<u64>,
 }
 
 fn run(
     elf: &Path,
     input: Option<&Path>,
-    cycle_limit: Option<u64>,
+    limits: Limits,
     journal: Option<&Path>,
     json: bool,
     verbose: bool,
@@ -149,16 +192,19 @@ fn run(
         Some(path) => read(path, "input file")?,
         None => Vec::new(),
     };
+    let journal = journal.map(JournalFile::create).transpose()?;
     let mut executor = Executor::new(&program).write_bytes(&input);
     if json {
         executor = executor.stdout(std::io::stderr());
     }
-    if let Some(limit) = cycle_limit {
+    if let Some(limit) = limits.cycles {
         executor = executor.cycle_limit(limit);
     }
-    match executor.run() {
+    if let Some(limit) = limits.journal {
+        executor = executor.journal_limit(limit);
+    }
+    let (status, journal_bytes) = match executor.run() {
         Ok(session) => {
-            save_journal(journal, &session.journal.bytes)?;
             if json {
                 let mut summary = report::session_json(&session);
                 summary["load_seconds"] = load_seconds.into();
@@ -167,23 +213,27 @@ fn run(
             } else {
                 eprint!("{}", report::session_text(&session));
             }
-            Ok(match session.exit {
+            let status = match session.exit {
                 Exit::Halted { code: 0 } => exit_status::SUCCESS,
                 Exit::Halted { .. } => exit_status::GUEST_EXIT,
                 Exit::Panicked { .. } => exit_status::GUEST_PANIC,
-            })
+            };
+            (status, session.journal.bytes)
         }
         Err(Error::Fault(r)) => {
-            save_journal(journal, &r.journal.bytes)?;
             if json {
                 println!("{}", report::fault_json(&r));
             } else {
                 eprint!("{}", report::fault_text(&r, verbose));
             }
-            Ok(exit_status::FAULT)
+            (exit_status::FAULT, r.journal.bytes)
         }
-        Err(other) => Err(BadInput(other.to_string())),
+        Err(other) => return Err(BadInput(other.to_string())),
+    };
+    if let Some(file) = journal {
+        file.save(&journal_bytes)?;
     }
+    Ok(status)
 }
 
 fn info(elf: &Path) -> Result<u8, BadInput> {
@@ -214,17 +264,21 @@ fn info(elf: &Path) -> Result<u8, BadInput> {
 
 fn disasm(elf: &Path, symbol: Option<&str>) -> Result<u8, BadInput> {
     let program = load(elf)?;
+    let symbols = program.symbols();
+    // In u64: a hostile symbol table may put `addr + size` past 2^32.
     let range = match symbol {
-        None => None,
+        None => 0..1 << 32,
         Some(name) => {
-            let matches: Vec<_> = program
-                .symbols()
+            let matches: Vec<_> = symbols
                 .iter()
                 .filter(|s| s.name == name || s.name.contains(name))
                 .collect();
             let exact = matches.iter().find(|s| s.name == name);
             match (exact, matches.as_slice()) {
-                (Some(s), _) | (None, [s]) => Some(s.addr..s.addr + s.size.max(4)),
+                (Some(s), _) | (None, [s]) => {
+                    let start = u64::from(s.addr);
+                    start..start + u64::from(s.size.max(4))
+                }
                 (None, []) => return Err(BadInput(format!("no function symbol matches `{name}`"))),
                 (None, many) => {
                     let names: Vec<_> = many.iter().take(5).map(|s| s.name.as_str()).collect();
@@ -239,17 +293,31 @@ fn disasm(elf: &Path, symbol: Option<&str>) -> Result<u8, BadInput> {
     };
     let mut out = String::new();
     for code in program.core().code() {
-        for (i, insn) in code.instructions.iter().enumerate() {
-            let pc = code.start + 4 * i as u32;
-            if range.as_ref().is_some_and(|r| !r.contains(&pc)) {
-                continue;
-            }
-            if let Some(s) = program.symbols().iter().find(|s| s.addr == pc) {
-                out += &format!("\n{pc:08x} <{}>:\n", s.name);
+        // The instructions of this segment inside the range, by index.
+        let start = u64::from(code.start);
+        let index = |addr: u64| {
+            (addr.clamp(start, start + 4 * code.instructions.len() as u64) - start).div_ceil(4)
+                as usize
+        };
+        let (first, end) = (index(range.start), index(range.end));
+        for (i, insn) in code.instructions[first..end].iter().enumerate() {
+            let pc = code.start + 4 * (first + i) as u32;
+            // Symbols are sorted by address, one per address.
+            if let Ok(s) = symbols.binary_search_by_key(&pc, |s| s.addr) {
+                out += &format!("\n{pc:08x} <{}>:\n", symbols[s].name);
             }
             let word = program.core().initial_word(pc);
             out += &format!("{pc:8x}:\t{word:08x}\t{}\n", insn.at(pc));
         }
+    }
+    if out.is_empty()
+        && let Some(name) = symbol
+    {
+        return Err(BadInput(format!(
+            "`{name}` ({:#010x}, {} bytes) holds no code",
+            range.start,
+            range.end - range.start
+        )));
     }
     print(&out);
     Ok(exit_status::SUCCESS)

@@ -87,7 +87,8 @@ impl Program {
         &self.core
     }
 
-    /// Function symbols, sorted by address (empty for a stripped ELF).
+    /// Function symbols, sorted by address, at most one per address (empty
+    /// for a stripped ELF).
     pub fn symbols(&self) -> &[Symbol] {
         &self.symbols
     }

@@ -17,9 +17,10 @@ pub mod exit_status {
     pub const GUEST_EXIT: u8 = 1;
     /// The guest panicked.
     pub const GUEST_PANIC: u8 = 2;
-    /// The guest faulted or hit the cycle limit.
+    /// The guest faulted or hit the cycle or journal limit.
     pub const FAULT: u8 = 3;
-    /// Bad usage, an unreadable file, or an ELF that is not a valid program.
+    /// Bad usage, an unreadable or unwritable file, or an ELF that is not a
+    /// valid program.
     pub const BAD_INPUT: u8 = 4;
 }
 
@@ -165,6 +166,9 @@ pub fn hint(kind: &FaultKind) -> Option<&'static str> {
         }
         FaultKind::CycleLimitExceeded { .. } => {
             "raise the limit with --cycle-limit N, or look for an endless loop around this pc"
+        }
+        FaultKind::JournalLimitExceeded { .. } => {
+            "raise the limit with --journal-limit N, or commit less (hash large data and commit the digest)"
         }
         FaultKind::Misaligned { .. } => {
             "Ember does not emulate misaligned accesses: read unaligned data with \

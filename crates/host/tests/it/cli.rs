@@ -166,17 +166,79 @@ fn a_faulting_run_still_saves_the_journal() {
 }
 
 #[test]
-fn an_unwritable_journal_file_is_bad_input() {
+fn the_journal_limit_faults_and_the_journal_so_far_is_saved() {
+    let dir = scratch("journallimit");
+    let elf = file(&dir, "twice.elf", &commits_twice().elf());
+    let journal = dir.join("j.bin");
+    let o = ember(&[
+        "run",
+        &elf,
+        "--journal-limit",
+        "0_008",
+        "--journal",
+        journal.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert_eq!(
+        first_line(&o),
+        "error: guest fault: journal limit exceeded: limit 8 bytes, 5 bytes committed, 5 more asked for"
+    );
+    assert!(stderr(&o).contains(
+        "\n  journal   5 bytes committed before the fault\n  hint:     raise the limit with --journal-limit N, or commit less (hash large data and commit the digest)\n"
+    ), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&journal).unwrap(), [1, 0, 0, 0, 42]);
+
+    let o = ember(&["run", &elf, "--journal-limit", "10"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn an_unwritable_journal_file_is_bad_input_before_the_guest_runs() {
     let dir = scratch("journaldir");
     let elf = file(&dir, "hello.elf", &hello().elf());
     // A directory cannot be written as a file.
     let o = ember(&["run", &elf, "--journal", dir.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(4));
-    assert!(
-        first_line(&o).starts_with("error: cannot write the journal to "),
-        "{}",
-        stderr(&o)
+    assert_eq!(o.stdout, b"", "the guest must not run");
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "error: cannot write the journal to {}: Is a directory (os error 21)\n",
+            dir.display()
+        )
     );
+}
+
+/// When the journal file opens but cannot be written (a full disk), the
+/// summary and claim are still printed, then what was not saved, status 4.
+#[test]
+fn a_journal_that_cannot_be_saved_after_the_run_still_gets_the_summary() {
+    let full = Path::new("/dev/full");
+    if !full.exists() {
+        eprintln!("skipped: no /dev/full");
+        return;
+    }
+    let dir = scratch("journalfull");
+    let elf = file(&dir, "hello.elf", &hello().elf());
+    let o = ember(&["run", &elf, "--journal", "/dev/full"]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert_eq!(o.stdout, b"hello\n");
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines[0], "ember: guest halted with exit code 0");
+    assert!(lines[6].starts_with("  claim digest  "), "{err}");
+    assert_eq!(
+        lines[7..],
+        [
+            "error: the journal (5 bytes) was not saved: cannot write /dev/full: No space left on device (os error 28)"
+        ]
+    );
+
+    let o = ember(&["run", &elf, "--json", "--journal", "/dev/full"]);
+    assert_eq!(o.status.code(), Some(4));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["outcome"], "halted");
+    assert!(stderr(&o).ends_with("error: the journal (5 bytes) was not saved: cannot write /dev/full: No space left on device (os error 28)\n"));
 }
 
 #[test]
@@ -277,6 +339,15 @@ fn bad_input_gets_one_line_and_status_4() {
             "error: invalid value 'lots' for '--cycle-limit <N>': `lots` is not a whole number",
         ),
         (
+            vec![
+                "run".into(),
+                file(&dir, "ok3.elf", &good),
+                "--journal-limit".into(),
+                "64MiB".into(),
+            ],
+            "error: invalid value '64MiB' for '--journal-limit <N>': `64MiB` is not a whole number",
+        ),
+        (
             vec!["explode".into()],
             "error: unrecognized subcommand 'explode'",
         ),
@@ -336,5 +407,65 @@ fn disasm_shows_symbols_and_filters_by_function() {
     assert_eq!(
         first_line(&o),
         "error: `guest` matches 2 functions, e.g. guest::main, guest::deref"
+    );
+}
+
+/// `ember disasm`'s line for the instruction `word` at `pc`.
+fn listing(pc: u32, word: u32) -> String {
+    format!(
+        "{pc:8x}:\t{word:08x}\t{}\n",
+        ember_core::decode(word).at(pc)
+    )
+}
+
+/// A hostile symbol table: `addr + size` past 2^32, and a size past the code.
+#[test]
+fn disasm_survives_hostile_symbols() {
+    let dir = scratch("hostilesyms");
+    let words = halt(0);
+    let elf = elf32_with_symbols(
+        &ElfHeader::default(),
+        &[Ph::code(CODE, &words)],
+        &[
+            Sym {
+                name: "main",
+                addr: CODE,
+                size: 8,
+            },
+            Sym {
+                name: "huge",
+                addr: CODE + 8,
+                size: u32::MAX,
+            },
+            Sym {
+                name: "wrap",
+                addr: u32::MAX - 3,
+                size: u32::MAX,
+            },
+        ],
+    );
+    let lines: Vec<String> = words
+        .iter()
+        .enumerate()
+        .map(|(i, &word)| listing(CODE + 4 * i as u32, word))
+        .collect();
+    assert_eq!(lines.len(), 5);
+    let huge = format!("\n00400008 <huge>:\n{}", lines[2..].concat());
+    let elf = file(&dir, "hostile.elf", &elf);
+    let o = ember(&["disasm", &elf, "--symbol", "huge"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(String::from_utf8(o.stdout).unwrap(), huge);
+    let o = ember(&["disasm", &elf, "--symbol", "wrap"]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert_eq!(o.stdout, b"");
+    assert_eq!(
+        stderr(&o),
+        "error: `wrap` (0xfffffffc, 4294967295 bytes) holds no code\n"
+    );
+    let o = ember(&["disasm", &elf]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        String::from_utf8(o.stdout).unwrap(),
+        format!("\n00400000 <main>:\n{}{}{huge}", lines[0], lines[1])
     );
 }

@@ -139,3 +139,9 @@ pub fn null_deref() -> Guest {
 pub fn spins() -> Guest {
     Guest::new(vec![asm::addi(1, 1, 1), asm::jal(0, -4)])
 }
+
+/// Commits the u32 42 twice (two 5-byte frames), then halts with 0.
+pub fn commits_twice() -> Guest {
+    let data = b"\x01\x00\x00\x00\x2a";
+    Guest::new([write(3, DATA, 5), write(3, DATA, 5), halt(0)].concat()).with_data(data)
+}
