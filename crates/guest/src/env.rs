@@ -6,6 +6,7 @@
 use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
+use core::mem::MaybeUninit;
 
 use ember_abi::{fd, frame};
 use serde::Serialize;
@@ -117,9 +118,59 @@ impl Output {
     }
 }
 
+/// Bytes `print!` and friends format into before a WRITE.
+const PRINT_BUFFER: usize = 256;
+
+/// Formatting into a stack buffer, handed to WRITE whenever it fills and at
+/// the end: printing allocates nothing (the bump heap never frees, so a
+/// `String` per call would grow memory with every line), and a call that
+/// formats at most `PRINT_BUFFER` bytes is one WRITE. The buffer is left
+/// uninitialised: zeroing it would cost more cycles than most lines.
+struct PrintBuffer {
+    to: u32,
+    bytes: [MaybeUninit<u8>; PRINT_BUFFER],
+    /// `bytes[..len]` are initialised.
+    len: usize,
+}
+
+impl PrintBuffer {
+    fn flush(&mut self) {
+        if self.len > 0 {
+            // SAFETY: write_str initialised `bytes[..len]`.
+            let filled = unsafe { self.bytes[..self.len].assume_init_ref() };
+            syscall::write(self.to, filled);
+            self.len = 0;
+        }
+    }
+}
+
+impl fmt::Write for PrintBuffer {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        // Output streams are bytes: a character split between two WRITEs
+        // arrives whole.
+        let mut rest = s.as_bytes();
+        while !rest.is_empty() {
+            if self.len == PRINT_BUFFER {
+                self.flush();
+            }
+            let take = rest.len().min(PRINT_BUFFER - self.len);
+            self.bytes[self.len..self.len + take].write_copy_of_slice(&rest[..take]);
+            self.len += take;
+            rest = &rest[take..];
+        }
+        Ok(())
+    }
+}
+
 #[doc(hidden)]
 pub fn _print(to: u32, args: fmt::Arguments<'_>) {
-    // One WRITE per call, not one per formatted piece.
-    let text = alloc::fmt::format(args);
-    syscall::write(to, text.as_bytes());
+    let mut out = PrintBuffer {
+        to,
+        bytes: [MaybeUninit::uninit(); PRINT_BUFFER],
+        len: 0,
+    };
+    // PrintBuffer never fails; an error could only come from a Display
+    // impl, and what was formatted before it is still printed.
+    let _ = fmt::Write::write_fmt(&mut out, args);
+    out.flush();
 }

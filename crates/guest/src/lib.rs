@@ -56,7 +56,8 @@ macro_rules! entry {
     };
 }
 
-/// Prints to the guest's stdout.
+/// Prints to the guest's stdout. Like all four print macros, it formats
+/// into a stack buffer and allocates nothing.
 #[macro_export]
 macro_rules! print {
     ($($arg:tt)*) => {
