@@ -35,6 +35,13 @@ pub fn read<T: DeserializeOwned>() -> T {
     let mut header = [0; frame::LEN_BYTES];
     read_exact(&mut header, "a value's length");
     let len = u32::from_le_bytes(header) as usize;
+    // The header is input like any other: check it before allocating for it.
+    let left = syscall::input_remaining();
+    if len > left {
+        panic!(
+            "env::read: the frame header claims {len} bytes but only {left} bytes of input are left"
+        );
+    }
     let mut body = vec![0; len];
     read_exact(&mut body, "a value");
     match postcard::from_bytes(&body) {
