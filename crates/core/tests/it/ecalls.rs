@@ -300,3 +300,60 @@ fn long_panic_messages_are_cut_and_say_so() {
     );
     assert!(message.ends_with("\0 [message truncated: 34464 more bytes]"));
 }
+
+/// The journal limit: a WRITE that would take the journal past it faults
+/// before any effect, naming the limit, what was committed and what was
+/// asked; the journal so far is kept and exactly the limit is allowed.
+#[test]
+fn journal_writes_stop_at_the_journal_limit() {
+    let data = b"0123456789abcdef";
+    // Two journal WRITEs of 10 bytes each.
+    let words = code(&[
+        &[asm::addi(T0, 0, 2), asm::addi(A0, 0, 3)],
+        &li(A1, DATA),
+        &li(A2, 10),
+        &[asm::ecall()],
+        &[asm::addi(T0, 0, 2), asm::addi(A0, 0, 3)],
+        &[asm::ecall()],
+        &halt_with(0),
+    ]);
+    let p = program_with_data(&words, data);
+    for (limit, ok) in [(20, true), (19, false), (10, false)] {
+        let mut m = Machine::new(&p);
+        m.set_journal_limit(limit);
+        let mut host = BufferHost::default();
+        let r = m.run(&mut host);
+        if ok {
+            assert_eq!(r, Ok(Exit::Halted { code: 0 }));
+            assert_eq!(host.journal, b"01234567890123456789");
+            assert_eq!(m.journal_len(), 20);
+            continue;
+        }
+        let fault = r.unwrap_err();
+        assert_eq!(
+            fault.kind,
+            ember_core::FaultKind::JournalLimitExceeded {
+                limit,
+                journal: 10,
+                len: 10
+            }
+        );
+        assert_eq!(fault.pc, CODE + 4 * 9, "the second ecall");
+        assert_eq!(host.journal, b"0123456789", "the journal so far is kept");
+        assert_eq!(m.journal_len(), 10);
+        assert_eq!(
+            fault.kind.to_string(),
+            format!(
+                "journal limit exceeded: limit {limit} bytes, 10 bytes committed, 10 more asked for"
+            )
+        );
+    }
+    // Output to stdout does not count.
+    let p = program_with_data(&write_program(1, 16), data);
+    let mut m = Machine::new(&p);
+    m.set_journal_limit(0);
+    assert_eq!(
+        m.run(&mut BufferHost::default()),
+        Ok(Exit::Halted { code: 0 })
+    );
+}

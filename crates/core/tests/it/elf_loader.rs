@@ -277,3 +277,121 @@ fn code_past_its_file_bytes_is_zero_and_illegal() {
     assert_eq!((f.pc, f.word), (CODE + 4, Some(0)));
     assert_eq!(f.kind, ember_core::FaultKind::IllegalInstruction);
 }
+
+/// An executable segment of 6 bytes would decode a padded last word while
+/// bytes 6..8 stayed writable beside it: refused, so decoded code always
+/// equals memory.
+#[test]
+fn code_must_be_whole_words() {
+    let mut ph = Ph::code(CODE, &halt_code());
+    ph.memsz = 14;
+    ph.data.truncate(10);
+    let r = load(&ElfHeader::default(), &[ph]);
+    assert_eq!(
+        segment_rule(r),
+        (0, u64::from(CODE), SegmentRule::CodeSizeNotWordMultiple)
+    );
+    let mut segment = ember_core::Segment::code(CODE, &[asm::addi(1, 0, 1), 0]);
+    segment.memsz = 6;
+    segment.data.truncate(6);
+    let r = Program::from_segments(CODE, vec![segment]);
+    assert_eq!(
+        segment_rule(r),
+        (0, u64::from(CODE), SegmentRule::CodeSizeNotWordMultiple)
+    );
+}
+
+/// Overlap is found between any two segments, whatever their order in the
+/// file, and the later header is the one named.
+#[test]
+fn overlap_is_found_in_any_order() {
+    let h = ElfHeader::default();
+    let phs = [
+        Ph::load(DATA + 0x4000, PF_R, vec![], 0x1000),
+        Ph::code(CODE, &halt_code()),
+        Ph::load(DATA, PF_R, vec![], 0x1000),
+        Ph::load(DATA + 0x0ffc, PF_R, vec![], 4),
+    ];
+    assert_eq!(
+        segment_rule(load(&h, &phs)),
+        (
+            3,
+            u64::from(DATA + 0x0ffc),
+            SegmentRule::Overlap { other: 2 }
+        )
+    );
+    let phs = [phs[3].clone(), phs[1].clone(), phs[2].clone()];
+    assert_eq!(
+        segment_rule(load(&h, &phs)),
+        (2, u64::from(DATA), SegmentRule::Overlap { other: 0 })
+    );
+}
+
+/// A file with 200,000 program headers (PN_XNUM: the count lives in
+/// section header 0) is refused by the documented cap, in milliseconds.
+#[test]
+fn too_many_program_headers_are_refused_quickly() {
+    const COUNT: usize = 200_000;
+    let mut bytes = elf32(&ElfHeader::default(), &[]);
+    bytes.truncate(52);
+    let phoff = 52u32;
+    let shoff = phoff + 32 * COUNT as u32;
+    bytes[28..32].copy_from_slice(&phoff.to_le_bytes());
+    bytes[32..36].copy_from_slice(&shoff.to_le_bytes());
+    bytes[44..46].copy_from_slice(&0xffffu16.to_le_bytes()); // e_phnum = PN_XNUM
+    bytes[46..48].copy_from_slice(&40u16.to_le_bytes()); // e_shentsize
+    bytes[48..50].copy_from_slice(&1u16.to_le_bytes()); // e_shnum
+    for i in 0..COUNT as u32 {
+        // Tiny disjoint read-only segments, each 4 bytes of bss.
+        for field in [1, 0, DATA + 4 * i, DATA + 4 * i, 0, 4, PF_R, 4] {
+            bytes.extend_from_slice(&field.to_le_bytes());
+        }
+    }
+    // Section header 0: sh_info holds the real program-header count.
+    let mut sh0 = [0u8; 40];
+    sh0[28..32].copy_from_slice(&(COUNT as u32).to_le_bytes());
+    bytes.extend_from_slice(&sh0);
+
+    let started = std::time::Instant::now();
+    let err = Program::load_elf(&bytes).unwrap_err();
+    let took = started.elapsed();
+    assert!(
+        matches!(err, LoadError::TooManyProgramHeaders { count: COUNT, limit } if limit == ember_core::MAX_PROGRAM_HEADERS),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "the file has 200000 program headers; Ember accepts at most 1024"
+    );
+    // Not a timing assertion on speed, only a guard against the quadratic
+    // loader this replaced (minutes): generous on any machine.
+    assert!(took.as_secs() < 5, "took {took:?}");
+}
+
+/// The most headers allowed still load, with the overlap check and the
+/// code lookups taking the sorted path.
+#[test]
+fn many_segments_load_and_code_is_found_in_each() {
+    let n = ember_core::MAX_PROGRAM_HEADERS;
+    // n - 1 code segments of one jump each, chained, and a halt at the end.
+    let mut phs = Vec::new();
+    for i in 0..n as u32 - 1 {
+        phs.push(Ph::code(CODE + 0x1000 * i, &[asm::jal(0, 0x1000)]));
+    }
+    phs.push(Ph::code(CODE + 0x1000 * (n as u32 - 1), &halt_code()));
+    phs.reverse();
+    let p = load(&ElfHeader::default(), &phs).unwrap();
+    assert_eq!(p.code().len(), n);
+    let mut m = Machine::new(&p);
+    assert_eq!(
+        m.run(&mut BufferHost::default()),
+        Ok(Exit::Halted { code: 9 })
+    );
+    assert_eq!(m.cycles(), n as u64 - 1 + 3);
+    let mut too_many = phs.clone();
+    too_many.push(Ph::load(DATA + 0x1000_0000, PF_R, vec![], 4));
+    assert!(matches!(
+        load(&ElfHeader::default(), &too_many),
+        Err(LoadError::TooManyProgramHeaders { count, .. }) if count == n + 1
+    ));
+}

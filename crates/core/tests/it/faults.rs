@@ -394,3 +394,23 @@ fn an_ecall_over_the_limit_has_no_effect() {
     );
     assert_eq!((host.stdout.len(), m.cycles()), (40, 15));
 }
+
+/// Register indices past x31 are a programming error, not a silent alias.
+#[test]
+#[should_panic(expected = "x33 is not a register")]
+fn set_register_refuses_an_index_past_x31() {
+    let p = program(&with_halt(&[]));
+    Machine::new(&p).set_register(33, 1);
+}
+
+/// The public memory reader takes any address: unaligned, across a page,
+/// in the system region, wrapping at the top.
+#[test]
+fn reading_memory_words_never_panics() {
+    let p = program_with_data(&with_halt(&[]), &[1, 2, 3, 4, 5, 6, 7, 8]);
+    let m = Machine::new(&p);
+    assert_eq!(m.memory().read_u32(DATA + 1), 0x0504_0302);
+    assert_eq!(m.memory().read_u32(DATA + 0x0fff), 0);
+    assert_eq!(m.memory().read_u32(0xffff_fffe), 0);
+    assert_eq!(m.memory().read_u32(0xc000_0000), 0);
+}

@@ -5,6 +5,7 @@ mod common;
 mod decode;
 mod differential_qemu;
 mod differential_rrs;
+mod differential_run;
 mod ecalls;
 mod elf_loader;
 mod faults;

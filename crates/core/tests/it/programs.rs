@@ -34,7 +34,13 @@ pub enum Flavour {
     /// Straight-line code with aligned accesses only (for qemu, which
     /// emulates misaligned accesses instead of faulting).
     StraightLine,
+    /// [`Flavour::Full`] plus ECALLs (with their arguments set up just
+    /// before: a buffer in the data window, up to 64 bytes) and EBREAK.
+    WithEcalls,
 }
+
+/// Words in the ECALL group [`assemble`] emits for [`Flavour::WithEcalls`].
+const ECALL_GROUP: usize = 5;
 
 pub fn op() -> impl Strategy<Value = Op> {
     (
@@ -48,10 +54,19 @@ pub fn op() -> impl Strategy<Value = Op> {
 }
 
 fn width(op: &Op, flavour: Flavour) -> usize {
-    if flavour == Flavour::Full && op.sel % 13 == 10 {
-        2
-    } else {
-        1
+    match (flavour, op.sel % sels(flavour)) {
+        (Flavour::Full | Flavour::WithEcalls, 10) => 2,
+        (Flavour::WithEcalls, 13) => ECALL_GROUP,
+        _ => 1,
+    }
+}
+
+/// How many kinds of op a flavour draws from.
+fn sels(flavour: Flavour) -> u8 {
+    match flavour {
+        Flavour::StraightLine => 8,
+        Flavour::Full => 13,
+        Flavour::WithEcalls => 15,
     }
 }
 
@@ -59,7 +74,7 @@ fn width(op: &Op, flavour: Flavour) -> usize {
 /// in one case of sixteen when misaligned accesses are allowed.
 fn offset(imm: i32, size: i32, flavour: Flavour) -> i32 {
     let raw = imm.rem_euclid(4096) - 2048;
-    if flavour == Flavour::Full && imm & 0xf000 == 0 {
+    if flavour != Flavour::StraightLine && imm & 0xf000 == 0 {
         raw
     } else {
         raw & !(size - 1)
@@ -77,8 +92,7 @@ pub fn assemble(ops: &[Op], flavour: Flavour) -> Vec<u32> {
         // A control-flow target in -3..=+4 words, clamped to the program.
         let target = |from: i32| (from + (o.imm.rem_euclid(8) - 3)).clamp(0, total as i32);
         let imm12 = o.imm << 20 >> 20;
-        let sels = if flavour == Flavour::Full { 13 } else { 8 };
-        let word = match o.sel % sels {
+        let word = match o.sel % sels(flavour) {
             0 => {
                 let ops: [RegOp; 10] = [
                     asm::add,
@@ -154,7 +168,31 @@ pub fn assemble(ops: &[Op], flavour: Flavour) -> Vec<u32> {
                 asm::jalr(rs1 % 31, link, (target(here) - here) * 4)
             }
             11 => asm::fence(),
-            _ => asm::addi(rd, rs1, imm12),
+            12 => asm::addi(rd, rs1, imm12),
+            13 => {
+                use ember_abi::{ecall, fd};
+                let (number, fd) = match o.c % 8 {
+                    0 => (ecall::HALT, 0),
+                    1 | 2 => (ecall::WRITE, fd::JOURNAL),
+                    3 => (ecall::WRITE, fd::STDOUT),
+                    4 => (ecall::READ, fd::INPUT),
+                    5 => (ecall::INPUT_REMAINING, fd::INPUT),
+                    6 => (ecall::CYCLE_COUNT, 0),
+                    _ if o.b % 2 == 0 => (7, 0), // an unknown ECALL
+                    _ => (ecall::WRITE, 9),      // a bad fd
+                };
+                // A buffer of up to 64 bytes inside the data window.
+                let at = o.imm.rem_euclid(1984) - 1024;
+                let len = i32::from(o.a % 65);
+                words.extend([
+                    asm::addi(5, 0, number as i32),
+                    asm::addi(10, 0, fd as i32),
+                    asm::addi(11, BASE_REG, at),
+                    asm::addi(12, 0, len),
+                ]);
+                asm::ecall()
+            }
+            _ => asm::ebreak(),
         };
         words.push(word);
     }
