@@ -7,7 +7,7 @@
 //! which is what the qemu-riscv32 column (the same workload built for Linux
 //! user mode, a JIT) is compared against, in the same run.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
@@ -95,19 +95,98 @@ fn one_mib_elf() -> Vec<u8> {
     )
 }
 
-pub fn bench(runs: usize) -> Result {
-    let ws = Workspace::open(None)?;
-    ws.build()?;
-    let ember = build_ember()?;
-    let qemu = which("qemu-riscv32");
-    let linux_elfs = match &qemu {
-        Some(_) => Some(ws.build_linux_user()?),
-        None => {
-            eprintln!("xtask: qemu-riscv32 not installed: no qemu comparison");
-            None
+/// Builds `ember` as it was at git revision `rev` (a clean export of that
+/// tree, its own target dir), for a before/after comparison in one run.
+fn build_baseline(rev: &str) -> Result<PathBuf> {
+    let dir = root().join("target/bench-baseline");
+    let src = dir.join("src");
+    let _ = std::fs::remove_dir_all(&src);
+    std::fs::create_dir_all(&src).map_err(|e| format!("{}: {e}", src.display()))?;
+    let tar = dir.join("src.tar");
+    crate::run(
+        &format!("exporting {rev}"),
+        Command::new("git")
+            .current_dir(root())
+            .args(["archive", "--format=tar", "-o"])
+            .arg(&tar)
+            .arg(rev),
+    )?;
+    crate::run(
+        "unpacking the baseline",
+        Command::new("tar").arg("-xf").arg(&tar).arg("-C").arg(&src),
+    )?;
+    crate::run(
+        &format!("building ember at {rev} (release)"),
+        crate::cargo()
+            .current_dir(&src)
+            .env("CARGO_TARGET_DIR", dir.join("target"))
+            .args(["build", "--release", "--quiet", "-p", "ember-host", "--bin", "ember"]),
+    )?;
+    Ok(dir.join("target/release/ember"))
+}
+
+/// The figures of one workload under one `ember`.
+struct Row {
+    instructions: u64,
+    best: f64,
+    median: f64,
+    mips: f64,
+    rss_kib: u64,
+    touched_kib: u64,
+    load: f64,
+    process: f64,
+    cycles: Value,
+}
+
+impl Row {
+    fn of(samples: &[Value]) -> Row {
+        let field = |name: &str| -> Vec<f64> {
+            samples
+                .iter()
+                .map(|s| s[name].as_f64().unwrap_or(f64::NAN))
+                .collect()
+        };
+        let walls = field("wall_seconds");
+        let instructions = samples[0]["instructions"].as_u64().unwrap_or(0);
+        let median_wall = median(walls.clone());
+        Row {
+            instructions,
+            best: walls.iter().copied().fold(f64::INFINITY, f64::min),
+            median: median_wall,
+            mips: instructions as f64 / median_wall / 1e6,
+            rss_kib: samples
+                .iter()
+                .filter_map(|s| s["peak_rss_kib"].as_u64())
+                .max()
+                .unwrap_or(0),
+            touched_kib: samples[0]["touched_kib"].as_u64().unwrap_or(0),
+            load: median(field("load_seconds")),
+            process: median(field("process_seconds")),
+            cycles: samples[0]["cycles"].clone(),
         }
-    };
-    let mut rows = Vec::new();
+    }
+
+    fn print(&self, label: &str, qemu: Option<f64>) {
+        let (qemu_col, ratio_col) = match qemu {
+            Some(q) => (format!("{q:.3}"), format!("{:.1}x", self.process / q)),
+            None => ("-".into(), "-".into()),
+        };
+        println!(
+            "{label:<6} {:>12} {:>7.3} {:>8.3} {:>7.1} {:>7.1} {:>8.1} {:>7.2} {:>9.3} {qemu_col:>7} {ratio_col:>7}",
+            self.instructions,
+            self.best,
+            self.median,
+            self.mips,
+            self.rss_kib as f64 / 1024.0,
+            self.touched_kib as f64 / 1024.0,
+            self.load * 1e3,
+            self.process,
+        );
+    }
+}
+
+fn header(title: &str) {
+    println!("{title}");
     println!(
         "{:<6} {:>12} {:>7} {:>8} {:>7} {:>7} {:>8} {:>7} {:>9} {:>7} {:>7}",
         "bench",
@@ -122,40 +201,40 @@ pub fn bench(runs: usize) -> Result {
         "qemu s",
         "ember/qemu"
     );
+}
+
+/// `cargo xtask bench [--runs N] [--baseline REV]`. With a baseline, each
+/// run of a workload under the current `ember` is followed by one under the
+/// baseline's, so both see the same machine state; both tables are printed,
+/// then the ratio of median MIPS.
+pub fn bench(runs: usize, baseline: Option<&str>) -> Result {
+    let ws = Workspace::open(None)?;
+    ws.build()?;
+    let ember = build_ember()?;
+    let before = baseline.map(build_baseline).transpose()?;
+    let qemu = which("qemu-riscv32");
+    let linux_elfs = match &qemu {
+        Some(_) => Some(ws.build_linux_user()?),
+        None => {
+            eprintln!("xtask: qemu-riscv32 not installed: no qemu comparison");
+            None
+        }
+    };
+    let mut rows = Vec::new();
+    let mut table = Vec::new();
     for (label, name) in WORKLOADS {
         let guest = ws.find(name)?.remove(0);
         let input = guest.default_input.as_deref();
-        let samples: Vec<Value> = (0..runs)
-            .map(|_| run_once(&ember, &guest.elf, input))
-            .collect::<Result<_>>()?;
-        let walls: Vec<f64> = samples
-            .iter()
-            .map(|s| s["wall_seconds"].as_f64().unwrap_or(f64::NAN))
-            .collect();
-        let instructions = samples[0]["instructions"].as_u64().unwrap_or(0);
-        let (best, med) = (
-            walls.iter().copied().fold(f64::INFINITY, f64::min),
-            median(walls.clone()),
-        );
-        let mips = instructions as f64 / med / 1e6;
-        let rss = samples
-            .iter()
-            .filter_map(|s| s["peak_rss_kib"].as_u64())
-            .max()
-            .unwrap_or(0);
-        let touched = samples[0]["touched_kib"].as_u64().unwrap_or(0);
-        let load = median(
-            samples
-                .iter()
-                .map(|s| s["load_seconds"].as_f64().unwrap_or(f64::NAN))
-                .collect(),
-        );
-        let process = median(
-            samples
-                .iter()
-                .map(|s| s["process_seconds"].as_f64().unwrap_or(f64::NAN))
-                .collect(),
-        );
+        let mut now = Vec::new();
+        let mut then = Vec::new();
+        for _ in 0..runs {
+            now.push(run_once(&ember, &guest.elf, input)?);
+            if let Some(before) = &before {
+                then.push(run_once(before, &guest.elf, input)?);
+            }
+        }
+        let row = Row::of(&now);
+        let base = (!then.is_empty()).then(|| Row::of(&then));
         // qemu runs right after ember's runs of the same workload.
         let qemu_seconds = match (&qemu, &linux_elfs) {
             (Some(qemu), Some(dir)) => Some(median(
@@ -165,32 +244,42 @@ pub fn bench(runs: usize) -> Result {
             )),
             _ => None,
         };
-        let (qemu_col, ratio_col) = match qemu_seconds {
-            Some(q) => (format!("{q:.3}"), format!("{:.1}x", process / q)),
-            None => ("-".into(), "-".into()),
-        };
-        println!(
-            "{label:<6} {instructions:>12} {best:>7.3} {med:>8.3} {mips:>7.1} {:>7.1} {:>8.1} {:>7.2} {process:>9.3} {qemu_col:>7} {ratio_col:>7}",
-            rss as f64 / 1024.0,
-            touched as f64 / 1024.0,
-            load * 1e3
-        );
         rows.push(json!({
             "bench": label,
             "guest": name,
-            "instructions": instructions,
-            "cycles": samples[0]["cycles"],
+            "instructions": row.instructions,
+            "cycles": row.cycles,
             "runs": runs,
-            "best_seconds": best,
-            "median_seconds": med,
-            "mips_median": mips,
-            "mips_best": instructions as f64 / best / 1e6,
-            "peak_rss_kib": rss,
-            "guest_touched_kib": touched,
-            "load_seconds_median": load,
-            "process_seconds_median": process,
+            "best_seconds": row.best,
+            "median_seconds": row.median,
+            "mips_median": row.mips,
+            "mips_best": row.instructions as f64 / row.best / 1e6,
+            "peak_rss_kib": row.rss_kib,
+            "guest_touched_kib": row.touched_kib,
+            "load_seconds_median": row.load,
+            "process_seconds_median": row.process,
             "qemu_process_seconds_median": qemu_seconds,
+            "baseline_mips_median": base.as_ref().map(|b| b.mips),
         }));
+        table.push((label, row, base, qemu_seconds));
+    }
+    header("now");
+    for (label, row, _, qemu) in &table {
+        row.print(label, *qemu);
+    }
+    if let Some(rev) = baseline {
+        header(&format!("baseline {rev} (runs interleaved with the ones above)"));
+        for (label, _, base, qemu) in &table {
+            if let Some(base) = base {
+                base.print(label, *qemu);
+            }
+        }
+        println!("median MIPS now / baseline:");
+        for (label, row, base, _) in &table {
+            if let Some(base) = base {
+                println!("{label:<6} {:.3}", row.mips / base.mips);
+            }
+        }
     }
     let elf = root().join("target/bench-1mib.elf");
     std::fs::write(&elf, one_mib_elf())
