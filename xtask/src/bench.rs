@@ -120,7 +120,15 @@ fn build_baseline(rev: &str) -> Result<PathBuf> {
         crate::cargo()
             .current_dir(&src)
             .env("CARGO_TARGET_DIR", dir.join("target"))
-            .args(["build", "--release", "--quiet", "-p", "ember-host", "--bin", "ember"]),
+            .args([
+                "build",
+                "--release",
+                "--quiet",
+                "-p",
+                "ember-host",
+                "--bin",
+                "ember",
+            ]),
     )?;
     Ok(dir.join("target/release/ember"))
 }
@@ -268,7 +276,9 @@ pub fn bench(runs: usize, baseline: Option<&str>) -> Result {
         row.print(label, *qemu);
     }
     if let Some(rev) = baseline {
-        header(&format!("baseline {rev} (runs interleaved with the ones above)"));
+        header(&format!(
+            "baseline {rev} (runs interleaved with the ones above)"
+        ));
         for (label, _, base, qemu) in &table {
             if let Some(base) = base {
                 base.print(label, *qemu);

@@ -72,6 +72,10 @@ enum Cmd {
         /// Runs per workload (best and median are reported).
         #[arg(long, default_value_t = 5)]
         runs: usize,
+        /// Also measure `ember` as built from this git revision, each run
+        /// interleaved with the current one's, and print both tables.
+        #[arg(long, value_name = "REV")]
+        baseline: Option<String>,
     },
 }
 
@@ -105,7 +109,7 @@ fn main() -> ExitCode {
         }
         Cmd::New { name, path } => new_guest(&name, path.as_deref()).map(|()| 0),
         Cmd::Test => test().map(|()| 0),
-        Cmd::Bench { runs } => bench::bench(runs.max(1)).map(|()| 0),
+        Cmd::Bench { runs, baseline } => bench::bench(runs.max(1), baseline.as_deref()).map(|()| 0),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -126,14 +130,14 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
-fn cargo() -> Command {
+pub(crate) fn cargo() -> Command {
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     cmd.current_dir(root());
     cmd
 }
 
 /// Runs a command, failing with its description if it fails.
-fn run(what: &str, cmd: &mut Command) -> Result {
+pub(crate) fn run(what: &str, cmd: &mut Command) -> Result {
     eprintln!("xtask: {what}");
     let status = cmd
         .status()
