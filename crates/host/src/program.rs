@@ -123,10 +123,15 @@ fn read_symbols(elf: &[u8]) -> Vec<Symbol> {
         .filter(|s| s.st_symtype() == STT_FUNC && s.st_value != 0)
         .filter_map(|s| {
             let raw = names.get(s.st_name as usize).ok()?;
+            let name = format!("{:#}", rustc_demangle::demangle(raw));
+            // A nameless symbol names nothing (and would print as `<>`).
+            if name.is_empty() {
+                return None;
+            }
             Some(Symbol {
                 addr: u32::try_from(s.st_value).ok()?,
                 size: u32::try_from(s.st_size).unwrap_or(0),
-                name: format!("{:#}", rustc_demangle::demangle(raw)),
+                name,
             })
         })
         .collect();
@@ -170,7 +175,8 @@ fn source_frame(elf: &[u8], pc: u32) -> Option<Location> {
                     .function
                     .as_ref()
                     .and_then(|f| f.demangle().ok())
-                    .map(|name| strip_hash(&name).to_owned()),
+                    .map(|name| strip_hash(&name).to_owned())
+                    .filter(|name| !name.is_empty()),
                 file: frame
                     .location
                     .as_ref()

@@ -1,7 +1,10 @@
 //! Test support shared by Ember's crates: a minimal ELF32 writer (so tests
-//! can make hostile and valid files without a cross toolchain) and the
-//! addresses test programs use.
+//! can make hostile and valid files without a cross toolchain), the
+//! addresses test programs use, and the bodies of the fuzz targets
+//! ([`fuzz`]).
 #![allow(missing_docs)]
+
+pub mod fuzz;
 
 /// Where test code is placed (the image start).
 pub const CODE: u32 = 0x0040_0000;

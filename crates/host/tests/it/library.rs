@@ -322,3 +322,24 @@ fn the_journal_limit_faults_the_write_past_it_and_keeps_the_journal() {
     let s = Executor::new(&p).journal_limit(10).run().unwrap();
     assert_eq!(s.journal.bytes.len(), 10);
 }
+
+/// A symbol with an empty name (found by the program_load fuzz target)
+/// names nothing: it is dropped, and `locate` does not report "".
+#[test]
+fn a_nameless_symbol_is_ignored() {
+    use ember_testkit::{ElfHeader, Ph, Sym, elf32_with_symbols};
+    let sym = |name, addr| Sym {
+        name,
+        addr,
+        size: 8,
+    };
+    let elf = elf32_with_symbols(
+        &ElfHeader::default(),
+        &[Ph::code(CODE, &[halt(0), halt(0)].concat())],
+        &[sym("", CODE), sym("guest::after", CODE + 12)],
+    );
+    let p = Program::load(&elf).unwrap();
+    let names: Vec<&str> = p.symbols().iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["guest::after"]);
+    assert_eq!(p.locate(CODE), None);
+}
