@@ -1,0 +1,68 @@
+//! The proof system's parameters: field, hash, FRI. Constants of the
+//! verifier, never read from a proof.
+
+use p3_challenger::DuplexChallenger;
+use p3_commit::ExtensionMmcs;
+use p3_dft::Radix2DitParallel;
+use p3_field::Field;
+use p3_field::extension::BinomialExtensionField;
+use p3_fri::{FriParameters, TwoAdicFriPcs};
+use p3_koala_bear::{KoalaBear, Poseidon2KoalaBear, default_koalabear_poseidon2_16};
+use p3_merkle_tree::MerkleTreeMmcs;
+use p3_symmetric::{PaddingFreeSponge, TruncatedPermutation};
+use p3_uni_stark::StarkConfig;
+
+/// The base field: KoalaBear, p = 2^31 - 2^24 + 1.
+pub type Val = KoalaBear;
+/// The challenge field: the degree-4 extension of [`Val`].
+pub type Challenge = BinomialExtensionField<Val, 4>;
+
+type Perm = Poseidon2KoalaBear<16>;
+type Hash = PaddingFreeSponge<Perm, 16, 8, 8>;
+type Compress = TruncatedPermutation<Perm, 2, 8, 16>;
+type ValMmcs =
+    MerkleTreeMmcs<<Val as Field>::Packing, <Val as Field>::Packing, Hash, Compress, 2, 8>;
+type ChallengeMmcs = ExtensionMmcs<Val, Challenge, ValMmcs>;
+type Challenger = DuplexChallenger<Val, Perm, 16, 8>;
+type Dft = Radix2DitParallel<Val>;
+type Pcs = TwoAdicFriPcs<Val, Dft, ValMmcs, ChallengeMmcs>;
+
+/// The STARK configuration of every Ember proof.
+pub type EmberConfig = StarkConfig<Pcs, Challenge, Challenger>;
+
+/// log2 of the FRI blowup: 2, which the tables' constraint degree (at most
+/// 3) allows.
+pub const LOG_BLOWUP: usize = 1;
+/// FRI queries.
+pub const NUM_QUERIES: usize = 100;
+/// Proof-of-work bits before the FRI queries are drawn.
+pub const QUERY_POW_BITS: usize = 16;
+/// Proof-of-work bits before each FRI folding challenge.
+pub const COMMIT_POW_BITS: usize = 0;
+/// log2 of the length of FRI's final polynomial.
+pub const LOG_FINAL_POLY_LEN: usize = 0;
+/// Merkle-tree arity of the FRI commit phase (log2).
+pub const MAX_LOG_ARITY: usize = 1;
+
+/// The configuration: Poseidon2 over KoalaBear with the crate's fixed
+/// default constants (never random ones) for Merkle trees and the
+/// transcript; FRI with the constants above.
+pub fn config() -> EmberConfig {
+    let perm: Perm = default_koalabear_poseidon2_16();
+    let hash = Hash::new(perm.clone());
+    let compress = Compress::new(perm.clone());
+    let val_mmcs = ValMmcs::new(hash, compress, 0);
+    let challenge_mmcs = ChallengeMmcs::new(val_mmcs.clone());
+    let fri = FriParameters {
+        log_blowup: LOG_BLOWUP,
+        log_final_poly_len: LOG_FINAL_POLY_LEN,
+        max_log_arity: MAX_LOG_ARITY,
+        num_queries: NUM_QUERIES,
+        batch_proof_of_work_bits: 0,
+        commit_proof_of_work_bits: COMMIT_POW_BITS,
+        query_proof_of_work_bits: QUERY_POW_BITS,
+        mmcs: challenge_mmcs,
+    };
+    let pcs = Pcs::new(Dft::default(), val_mmcs, fri);
+    StarkConfig::new(pcs, Challenger::new(perm))
+}

@@ -1,0 +1,606 @@
+//! The CPU table: one row per executed instruction.
+//!
+//! A row looks up its `(pc, instruction)` in the program table, reads `rs1`
+//! and `rs2` and writes `rd` through the memory bus (timestamps `4 clk + 0`,
+//! `+1` and `+3`; a load or store uses `+2`), and constrains the result:
+//! - one adder (`z = x + y` on bytes with carries) serves ADD/ADDI
+//!   (`a + opb = c`), SUB (`c + b = a`), the comparisons and branches
+//!   (`d + opb = a`, with the top bytes' sign bits flipped for signed ones:
+//!   the carry out is `a < opb`), and addresses (`a + imm`);
+//! - AND/OR/XOR look up each byte in the byte table;
+//! - LUI/AUIPC and JAL/JALR's link are static values from the program table.
+//!
+//! Rows are real from the first (at the entry, `clk = 1`) to the HALT, then
+//! padding to a power of two. Public values: entry pc, exit code (two
+//! 16-bit halves), status, cycles.
+
+use p3_air::{Air, AirBuilder, BaseAir, PermutationAirBuilder, WindowAccess};
+use p3_field::{Field, PrimeCharacteristicRing};
+use p3_lookup::{Count, InteractionBuilder};
+
+use crate::bytes::tag;
+use crate::memory::range_pair;
+use crate::ops::{OP_COUNT, Op};
+use crate::{Columns, bus, word};
+
+/// Public values of a proof, in order.
+pub mod public {
+    /// The entry pc.
+    pub const ENTRY: usize = 0;
+    /// The exit code's low 16 bits.
+    pub const EXIT_LO: usize = 1;
+    /// The exit code's high 16 bits.
+    pub const EXIT_HI: usize = 2;
+    /// 0 halted, 1 panicked.
+    pub const STATUS: usize = 3;
+    /// Cycles.
+    pub const CYCLES: usize = 4;
+    /// How many.
+    pub const COUNT: usize = 5;
+}
+
+/// The most CPU rows a proof may have: timestamps `4 clk + 3` stay below
+/// 2^24, where their differences are range-checked.
+pub const MAX_LOG_HEIGHT: usize = 22;
+
+/// One register or memory access: the previous timestamp and the gap
+/// `ts - prev_ts - 1` in three bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct AccessCols {
+    /// When the value was written.
+    pub prev_ts: usize,
+    /// `ts - prev_ts - 1`, bytes.
+    pub gap: [usize; 3],
+}
+
+/// The CPU row layout.
+#[derive(Clone, Debug)]
+pub struct CpuCols {
+    /// 1 from the first row to the HALT.
+    pub is_real: usize,
+    /// Row number from 1.
+    pub clk: usize,
+    /// This instruction's address.
+    pub pc: usize,
+    /// The next instruction's address.
+    pub next_pc: usize,
+    /// One flag per [`Op`] (by [`Op::index`]).
+    pub flags: [usize; OP_COUNT],
+    /// This ECALL is HALT.
+    pub is_halt: usize,
+    /// Program fields.
+    pub rd: usize,
+    /// Program fields.
+    pub rs1: usize,
+    /// Program fields.
+    pub rs2: usize,
+    /// Program fields.
+    pub imm: [usize; 4],
+    /// Program fields.
+    pub value: [usize; 4],
+    /// Program fields.
+    pub target: usize,
+    /// Program fields.
+    pub writes_rd: usize,
+    /// `rs1`'s value.
+    pub a: [usize; 4],
+    /// `rs2`'s value.
+    pub b: [usize; 4],
+    /// The second operand: `b` or `imm`.
+    pub opb: [usize; 4],
+    /// The value written to `rd`.
+    pub c: [usize; 4],
+    /// `rd`'s value before.
+    pub rd_prev: [usize; 4],
+    /// The adder: `z = x + y`.
+    pub x: [usize; 4],
+    /// The adder: `z = x + y`.
+    pub y: [usize; 4],
+    /// The adder: `z = x + y`.
+    pub z: [usize; 4],
+    /// The adder's carries; the last is the carry out.
+    pub carry: [usize; 4],
+    /// `a[3] ^ 0x80` (signed comparisons).
+    pub sa3: usize,
+    /// `opb[3] ^ 0x80` (signed comparisons).
+    pub sb3: usize,
+    /// Inverse of `x0 + x1 + x2 + x3` when non-zero (BEQ/BNE).
+    pub eq_inv: usize,
+    /// Whether a branch is taken.
+    pub taken: usize,
+    /// Address: `z0 = 4 k` (loads, stores) or `4 k + bit0` (JALR).
+    pub k: usize,
+    /// JALR's discarded low bit.
+    pub bit0: usize,
+    /// A byte checked with `k`: `0xBF - z3` (loads, stores: below the
+    /// system region) or `4 z3` (JALR: target below 2^30).
+    pub limit: usize,
+    /// Inverse of `z2 + 256 z3` (loads, stores: above the guard region).
+    pub guard_inv: usize,
+    /// The memory word before a load or store.
+    pub mem_prev: [usize; 4],
+    /// The memory word after it.
+    pub mem_new: [usize; 4],
+    /// 0 if the word is code.
+    pub mem_writable: usize,
+    /// Accesses: rs1, rs2, memory, rd.
+    pub access: [AccessCols; 4],
+    /// Width.
+    pub width: usize,
+}
+
+impl CpuCols {
+    /// The layout.
+    pub fn new() -> Self {
+        let mut c = Columns::default();
+        let access = || AccessCols {
+            prev_ts: 0,
+            gap: [0; 3],
+        };
+        let mut cols = CpuCols {
+            is_real: c.one(),
+            clk: c.one(),
+            pc: c.one(),
+            next_pc: c.one(),
+            flags: c.many(),
+            is_halt: c.one(),
+            rd: c.one(),
+            rs1: c.one(),
+            rs2: c.one(),
+            imm: c.many(),
+            value: c.many(),
+            target: c.one(),
+            writes_rd: c.one(),
+            a: c.many(),
+            b: c.many(),
+            opb: c.many(),
+            c: c.many(),
+            rd_prev: c.many(),
+            x: c.many(),
+            y: c.many(),
+            z: c.many(),
+            carry: c.many(),
+            sa3: c.one(),
+            sb3: c.one(),
+            eq_inv: c.one(),
+            taken: c.one(),
+            k: c.one(),
+            bit0: c.one(),
+            limit: c.one(),
+            guard_inv: c.one(),
+            mem_prev: c.many(),
+            mem_new: c.many(),
+            mem_writable: c.one(),
+            access: [access(), access(), access(), access()],
+            width: 0,
+        };
+        for a in &mut cols.access {
+            a.prev_ts = c.one();
+            a.gap = c.many();
+        }
+        cols.width = c.count();
+        cols
+    }
+}
+
+impl Default for CpuCols {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Access slots (timestamp `4 clk + slot`).
+pub mod slot {
+    /// Reading rs1.
+    pub const RS1: usize = 0;
+    /// Reading rs2.
+    pub const RS2: usize = 1;
+    /// A load or store.
+    pub const MEM: usize = 2;
+    /// Writing rd.
+    pub const RD: usize = 3;
+}
+
+/// The CPU table.
+#[derive(Clone, Debug, Default)]
+pub struct CpuAir;
+
+impl<F: Field> BaseAir<F> for CpuAir {
+    fn width(&self) -> usize {
+        CpuCols::new().width
+    }
+
+    fn num_public_values(&self) -> usize {
+        public::COUNT
+    }
+
+    fn main_next_row_columns(&self) -> Vec<usize> {
+        let c = CpuCols::new();
+        vec![c.is_real, c.clk, c.pc]
+    }
+}
+
+impl<AB> Air<AB> for CpuAir
+where
+    AB: AirBuilder + PermutationAirBuilder + InteractionBuilder,
+    AB::F: Field,
+{
+    fn eval(&self, builder: &mut AB) {
+        let c = CpuCols::new();
+        let main = builder.main();
+        let l: Vec<AB::Expr> = main.current_slice().iter().map(|&v| v.into()).collect();
+        let n: Vec<AB::Expr> = main.next_slice().iter().map(|&v| v.into()).collect();
+        let pv: Vec<AB::Expr> = builder.public_values().iter().map(|&v| v.into()).collect();
+        let one = || AB::Expr::ONE;
+        let k = |v: u32| AB::Expr::from_u32(v);
+        let col = |i: usize| l[i].clone();
+        let w4 = |cols: [usize; 4]| cols.map(|i| l[i].clone());
+        let f = |op: Op| l[c.flags[op.index()]].clone();
+        let any = |ops: &[Op]| {
+            ops.iter()
+                .map(|&op| f(op))
+                .fold(AB::Expr::ZERO, |acc, x| acc + x)
+        };
+
+        let is_real = col(c.is_real);
+        let clk = col(c.clk);
+        let pc = col(c.pc);
+        let next_pc = col(c.next_pc);
+        let [a, b, opb, cc] = [c.a, c.b, c.opb, c.c].map(w4);
+        let [x, y, z, carry] = [c.x, c.y, c.z, c.carry].map(w4);
+        let imm = w4(c.imm);
+        let value = w4(c.value);
+
+        // --- Selectors: one flag per row, exactly on real rows. ---
+        builder.assert_bool(is_real.clone());
+        let mut flag_sum = AB::Expr::ZERO;
+        for &op in &Op::ALL {
+            builder.assert_bool(f(op));
+            flag_sum = flag_sum + f(op);
+        }
+        builder.assert_eq(flag_sum, is_real.clone());
+        // The only ECALL proven so far is HALT.
+        builder.assert_eq(col(c.is_halt), f(Op::Ecall));
+        // Padding rows write nothing.
+        builder.assert_zero(col(c.writes_rd) * (one() - is_real.clone()));
+
+        // --- Sequencing. ---
+        let mut first = builder.when_first_row();
+        first.assert_one(is_real.clone());
+        first.assert_one(clk.clone());
+        first.assert_eq(pc.clone(), pv[public::ENTRY].clone());
+        let mut t = builder.when_transition();
+        t.assert_eq(n[c.clk].clone(), clk.clone() + one());
+        t.assert_zero((one() - is_real.clone()) * n[c.is_real].clone());
+        t.assert_zero(n[c.is_real].clone() * (n[c.pc].clone() - next_pc.clone()));
+        // The last real row is the HALT, and nothing follows it.
+        t.assert_eq(
+            is_real.clone() * (one() - n[c.is_real].clone()),
+            col(c.is_halt),
+        );
+        builder
+            .when_last_row()
+            .assert_eq(is_real.clone(), col(c.is_halt));
+
+        // --- The instruction: from the program table. ---
+        let op_code = Op::ALL
+            .iter()
+            .map(|&op| f(op) * k(op as u32))
+            .fold(AB::Expr::ZERO, |acc, x| acc + x);
+        let mut message = vec![pc.clone(), op_code, col(c.rd), col(c.rs1), col(c.rs2)];
+        message.extend(imm.clone());
+        message.extend(value.clone());
+        message.push(col(c.target));
+        message.push(col(c.writes_rd));
+        builder.push_interaction(bus::PROGRAM, message, Count::bounded(is_real.clone(), 1));
+
+        // --- Registers. ---
+        let reads_rs1 = any(&Op::ALL
+            .iter()
+            .copied()
+            .filter(|o| o.reads_rs1())
+            .collect::<Vec<_>>());
+        let reads_rs2 = any(&Op::ALL
+            .iter()
+            .copied()
+            .filter(|o| o.reads_rs2())
+            .collect::<Vec<_>>());
+        let ts = |s: usize| clk.clone() * k(4) + k(s as u32);
+        access(
+            builder,
+            &c,
+            &l,
+            slot::RS1,
+            col(c.rs1),
+            a.clone(),
+            a.clone(),
+            one(),
+            ts(slot::RS1),
+            reads_rs1,
+        );
+        access(
+            builder,
+            &c,
+            &l,
+            slot::RS2,
+            col(c.rs2),
+            b.clone(),
+            b.clone(),
+            one(),
+            ts(slot::RS2),
+            reads_rs2,
+        );
+        access(
+            builder,
+            &c,
+            &l,
+            slot::RD,
+            col(c.rd),
+            w4(c.rd_prev),
+            cc.clone(),
+            one(),
+            ts(slot::RD),
+            col(c.writes_rd),
+        );
+
+        // --- The second operand. ---
+        let reg_b = any(&[
+            Op::Add,
+            Op::Sub,
+            Op::And,
+            Op::Or,
+            Op::Xor,
+            Op::Slt,
+            Op::Sltu,
+            Op::Beq,
+            Op::Bne,
+            Op::Blt,
+            Op::Bge,
+            Op::Bltu,
+            Op::Bgeu,
+        ]);
+        let imm_b = any(&[
+            Op::Addi,
+            Op::Andi,
+            Op::Ori,
+            Op::Xori,
+            Op::Slti,
+            Op::Sltiu,
+            Op::Jalr,
+            Op::Lw,
+            Op::Sw,
+        ]);
+        for i in 0..4 {
+            builder.assert_zero(reg_b.clone() * (opb[i].clone() - b[i].clone()));
+            builder.assert_zero(imm_b.clone() * (opb[i].clone() - imm[i].clone()));
+        }
+
+        // --- The adder: z = x + y mod 2^32, carry[3] the carry out. ---
+        let mut carry_in = AB::Expr::ZERO;
+        for i in 0..4 {
+            builder.assert_bool(carry[i].clone());
+            builder.assert_eq(
+                z[i].clone() + carry[i].clone() * k(256),
+                x[i].clone() + y[i].clone() + carry_in,
+            );
+            carry_in = carry[i].clone();
+        }
+        let adds = any(&[Op::Add, Op::Addi]);
+        let compares = any(&[
+            Op::Slt,
+            Op::Slti,
+            Op::Sltu,
+            Op::Sltiu,
+            Op::Beq,
+            Op::Bne,
+            Op::Blt,
+            Op::Bge,
+            Op::Bltu,
+            Op::Bgeu,
+        ]);
+        let signed = any(&[Op::Slt, Op::Slti, Op::Blt, Op::Bge]);
+        let addresses = any(&[Op::Jalr, Op::Lw, Op::Sw]);
+        let uses_adder = adds.clone() + f(Op::Sub) + compares.clone() + addresses.clone();
+        for i in 0..4 {
+            // ADD, ADDI: a + opb = c.
+            let mut g = builder.when(adds.clone());
+            g.assert_eq(x[i].clone(), a[i].clone());
+            g.assert_eq(y[i].clone(), opb[i].clone());
+            g.assert_eq(z[i].clone(), cc[i].clone());
+            // SUB: c + b = a.
+            let mut g = builder.when(f(Op::Sub));
+            g.assert_eq(x[i].clone(), cc[i].clone());
+            g.assert_eq(y[i].clone(), b[i].clone());
+            g.assert_eq(z[i].clone(), a[i].clone());
+            // Addresses: a + imm.
+            let mut g = builder.when(addresses.clone());
+            g.assert_eq(x[i].clone(), a[i].clone());
+            g.assert_eq(y[i].clone(), imm[i].clone());
+        }
+        // Comparisons: d + opb' = a' (primes: sign bits flipped when signed),
+        // so the carry out is a' < opb'.
+        for i in 0..3 {
+            let mut g = builder.when(compares.clone());
+            g.assert_eq(y[i].clone(), opb[i].clone());
+            g.assert_eq(z[i].clone(), a[i].clone());
+        }
+        let unsigned = compares.clone() - signed.clone();
+        builder.assert_zero(unsigned.clone() * (y[3].clone() - opb[3].clone()));
+        builder.assert_zero(unsigned * (z[3].clone() - a[3].clone()));
+        builder.assert_zero(signed.clone() * (y[3].clone() - col(c.sb3)));
+        builder.assert_zero(signed.clone() * (z[3].clone() - col(c.sa3)));
+        let xor = k(tag::XOR);
+        for (v, flipped) in [(a[3].clone(), col(c.sa3)), (opb[3].clone(), col(c.sb3))] {
+            builder.push_interaction(
+                bus::BYTES,
+                [xor.clone(), v, k(0x80), flipped],
+                Count::bounded(signed.clone(), 1),
+            );
+        }
+        // x and z are bytes (y is a register or the immediate).
+        range_pair(builder, x[0].clone(), x[1].clone(), uses_adder.clone());
+        range_pair(builder, x[2].clone(), x[3].clone(), uses_adder.clone());
+        range_pair(builder, z[0].clone(), z[1].clone(), uses_adder.clone());
+        range_pair(builder, z[2].clone(), z[3].clone(), uses_adder);
+        // SLT and friends: c = (a < opb).
+        let sets = any(&[Op::Slt, Op::Slti, Op::Sltu, Op::Sltiu]);
+        builder.assert_zero(sets.clone() * (cc[0].clone() - carry[3].clone()));
+        for i in 1..4 {
+            builder.assert_zero(sets.clone() * cc[i].clone());
+        }
+
+        // --- Bitwise: one byte-table lookup per byte. ---
+        let bitwise = any(&[Op::And, Op::Andi, Op::Or, Op::Ori, Op::Xor, Op::Xori]);
+        let bit_tag = (f(Op::And) + f(Op::Andi)) * k(tag::AND)
+            + (f(Op::Or) + f(Op::Ori)) * k(tag::OR)
+            + (f(Op::Xor) + f(Op::Xori)) * k(tag::XOR);
+        for i in 0..4 {
+            builder.push_interaction(
+                bus::BYTES,
+                [bit_tag.clone(), a[i].clone(), opb[i].clone(), cc[i].clone()],
+                Count::bounded(bitwise.clone(), 1),
+            );
+        }
+
+        // --- Static results. ---
+        let statics = any(&[Op::Lui, Op::Jal, Op::Jalr]);
+        for i in 0..4 {
+            builder.assert_zero(statics.clone() * (cc[i].clone() - value[i].clone()));
+        }
+
+        // --- Branches. ---
+        let nonzero = x[0].clone() + x[1].clone() + x[2].clone() + x[3].clone();
+        let taken = col(c.taken);
+        let eq_inv = col(c.eq_inv);
+        builder
+            .assert_zero(f(Op::Beq) * (taken.clone() - one() + nonzero.clone() * eq_inv.clone()));
+        builder.assert_zero(f(Op::Beq) * nonzero.clone() * taken.clone());
+        builder.assert_zero(f(Op::Bne) * (taken.clone() - nonzero.clone() * eq_inv));
+        builder.assert_zero(f(Op::Bne) * nonzero * (one() - taken.clone()));
+        builder.assert_zero(any(&[Op::Blt, Op::Bltu]) * (taken.clone() - carry[3].clone()));
+        builder.assert_zero(any(&[Op::Bge, Op::Bgeu]) * (taken.clone() - one() + carry[3].clone()));
+
+        // --- The next pc. ---
+        let sequential = any(&[
+            Op::Add,
+            Op::Addi,
+            Op::Sub,
+            Op::And,
+            Op::Andi,
+            Op::Or,
+            Op::Ori,
+            Op::Xor,
+            Op::Xori,
+            Op::Slt,
+            Op::Slti,
+            Op::Sltu,
+            Op::Sltiu,
+            Op::Lui,
+            Op::Lw,
+            Op::Sw,
+            Op::Fence,
+        ]);
+        builder.assert_zero(sequential * (next_pc.clone() - pc.clone() - k(4)));
+        builder.assert_zero(f(Op::Jal) * (next_pc.clone() - col(c.target)));
+        let branches = any(&[Op::Beq, Op::Bne, Op::Blt, Op::Bge, Op::Bltu, Op::Bgeu]);
+        builder.assert_zero(
+            branches * (next_pc.clone() - pc.clone() - k(4) - taken * (col(c.target) - pc - k(4))),
+        );
+        // JALR: target = (a + imm) & !1, 4-aligned, below 2^30.
+        let bit0 = col(c.bit0);
+        builder.assert_bool(bit0.clone());
+        builder.assert_zero(f(Op::Jalr) * (z[0].clone() - col(c.k) * k(4) - bit0.clone()));
+        builder.assert_zero(f(Op::Jalr) * (next_pc - word(z.clone()) + bit0));
+        builder.assert_zero(f(Op::Jalr) * (col(c.limit) - z[3].clone() * k(4)));
+
+        // --- Loads and stores (words). ---
+        let mem = f(Op::Lw) + f(Op::Sw);
+        builder.assert_zero(mem.clone() * (z[0].clone() - col(c.k) * k(4)));
+        builder.assert_zero(mem.clone() * (col(c.limit) - k(0xBF) + z[3].clone()));
+        builder.assert_zero(
+            mem.clone() * ((z[2].clone() + z[3].clone() * k(256)) * col(c.guard_inv) - one()),
+        );
+        range_pair(builder, col(c.k), col(c.limit), mem.clone() + f(Op::Jalr));
+        let mem_prev = w4(c.mem_prev);
+        let mem_new = w4(c.mem_new);
+        let writable = col(c.mem_writable);
+        builder.assert_bool(writable.clone());
+        builder.assert_zero(f(Op::Sw) * (one() - writable.clone()));
+        for i in 0..4 {
+            builder.assert_zero(f(Op::Lw) * (mem_new[i].clone() - mem_prev[i].clone()));
+            builder.assert_zero(f(Op::Lw) * (cc[i].clone() - mem_prev[i].clone()));
+            builder.assert_zero(f(Op::Sw) * (mem_new[i].clone() - b[i].clone()));
+        }
+        let word_addr = col(c.k)
+            + z[1].clone() * k(1 << 6)
+            + z[2].clone() * k(1 << 14)
+            + z[3].clone() * k(1 << 22);
+        access(
+            builder,
+            &c,
+            &l,
+            slot::MEM,
+            word_addr,
+            mem_prev,
+            mem_new,
+            writable,
+            ts(slot::MEM),
+            mem,
+        );
+
+        // --- HALT: t0 = 0; the exit code is a0; the cycles are clk. ---
+        let halt = col(c.is_halt);
+        for bi in b.iter() {
+            builder.assert_zero(halt.clone() * bi.clone());
+        }
+        builder.assert_zero(
+            halt.clone() * (a[0].clone() + a[1].clone() * k(256) - pv[public::EXIT_LO].clone()),
+        );
+        builder.assert_zero(
+            halt.clone() * (a[2].clone() + a[3].clone() * k(256) - pv[public::EXIT_HI].clone()),
+        );
+        builder.assert_zero(halt.clone() * pv[public::STATUS].clone());
+        builder.assert_zero(halt * (clk - pv[public::CYCLES].clone()));
+    }
+}
+
+/// One access on the memory bus, when `count` is 1: receives `(addr, prev,
+/// prev_ts, writable)` and sends `(addr, new, ts, writable)`, with
+/// `prev_ts < ts` (the gap `ts - prev_ts - 1` is three bytes).
+#[allow(clippy::too_many_arguments)]
+fn access<AB>(
+    builder: &mut AB,
+    c: &CpuCols,
+    l: &[AB::Expr],
+    slot: usize,
+    addr: AB::Expr,
+    prev: [AB::Expr; 4],
+    new: [AB::Expr; 4],
+    writable: AB::Expr,
+    ts: AB::Expr,
+    count: AB::Expr,
+) where
+    AB: AirBuilder + InteractionBuilder,
+{
+    let cols = c.access[slot];
+    let prev_ts = l[cols.prev_ts].clone();
+    let [g0, g1, g2] = cols.gap.map(|i| l[i].clone());
+    let gap = g0.clone()
+        + g1.clone() * AB::Expr::from_u32(1 << 8)
+        + g2.clone() * AB::Expr::from_u32(1 << 16);
+    builder.assert_zero(count.clone() * (ts.clone() - prev_ts.clone() - AB::Expr::ONE - gap));
+    range_pair(builder, g0, g1, count.clone());
+    range_pair(builder, g2, AB::Expr::ZERO, count.clone());
+    let [p0, p1, p2, p3] = prev;
+    builder.push_interaction(
+        bus::MEMORY,
+        [addr.clone(), p0, p1, p2, p3, prev_ts, writable.clone()],
+        Count::bounded(-count.clone(), 1),
+    );
+    let [n0, n1, n2, n3] = new;
+    builder.push_interaction(
+        bus::MEMORY,
+        [addr, n0, n1, n2, n3, ts, writable],
+        Count::bounded(count, 1),
+    );
+}

@@ -1,0 +1,287 @@
+//! The offline memory argument's boundary: registers and RAM as one address
+//! space on the memory bus. Register `i` is address `i`; a RAM word at byte
+//! address `a` is address `a / 4` (at least `0x4000`: the guard region lies
+//! below, so the two never meet).
+//!
+//! Every value is a tuple `(address, value[4], timestamp, writable)`. An
+//! access receives the tuple its address holds and sends the new one with a
+//! later timestamp. The [`ImageAir`] sends each initial tuple (registers and
+//! the ELF's words) at timestamp 0; the [`MemoryAir`] sends a zero tuple for
+//! every other address it lists, and receives each listed address's final
+//! tuple. Its addresses are strictly increasing, so each address has exactly
+//! one beginning and one end, and the bus balances only if every access
+//! between them read what the previous one wrote. `writable` is 0 for code:
+//! it travels with the value, and a store must see 1, so code is immutable.
+
+use ember_abi::memory::STACK_TOP;
+use ember_abi::reg::SP;
+use ember_core::Program;
+use p3_air::{Air, AirBuilder, BaseAir, PermutationAirBuilder, WindowAccess};
+use p3_field::{Field, PrimeCharacteristicRing};
+use p3_lookup::{Count, InteractionBuilder};
+use p3_matrix::dense::RowMajorMatrix;
+
+use crate::bytes::tag;
+use crate::{Columns, bus, word};
+
+/// One initial value: `(address, value, writable)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InitialWord {
+    /// Register number, or byte address / 4.
+    pub addr: u32,
+    /// The value.
+    pub value: u32,
+    /// False for code.
+    pub writable: bool,
+}
+
+/// The initial state: the 32 registers (`sp = STACK_TOP`, the rest 0), every
+/// word of an executable segment (read-only), and every non-zero word of the
+/// other segments. Other words start at zero, which [`MemoryAir`] provides.
+pub fn initial_words(program: &Program) -> Vec<InitialWord> {
+    let mut words: Vec<InitialWord> = (0..32)
+        .map(|r| InitialWord {
+            addr: r,
+            value: if r as usize == SP { STACK_TOP } else { 0 },
+            writable: true,
+        })
+        .collect();
+    let memory = program.initial_memory();
+    for s in program.segments() {
+        let (start, end) = (
+            s.vaddr / 4,
+            (s.vaddr as u64 + s.memsz as u64).div_ceil(4) as u32,
+        );
+        for w in start..end {
+            let value = memory.read_u32(w * 4);
+            if s.executable || value != 0 {
+                words.push(InitialWord {
+                    addr: w,
+                    value,
+                    writable: !s.executable,
+                });
+            }
+        }
+    }
+    words
+}
+
+/// The initial image: preprocessed `(address, value bytes, writable,
+/// is_real)`, each real row sent once at timestamp 0.
+#[derive(Clone, Debug)]
+pub struct ImageAir {
+    words: Vec<InitialWord>,
+}
+
+/// Preprocessed columns of the image table.
+const IMAGE_WIDTH: usize = 7;
+
+impl ImageAir {
+    /// The image table of these words.
+    pub fn new(words: Vec<InitialWord>) -> Self {
+        ImageAir { words }
+    }
+
+    /// The words.
+    pub fn words(&self) -> &[InitialWord] {
+        &self.words
+    }
+
+    /// Rows, padded to a power of two.
+    pub fn height(&self) -> usize {
+        self.words.len().next_power_of_two().max(16)
+    }
+}
+
+impl<F: Field> BaseAir<F> for ImageAir {
+    fn width(&self) -> usize {
+        1
+    }
+
+    fn preprocessed_trace(&self) -> Option<RowMajorMatrix<F>> {
+        let mut values = F::zero_vec(self.height() * IMAGE_WIDTH);
+        for (row, w) in values.chunks_mut(IMAGE_WIDTH).zip(&self.words) {
+            let [b0, b1, b2, b3] = w.value.to_le_bytes();
+            row.copy_from_slice(&[
+                F::from_u32(w.addr),
+                F::from_u8(b0),
+                F::from_u8(b1),
+                F::from_u8(b2),
+                F::from_u8(b3),
+                F::from_bool(w.writable),
+                F::ONE,
+            ]);
+        }
+        Some(RowMajorMatrix::new(values, IMAGE_WIDTH))
+    }
+
+    fn preprocessed_width(&self) -> usize {
+        IMAGE_WIDTH
+    }
+
+    fn main_next_row_columns(&self) -> Vec<usize> {
+        vec![]
+    }
+}
+
+impl<AB> Air<AB> for ImageAir
+where
+    AB: AirBuilder + PermutationAirBuilder + InteractionBuilder,
+    AB::F: Field,
+{
+    fn eval(&self, builder: &mut AB) {
+        let p: Vec<AB::Expr> = builder
+            .preprocessed()
+            .current_slice()
+            .iter()
+            .map(|&v| v.into())
+            .collect();
+        // The table has one main column (a trace cannot be empty); it is 0.
+        let unused = builder.main().current_slice()[0];
+        builder.assert_zero(unused);
+        let message = [
+            p[0].clone(),
+            p[1].clone(),
+            p[2].clone(),
+            p[3].clone(),
+            p[4].clone(),
+            AB::Expr::ZERO,
+            p[5].clone(),
+        ];
+        builder.push_interaction(bus::MEMORY, message, Count::bounded(p[6].clone(), 1));
+    }
+}
+
+/// The columns of the memory boundary table.
+#[derive(Clone, Debug)]
+pub struct MemoryCols {
+    /// 1 on rows that list an address.
+    pub is_real: usize,
+    /// The address's bytes (the address is below 2^30).
+    pub addr: [usize; 4],
+    /// The final value.
+    pub value: [usize; 4],
+    /// The final timestamp.
+    pub ts: usize,
+    /// 0 for code.
+    pub writable: usize,
+    /// 1 if the address starts at zero here (it is not in the image).
+    pub zero_init: usize,
+    /// `addr - previous addr - 1`, in bytes (below 2^30): strictly increasing.
+    pub gap: [usize; 4],
+    /// Width.
+    pub width: usize,
+}
+
+impl MemoryCols {
+    /// The layout.
+    pub fn new() -> Self {
+        let mut c = Columns::default();
+        let mut cols = MemoryCols {
+            is_real: c.one(),
+            addr: c.many(),
+            value: c.many(),
+            ts: c.one(),
+            writable: c.one(),
+            zero_init: c.one(),
+            gap: c.many(),
+            width: 0,
+        };
+        cols.width = c.count();
+        cols
+    }
+}
+
+impl Default for MemoryCols {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The memory boundary table.
+#[derive(Clone, Debug, Default)]
+pub struct MemoryAir;
+
+impl<F: Field> BaseAir<F> for MemoryAir {
+    fn width(&self) -> usize {
+        MemoryCols::new().width
+    }
+}
+
+impl<AB> Air<AB> for MemoryAir
+where
+    AB: AirBuilder + PermutationAirBuilder + InteractionBuilder,
+    AB::F: Field,
+{
+    fn eval(&self, builder: &mut AB) {
+        let c = MemoryCols::new();
+        let main = builder.main();
+        let local: Vec<AB::Expr> = main.current_slice().iter().map(|&v| v.into()).collect();
+        let next: Vec<AB::Expr> = main.next_slice().iter().map(|&v| v.into()).collect();
+        let at = |row: &[AB::Expr], i: usize| row[i].clone();
+        let bytes = |row: &[AB::Expr], cols: [usize; 4]| cols.map(|i| row[i].clone());
+
+        let is_real = at(&local, c.is_real);
+        let zero_init = at(&local, c.zero_init);
+        let writable = at(&local, c.writable);
+        builder.assert_bool(is_real.clone());
+        builder.assert_bool(zero_init.clone());
+        builder.assert_bool(writable.clone());
+        // Only listed addresses start at zero, and zero memory is writable.
+        builder.assert_zero(zero_init.clone() * (AB::Expr::ONE - is_real.clone()));
+        builder.assert_zero(zero_init.clone() * (AB::Expr::ONE - writable.clone()));
+        // Listed rows come first.
+        builder
+            .when_transition()
+            .assert_zero((AB::Expr::ONE - is_real.clone()) * at(&next, c.is_real));
+        // Strictly increasing addresses: next = this + 1 + gap, gap < 2^30.
+        let addr = word(bytes(&local, c.addr));
+        let next_addr = word(bytes(&next, c.addr));
+        let next_gap = word(bytes(&next, c.gap));
+        builder.when_transition().assert_zero(
+            at(&next, c.is_real) * (next_addr - addr.clone() - AB::Expr::ONE - next_gap),
+        );
+        // Range checks: the address and the gap are below 2^30.
+        for cols in [c.addr, c.gap] {
+            let [b0, b1, b2, b3] = bytes(&local, cols);
+            let four = AB::Expr::from_u32(4);
+            range_pair(builder, b0, b1, is_real.clone());
+            range_pair(builder, b2, b3 * four, is_real.clone());
+        }
+
+        let value = bytes(&local, c.value);
+        // A zero tuple where the address begins (if not in the image).
+        builder.push_interaction(
+            bus::MEMORY,
+            [
+                addr.clone(),
+                AB::Expr::ZERO,
+                AB::Expr::ZERO,
+                AB::Expr::ZERO,
+                AB::Expr::ZERO,
+                AB::Expr::ZERO,
+                AB::Expr::ONE,
+            ],
+            Count::bounded(zero_init, 1),
+        );
+        // The final tuple, consumed.
+        let [v0, v1, v2, v3] = value;
+        builder.push_interaction(
+            bus::MEMORY,
+            [addr, v0, v1, v2, v3, at(&local, c.ts), writable],
+            Count::bounded(-is_real, 1),
+        );
+    }
+}
+
+/// Looks up `(RANGE, a, b, 0)`: both are bytes, when `count` is 1.
+pub(crate) fn range_pair<AB>(builder: &mut AB, a: AB::Expr, b: AB::Expr, count: AB::Expr)
+where
+    AB: InteractionBuilder,
+{
+    builder.push_interaction(
+        bus::BYTES,
+        [AB::Expr::from_u32(tag::RANGE), a, b, AB::Expr::ZERO],
+        Count::bounded(count, 1),
+    );
+}

@@ -1,0 +1,153 @@
+//! Proves Ember executions. The executor runs the guest once, with an
+//! [`Observer`] that turns every executed instruction into a CPU row (the
+//! executor's own semantics, not a second copy); the tables of
+//! [`ember_air`] are filled from those rows and the final memory, and proven
+//! together in one batch STARK.
+
+mod trace;
+
+use ember_air::{EmberAir, EmberConfig, Val, config, table};
+use ember_core::{BufferHost, Exit, Fault, Instruction, Machine, Program};
+use p3_batch_stark::{BatchProof, ProverData, StarkInstance, prove_batch};
+use p3_matrix::Matrix;
+
+pub use trace::Traces;
+
+/// A proof of one execution, with the public values it attests.
+pub struct Proof {
+    /// The batch STARK proof.
+    pub proof: BatchProof<EmberConfig>,
+    /// Public values: see [`ember_air::cpu::public`].
+    pub public_values: Vec<Val>,
+}
+
+/// Why a run could not be proven.
+#[derive(Debug, thiserror::Error)]
+pub enum ProveError {
+    /// The guest faulted: a faulting run has no claim.
+    #[error("the guest faulted, so there is no claim to prove: {0}")]
+    Fault(Fault),
+    /// The run used an instruction the proof does not cover yet.
+    #[error(
+        "cannot prove this run yet: `{insn}` at pc {pc:#010x} (cycle {cycle}) is not yet covered by Ember's proof"
+    )]
+    Unsupported {
+        /// Its address.
+        pc: u32,
+        /// The instruction.
+        insn: Instruction,
+        /// The cycle it ran at.
+        cycle: u64,
+    },
+    /// An ECALL the proof does not cover yet.
+    #[error(
+        "cannot prove this run yet: ECALL {name} at pc {pc:#010x} (cycle {cycle}) is not yet covered by Ember's proof"
+    )]
+    UnsupportedEcall {
+        /// Its address.
+        pc: u32,
+        /// The ECALL's name (or number).
+        name: String,
+        /// The cycle it ran at.
+        cycle: u64,
+    },
+    /// The guest panicked (not yet provable).
+    #[error(
+        "cannot prove this run yet: the guest panicked, and PANIC is not yet covered by Ember's proof"
+    )]
+    Panicked,
+    /// The program has code where a proof cannot reach.
+    #[error(
+        "cannot prove this program: code ends at {end:#010x}, above the proof's limit 0x40000000"
+    )]
+    CodeTooHigh {
+        /// End of the code.
+        end: u32,
+    },
+    /// The run is longer than one proof can hold.
+    #[error("cannot prove this run: {cycles} cycles is more than one proof holds ({limit})")]
+    TooLong {
+        /// Cycles of the run.
+        cycles: u64,
+        /// The most one proof holds.
+        limit: u64,
+    },
+    /// Plonky3 failed (a bug: a valid trace always proves).
+    #[error("the prover failed: {0}")]
+    Backend(String),
+}
+
+/// The tables of one proof, in [`table`] order.
+pub fn airs(program: &Program) -> Result<Vec<EmberAir>, ProveError> {
+    let rows = ember_air::ops::program_rows(program).map_err(|e| match e {
+        ember_air::ops::ProgramError::CodeTooHigh { end } => ProveError::CodeTooHigh { end },
+    })?;
+    Ok(vec![
+        EmberAir::Cpu(ember_air::cpu::CpuAir),
+        EmberAir::Program(ember_air::program::ProgramAir::new(rows)),
+        EmberAir::Image(ember_air::memory::ImageAir::new(
+            ember_air::memory::initial_words(program),
+        )),
+        EmberAir::Memory(ember_air::memory::MemoryAir),
+        EmberAir::Bytes(ember_air::bytes::BytesAir),
+    ])
+}
+
+/// Runs `program` on `input` and builds every table's trace.
+pub fn trace(program: &Program, input: &[u8]) -> Result<(Vec<EmberAir>, Traces), ProveError> {
+    let airs = airs(program)?;
+    let mut tracer = trace::Tracer::new(program, &airs);
+    let mut machine = Machine::new(program);
+    machine.set_cycle_limit(1 << ember_air::cpu::MAX_LOG_HEIGHT);
+    let mut host = BufferHost::with_input(input);
+    let result = machine.run_observed(&mut host, &mut tracer);
+    if let Some(err) = tracer.error.take() {
+        return Err(err);
+    }
+    match result {
+        Ok(Exit::Halted { .. }) => {}
+        Ok(Exit::Panicked { .. }) => return Err(ProveError::Panicked),
+        Err(fault) if matches!(fault.kind, ember_core::FaultKind::CycleLimitExceeded { .. }) => {
+            return Err(ProveError::TooLong {
+                cycles: machine.cycles(),
+                limit: 1 << ember_air::cpu::MAX_LOG_HEIGHT,
+            });
+        }
+        Err(fault) => return Err(ProveError::Fault(fault)),
+    }
+    Ok((airs, tracer.finish()))
+}
+
+/// Proves an execution of `program` on `input`.
+pub fn prove(program: &Program, input: &[u8]) -> Result<Proof, ProveError> {
+    let (airs, traces) = trace(program, input)?;
+    prove_traces(&airs, &traces)
+}
+
+/// Proves already-built traces (tests tamper with them in between).
+pub fn prove_traces(airs: &[EmberAir], traces: &Traces) -> Result<Proof, ProveError> {
+    let config = config();
+    let instances: Vec<StarkInstance<'_, EmberConfig, EmberAir>> = airs
+        .iter()
+        .zip(&traces.matrices)
+        .enumerate()
+        .map(|(i, (air, trace))| StarkInstance {
+            air,
+            trace,
+            public_values: if i == table::CPU {
+                traces.public_values.clone()
+            } else {
+                Vec::new()
+            },
+        })
+        .collect();
+    debug_assert!(traces.matrices.iter().all(|m| m.height().is_power_of_two()));
+    let data = ProverData::from_instances(&config, &instances)
+        .map_err(|e| ProveError::Backend(format!("{e:?}")))?;
+    let proof = prove_batch(&config, &instances, &data)
+        .map_err(|e| ProveError::Backend(format!("{e:?}")))?;
+    Ok(Proof {
+        proof,
+        public_values: traces.public_values.clone(),
+    })
+}

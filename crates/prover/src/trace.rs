@@ -1,0 +1,464 @@
+//! Trace generation: an [`Observer`] that turns each executed instruction
+//! into a CPU row, keeping the memory argument's bookkeeping (each
+//! address's last value, timestamp and writability) and the byte table's
+//! multiplicities as it goes.
+
+use std::collections::{BTreeMap, HashMap};
+
+use ember_abi::ecall;
+use ember_air::bytes::{self, tag};
+use ember_air::cpu::{CpuCols, public, slot};
+use ember_air::memory::MemoryCols;
+use ember_air::ops::{Op, ProgramRow, program_row};
+use ember_air::{EmberAir, Val, table};
+use ember_core::{EcallStep, Observer, Program, Step, alu};
+use p3_field::{Field, PrimeCharacteristicRing};
+use p3_matrix::dense::RowMajorMatrix;
+
+use crate::ProveError;
+
+/// Every table's trace and the public values.
+pub struct Traces {
+    /// One matrix per table, in [`table`] order.
+    pub matrices: Vec<RowMajorMatrix<Val>>,
+    /// The CPU's public values.
+    pub public_values: Vec<Val>,
+}
+
+/// An address's current state in the memory argument.
+#[derive(Clone, Copy)]
+struct Cell {
+    value: u32,
+    ts: u32,
+    writable: bool,
+    in_image: bool,
+}
+
+/// The observer that builds the CPU rows.
+pub(crate) struct Tracer {
+    cols: CpuCols,
+    rows: Vec<Vec<Val>>,
+    program_index: HashMap<u32, usize>,
+    program_counts: Vec<u32>,
+    memory: BTreeMap<u32, Cell>,
+    byte_counts: Vec<[u32; 4]>,
+    entry: u32,
+    exit: Option<u32>,
+    pub(crate) error: Option<ProveError>,
+}
+
+fn bytes_of(w: u32) -> [u8; 4] {
+    w.to_le_bytes()
+}
+
+fn f(v: u32) -> Val {
+    Val::from_u32(v)
+}
+
+impl Tracer {
+    pub(crate) fn new(program: &Program, airs: &[EmberAir]) -> Tracer {
+        let EmberAir::Program(p) = &airs[table::PROGRAM] else {
+            unreachable!("table order")
+        };
+        let EmberAir::Image(image) = &airs[table::IMAGE] else {
+            unreachable!("table order")
+        };
+        let program_index = p
+            .rows()
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.pc, i))
+            .collect();
+        let memory = image
+            .words()
+            .iter()
+            .map(|w| {
+                let cell = Cell {
+                    value: w.value,
+                    ts: 0,
+                    writable: w.writable,
+                    in_image: true,
+                };
+                (w.addr, cell)
+            })
+            .collect();
+        Tracer {
+            cols: CpuCols::new(),
+            rows: Vec::new(),
+            program_index,
+            program_counts: vec![0; p.rows().len()],
+            memory,
+            byte_counts: vec![[0; 4]; 1 << bytes::LOG_HEIGHT],
+            entry: program.entry(),
+            exit: None,
+            error: None,
+        }
+    }
+
+    fn fail(&mut self, err: ProveError) {
+        self.error.get_or_insert(err);
+    }
+
+    /// Counts a byte-table lookup.
+    fn lookup(&mut self, t: u32, a: u32, b: u32) {
+        let (a, b) = (a as u8, b as u8);
+        let column = tag::ALL.iter().position(|&x| x == t).expect("a tag");
+        self.byte_counts[bytes::row_of(a, b)][column] += 1;
+    }
+
+    /// An access at `addr` in `slot`: returns the previous value, records the
+    /// timestamps and the gap, and stores `new` (or keeps the value when
+    /// `new` is `None`).
+    fn access(
+        &mut self,
+        row: &mut [Val],
+        clk: u32,
+        slot: usize,
+        addr: u32,
+        new: Option<u32>,
+    ) -> Cell {
+        let ts = 4 * clk + slot as u32;
+        let cell = *self.memory.entry(addr).or_insert(Cell {
+            value: 0,
+            ts: 0,
+            writable: true,
+            in_image: false,
+        });
+        let gap = ts - cell.ts - 1;
+        let a = self.cols.access[slot];
+        row[a.prev_ts] = f(cell.ts);
+        let [g0, g1, g2, g3] = bytes_of(gap);
+        debug_assert_eq!(g3, 0, "timestamps stay below 2^24");
+        for (i, g) in a.gap.into_iter().zip([g0, g1, g2]) {
+            row[i] = f(u32::from(g));
+        }
+        self.lookup(tag::RANGE, u32::from(g0), u32::from(g1));
+        self.lookup(tag::RANGE, u32::from(g2), 0);
+        let updated = Cell {
+            value: new.unwrap_or(cell.value),
+            ts,
+            ..cell
+        };
+        self.memory.insert(addr, updated);
+        cell
+    }
+
+    fn put(&self, row: &mut [Val], cols: [usize; 4], w: u32) {
+        for (i, b) in cols.into_iter().zip(bytes_of(w)) {
+            row[i] = f(u32::from(b));
+        }
+    }
+
+    /// Fills the adder `z = x + y` and returns `(z, carry out)`.
+    fn adder(&mut self, row: &mut [Val], x: u32, y: u32) -> (u32, bool) {
+        let c = &self.cols;
+        let (xs, ys) = (bytes_of(x), bytes_of(y));
+        let mut carry = 0u32;
+        let mut z = [0u8; 4];
+        for i in 0..4 {
+            let s = u32::from(xs[i]) + u32::from(ys[i]) + carry;
+            z[i] = s as u8;
+            carry = s >> 8;
+            row[c.carry[i]] = f(carry);
+        }
+        let (x_cols, y_cols, z_cols) = (c.x, c.y, c.z);
+        let z = u32::from_le_bytes(z);
+        self.put(row, x_cols, x);
+        self.put(row, y_cols, y);
+        self.put(row, z_cols, z);
+        self.lookup(tag::RANGE, u32::from(xs[0]), u32::from(xs[1]));
+        self.lookup(tag::RANGE, u32::from(xs[2]), u32::from(xs[3]));
+        let zs = bytes_of(z);
+        self.lookup(tag::RANGE, u32::from(zs[0]), u32::from(zs[1]));
+        self.lookup(tag::RANGE, u32::from(zs[2]), u32::from(zs[3]));
+        (z, carry == 1)
+    }
+
+    /// The common part of a row: program fields, flag, clock, pc.
+    fn begin(&mut self, pc: u32, next_pc: u32, r: &ProgramRow) -> Option<Vec<Val>> {
+        let Some(&index) = self.program_index.get(&pc) else {
+            return None;
+        };
+        self.program_counts[index] += 1;
+        let c = &self.cols;
+        let mut row = vec![Val::ZERO; c.width];
+        let clk = self.rows.len() as u32 + 1;
+        row[c.is_real] = Val::ONE;
+        row[c.clk] = f(clk);
+        row[c.pc] = f(pc);
+        row[c.next_pc] = f(next_pc);
+        row[c.flags[r.op.index()]] = Val::ONE;
+        row[c.rd] = f(u32::from(r.rd));
+        row[c.rs1] = f(u32::from(r.rs1));
+        row[c.rs2] = f(u32::from(r.rs2));
+        self.put(&mut row, c.imm, r.imm);
+        self.put(&mut row, c.value, r.value);
+        row[c.target] = f(r.target);
+        row[c.writes_rd] = Val::from_bool(r.writes_rd);
+        Some(row)
+    }
+
+    fn cpu_row(&mut self, s: &Step) -> Result<(), ProveError> {
+        let unsupported = ProveError::Unsupported {
+            pc: s.pc,
+            insn: s.insn,
+            cycle: s.cycle,
+        };
+        let r = program_row(s.pc, s.insn).map_err(|_| unsupported)?;
+        let mut row = self
+            .begin(s.pc, s.next_pc, &r)
+            .expect("every supported instruction has a program row");
+        let c = self.cols.clone();
+        let clk = self.rows.len() as u32 + 1;
+        let op = r.op;
+
+        // Operands, read in slot order.
+        let a = if op.reads_rs1() {
+            self.access(&mut row, clk, slot::RS1, u32::from(r.rs1), None)
+                .value
+        } else {
+            0
+        };
+        let b = if op.reads_rs2() {
+            self.access(&mut row, clk, slot::RS2, u32::from(r.rs2), None)
+                .value
+        } else {
+            0
+        };
+        debug_assert_eq!(
+            (a, b),
+            (s.rs1_value, if op.reads_rs2() { s.rs2_value } else { 0 })
+        );
+        self.put(&mut row, c.a, a);
+        self.put(&mut row, c.b, b);
+        let reg_b = op.reads_rs2();
+        let opb = if reg_b { b } else { r.imm };
+        self.put(&mut row, c.opb, opb);
+
+        // The result (what rd gets, or would get when rd is x0).
+        let mut result = 0;
+        match op {
+            Op::Add | Op::Addi => result = self.adder(&mut row, a, opb).0,
+            Op::Sub => {
+                result = a.wrapping_sub(b);
+                self.adder(&mut row, result, b);
+            }
+            Op::Slt
+            | Op::Slti
+            | Op::Sltu
+            | Op::Sltiu
+            | Op::Beq
+            | Op::Bne
+            | Op::Blt
+            | Op::Bge
+            | Op::Bltu
+            | Op::Bgeu => {
+                let signed = matches!(op, Op::Slt | Op::Slti | Op::Blt | Op::Bge);
+                let flip = if signed { 0x8000_0000 } else { 0 };
+                let (a2, b2) = (a ^ flip, opb ^ flip);
+                if signed {
+                    row[c.sa3] = f(a2 >> 24);
+                    row[c.sb3] = f(b2 >> 24);
+                    self.lookup(tag::XOR, a >> 24, 0x80);
+                    self.lookup(tag::XOR, opb >> 24, 0x80);
+                }
+                let d = a2.wrapping_sub(b2);
+                let (_, below) = self.adder(&mut row, d, b2);
+                let nonzero: u32 = bytes_of(d).iter().map(|&x| u32::from(x)).sum();
+                if nonzero != 0 {
+                    row[c.eq_inv] = f(nonzero).inverse();
+                }
+                let taken = match op {
+                    Op::Beq => a == opb,
+                    Op::Bne => a != opb,
+                    Op::Blt | Op::Bltu => below,
+                    Op::Bge | Op::Bgeu => !below,
+                    _ => false,
+                };
+                row[c.taken] = Val::from_bool(taken);
+                result = u32::from(below);
+                debug_assert!(!matches!(op, Op::Slt | Op::Slti) || result == alu::slt(a, opb));
+            }
+            Op::And | Op::Andi | Op::Or | Op::Ori | Op::Xor | Op::Xori => {
+                let (t, v) = match op {
+                    Op::And | Op::Andi => (tag::AND, a & opb),
+                    Op::Or | Op::Ori => (tag::OR, a | opb),
+                    _ => (tag::XOR, a ^ opb),
+                };
+                for (x, y) in bytes_of(a).into_iter().zip(bytes_of(opb)) {
+                    self.lookup(t, u32::from(x), u32::from(y));
+                }
+                result = v;
+            }
+            Op::Lui | Op::Jal => result = r.value,
+            Op::Jalr => {
+                let (z, _) = self.adder(&mut row, a, r.imm);
+                row[c.k] = f((z & 0xff) >> 2);
+                row[c.bit0] = f(z & 1);
+                row[c.limit] = f(4 * (z >> 24));
+                self.lookup(tag::RANGE, (z & 0xff) >> 2, 4 * (z >> 24));
+                result = r.value;
+            }
+            Op::Lw | Op::Sw => {
+                let (z, _) = self.adder(&mut row, a, r.imm);
+                let hi = z >> 24;
+                row[c.k] = f((z & 0xff) >> 2);
+                row[c.limit] = f(0xBF - hi);
+                row[c.guard_inv] = f((z >> 16) & 0xff | (hi << 8)).inverse();
+                self.lookup(tag::RANGE, (z & 0xff) >> 2, 0xBF - hi);
+                let new = (op == Op::Sw).then_some(b);
+                let cell = self.access(&mut row, clk, slot::MEM, z >> 2, new);
+                self.put(&mut row, c.mem_prev, cell.value);
+                self.put(&mut row, c.mem_new, new.unwrap_or(cell.value));
+                row[c.mem_writable] = Val::from_bool(cell.writable);
+                debug_assert!(s.mem.is_some_and(|m| m.word_before == cell.value));
+                result = cell.value;
+            }
+            Op::Fence | Op::Ecall => {}
+        }
+        if r.writes_rd {
+            debug_assert_eq!(result, s.rd_value, "{:?} at {:#x}", s.insn, s.pc);
+            let prev = self.access(&mut row, clk, slot::RD, u32::from(r.rd), Some(result));
+            self.put(&mut row, c.rd_prev, prev.value);
+        }
+        self.put(&mut row, c.c, result);
+        self.rows.push(row);
+        Ok(())
+    }
+
+    fn ecall_row(&mut self, e: &EcallStep<'_>) -> Result<(), ProveError> {
+        if e.number != ecall::HALT {
+            return Err(ProveError::UnsupportedEcall {
+                pc: e.pc,
+                name: ecall_name(e.number),
+                cycle: e.cycle,
+            });
+        }
+        let r = program_row(e.pc, ember_core::Instruction::Ecall).expect("ECALL is supported");
+        let mut row = self.begin(e.pc, e.pc, &r).expect("ECALL has a program row");
+        let c = self.cols.clone();
+        let clk = self.rows.len() as u32 + 1;
+        let a = self.access(&mut row, clk, slot::RS1, 10, None).value;
+        let b = self.access(&mut row, clk, slot::RS2, 5, None).value;
+        self.put(&mut row, c.a, a);
+        self.put(&mut row, c.b, b);
+        row[c.is_halt] = Val::ONE;
+        self.exit = Some(a);
+        self.rows.push(row);
+        Ok(())
+    }
+
+    /// Pads and assembles every table.
+    pub(crate) fn finish(self) -> Traces {
+        let c = &self.cols;
+        let cycles = self.rows.len() as u32;
+        let exit = self.exit.unwrap_or(0);
+
+        // CPU: real rows, then padding (clk keeps counting).
+        let height = self.rows.len().next_power_of_two().max(16);
+        let mut cpu = Val::zero_vec(height * c.width);
+        for (i, chunk) in cpu.chunks_mut(c.width).enumerate() {
+            match self.rows.get(i) {
+                Some(row) => chunk.copy_from_slice(row),
+                None => chunk[c.clk] = f(i as u32 + 1),
+            }
+        }
+
+        // Program: multiplicities.
+        let program_height = self.program_counts.len().next_power_of_two().max(16);
+        let mut program = Val::zero_vec(program_height);
+        for (v, &n) in program.iter_mut().zip(&self.program_counts) {
+            *v = f(n);
+        }
+
+        // Image: one zero column.
+        let image_rows = self
+            .memory
+            .values()
+            .filter(|cell| cell.in_image)
+            .count()
+            .next_power_of_two()
+            .max(16);
+        let image = Val::zero_vec(image_rows);
+
+        // Memory: every address, in order.
+        let m = MemoryCols::new();
+        let memory_height = self.memory.len().next_power_of_two().max(16);
+        let mut memory = Val::zero_vec(memory_height * m.width);
+        let mut byte_counts = self.byte_counts;
+        let mut count = |t: u32, a: u32, b: u32| {
+            let column = tag::ALL.iter().position(|&x| x == t).expect("a tag");
+            byte_counts[bytes::row_of(a as u8, b as u8)][column] += 1;
+        };
+        let mut previous = None;
+        for (chunk, (&addr, cell)) in memory.chunks_mut(m.width).zip(&self.memory) {
+            let gap = previous.map_or(0, |p: u32| addr - p - 1);
+            previous = Some(addr);
+            chunk[m.is_real] = Val::ONE;
+            for (cols, w) in [(m.addr, addr), (m.value, cell.value), (m.gap, gap)] {
+                for (i, b) in cols.into_iter().zip(bytes_of(w)) {
+                    chunk[i] = f(u32::from(b));
+                }
+            }
+            chunk[m.ts] = f(cell.ts);
+            chunk[m.writable] = Val::from_bool(cell.writable);
+            chunk[m.zero_init] = Val::from_bool(!cell.in_image);
+            for w in [addr, gap] {
+                let [b0, b1, b2, b3] = bytes_of(w);
+                count(tag::RANGE, u32::from(b0), u32::from(b1));
+                count(tag::RANGE, u32::from(b2), 4 * u32::from(b3));
+            }
+        }
+
+        let bytes: Vec<Val> = byte_counts.iter().flat_map(|r| r.map(f)).collect();
+
+        let mut public_values = vec![Val::ZERO; public::COUNT];
+        public_values[public::ENTRY] = f(self.entry);
+        public_values[public::EXIT_LO] = f(exit & 0xffff);
+        public_values[public::EXIT_HI] = f(exit >> 16);
+        public_values[public::STATUS] = Val::ZERO;
+        public_values[public::CYCLES] = f(cycles);
+
+        Traces {
+            matrices: vec![
+                RowMajorMatrix::new(cpu, c.width),
+                RowMajorMatrix::new(program, 1),
+                RowMajorMatrix::new(image, 1),
+                RowMajorMatrix::new(memory, m.width),
+                RowMajorMatrix::new(bytes, tag::ALL.len()),
+            ],
+            public_values,
+        }
+    }
+}
+
+/// An ECALL's name for messages.
+fn ecall_name(number: u32) -> String {
+    match number {
+        ecall::READ => "READ".into(),
+        ecall::WRITE => "WRITE".into(),
+        ecall::INPUT_REMAINING => "INPUT_REMAINING".into(),
+        ecall::CYCLE_COUNT => "CYCLE_COUNT".into(),
+        ecall::PANIC => "PANIC".into(),
+        ecall::SHA256_COMPRESS => "SHA256_COMPRESS".into(),
+        n => format!("{n}"),
+    }
+}
+
+impl Observer for Tracer {
+    fn step(&mut self, s: &Step) {
+        if self.error.is_none()
+            && let Err(e) = self.cpu_row(s)
+        {
+            self.fail(e);
+        }
+    }
+
+    fn ecall(&mut self, e: &EcallStep<'_>) {
+        if self.error.is_none()
+            && let Err(err) = self.ecall_row(e)
+        {
+            self.fail(err);
+        }
+    }
+}

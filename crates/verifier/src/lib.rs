@@ -1,0 +1,130 @@
+//! Verifies Ember proofs. It never runs the executor: from the ELF it builds
+//! the tables' fixed parts (the program table and the initial image) itself,
+//! derives their commitments, and checks the proof against the public values
+//! it computes from the claim.
+
+use ember_air::cpu::{MAX_LOG_HEIGHT, public};
+use ember_air::{EmberAir, EmberConfig, Val, config, table};
+use ember_core::Program;
+use p3_batch_stark::{BatchProof, ProverData, verify_batch};
+use p3_field::PrimeCharacteristicRing;
+
+/// What an execution proof claims, in the verifier's terms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Statement {
+    /// 0 halted, 1 panicked.
+    pub status: u8,
+    /// The exit code.
+    pub exit_code: u32,
+    /// Cycles.
+    pub cycles: u64,
+}
+
+/// Why a proof was rejected.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum VerifyError {
+    /// The program cannot have a proof (its code lies too high).
+    #[error("the program cannot be proven: code ends at {end:#010x}, above 0x40000000")]
+    CodeTooHigh {
+        /// End of its code.
+        end: u32,
+    },
+    /// The proof's shape is wrong (number of tables, a preprocessed
+    /// table's height, a CPU table too tall).
+    #[error("the proof's shape is wrong: {0}")]
+    Shape(String),
+    /// The STARK did not verify: the named check failed.
+    #[error("the proof does not verify: {0}")]
+    Stark(String),
+}
+
+/// The tables for `program`, as the verifier builds them from the ELF.
+pub fn airs(program: &Program) -> Result<Vec<EmberAir>, VerifyError> {
+    let rows = ember_air::ops::program_rows(program).map_err(|e| match e {
+        ember_air::ops::ProgramError::CodeTooHigh { end } => VerifyError::CodeTooHigh { end },
+    })?;
+    Ok(vec![
+        EmberAir::Cpu(ember_air::cpu::CpuAir),
+        EmberAir::Program(ember_air::program::ProgramAir::new(rows)),
+        EmberAir::Image(ember_air::memory::ImageAir::new(
+            ember_air::memory::initial_words(program),
+        )),
+        EmberAir::Memory(ember_air::memory::MemoryAir),
+        EmberAir::Bytes(ember_air::bytes::BytesAir),
+    ])
+}
+
+/// The public values the CPU table must expose for `statement`.
+pub fn public_values(program: &Program, statement: &Statement) -> Result<Vec<Val>, VerifyError> {
+    let cycles = u32::try_from(statement.cycles)
+        .ok()
+        .filter(|&c| c < 1 << MAX_LOG_HEIGHT)
+        .ok_or_else(|| {
+            VerifyError::Shape(format!(
+                "{} cycles cannot be in one proof",
+                statement.cycles
+            ))
+        })?;
+    let mut pv = vec![Val::ZERO; public::COUNT];
+    pv[public::ENTRY] = Val::from_u32(program.entry());
+    pv[public::EXIT_LO] = Val::from_u32(statement.exit_code & 0xffff);
+    pv[public::EXIT_HI] = Val::from_u32(statement.exit_code >> 16);
+    pv[public::STATUS] = Val::from_u8(statement.status);
+    pv[public::CYCLES] = Val::from_u32(cycles);
+    Ok(pv)
+}
+
+/// Checks that `proof` proves `statement` about `program`.
+pub fn verify(
+    program: &Program,
+    statement: &Statement,
+    proof: &BatchProof<EmberConfig>,
+) -> Result<(), VerifyError> {
+    let airs = airs(program)?;
+    let pv = public_values(program, statement)?;
+    let degree_bits = &proof.degree_bits;
+    if degree_bits.len() != table::COUNT {
+        return Err(VerifyError::Shape(format!(
+            "{} tables, expected {}",
+            degree_bits.len(),
+            table::COUNT
+        )));
+    }
+    // The preprocessed tables' heights are the verifier's, not the proof's.
+    let fixed = [
+        (table::PROGRAM, height(&airs[table::PROGRAM])),
+        (table::IMAGE, height(&airs[table::IMAGE])),
+        (table::BYTES, 1 << ember_air::bytes::LOG_HEIGHT),
+    ];
+    for (t, rows) in fixed {
+        if degree_bits[t] != rows.trailing_zeros() as usize {
+            return Err(VerifyError::Shape(format!(
+                "table {t} has 2^{} rows, expected {rows}",
+                degree_bits[t]
+            )));
+        }
+    }
+    if degree_bits[table::CPU] > MAX_LOG_HEIGHT {
+        return Err(VerifyError::Shape(format!(
+            "the CPU table has 2^{} rows, more than 2^{MAX_LOG_HEIGHT}",
+            degree_bits[table::CPU]
+        )));
+    }
+    let config = config();
+    // The preprocessed commitments come from the verifier's own tables.
+    let common = ProverData::<EmberConfig>::from_airs_and_degrees(&config, &airs, degree_bits)
+        .map_err(|e| VerifyError::Shape(format!("{e:?}")))?
+        .common;
+    let mut public_values = vec![Vec::new(); table::COUNT];
+    public_values[table::CPU] = pv;
+    verify_batch(&config, &airs, proof, &public_values, &common)
+        .map_err(|e| VerifyError::Stark(format!("{e:?}")))
+}
+
+fn height(air: &EmberAir) -> usize {
+    match air {
+        EmberAir::Program(p) => p.height(),
+        EmberAir::Image(i) => i.height(),
+        _ => unreachable!("only preprocessed tables have a fixed height"),
+    }
+}
