@@ -32,10 +32,10 @@ fn a_tiny_program_proves_and_verifies() {
         exit_code: 42,
         cycles: 6,
     };
-    verify(&p, &statement, &proof.proof).unwrap();
+    verify(&p, b"", b"", &statement, &proof.proof).unwrap();
     let wrong = Statement {
         exit_code: 43,
         ..statement
     };
-    assert!(verify(&p, &wrong, &proof.proof).is_err());
+    assert!(verify(&p, b"", b"", &wrong, &proof.proof).is_err());
 }

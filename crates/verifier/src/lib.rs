@@ -38,8 +38,10 @@ pub enum VerifyError {
     Stark(String),
 }
 
-/// The tables for `program`, as the verifier builds them from the ELF.
-pub fn airs(program: &Program) -> Result<Vec<EmberAir>, VerifyError> {
+/// The tables for `program` run on `input` with `journal`, as the verifier
+/// builds them from the ELF.
+pub fn airs(program: &Program, input: &[u8], journal: &[u8]) -> Result<Vec<EmberAir>, VerifyError> {
+    let _ = (input, journal);
     let rows = ember_air::ops::program_rows(program).map_err(|e| match e {
         ember_air::ops::ProgramError::CodeTooHigh { end } => VerifyError::CodeTooHigh { end },
     })?;
@@ -74,13 +76,16 @@ pub fn public_values(program: &Program, statement: &Statement) -> Result<Vec<Val
     Ok(pv)
 }
 
-/// Checks that `proof` proves `statement` about `program`.
+/// Checks that `proof` proves `statement` about `program` run on `input`
+/// with `journal` as its journal.
 pub fn verify(
     program: &Program,
+    input: &[u8],
+    journal: &[u8],
     statement: &Statement,
     proof: &BatchProof<EmberConfig>,
 ) -> Result<(), VerifyError> {
-    let airs = airs(program)?;
+    let airs = airs(program, input, journal)?;
     let pv = public_values(program, statement)?;
     let degree_bits = &proof.degree_bits;
     if degree_bits.len() != table::COUNT {
