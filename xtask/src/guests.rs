@@ -1,6 +1,12 @@
 //! Finding and building guest programs: packages of a guest workspace (by
-//! default `guest-examples/`), built in release for riscv32im with their own
-//! target directory, a clean environment, and Ember's linker script.
+//! default `guest-examples/`, and `guest-examples/std/` for std guests),
+//! built in release for riscv32im with their own target directory, a clean
+//! environment, and Ember's linker script.
+//!
+//! A workspace whose manifest says `[workspace.metadata.ember] std = true`
+//! holds std guests: they build for [`STD_TARGET`] with the nightly its
+//! `rust-toolchain.toml` pins (installed with rust-src when missing) and std
+//! compiled from source (`-Zbuild-std`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,6 +18,10 @@ use crate::{Result, root, run};
 /// The guest target triple.
 pub const TARGET: &str = "riscv32im-unknown-none-elf";
 
+/// The target of std guests: Rust's std for it calls the `sys_*` functions
+/// that ember-guest's `std` feature provides.
+pub const STD_TARGET: &str = "riscv32im-risc0-zkvm-elf";
+
 /// Flags for every guest build, separated by 0x1f as CARGO_ENCODED_RUSTFLAGS
 /// wants:
 /// - the linker script (shipped by ember-guest, whose build script puts it
@@ -22,6 +32,12 @@ pub const TARGET: &str = "riscv32im-unknown-none-elf";
 ///   locations) and so the image ID do not depend on where the checkout or
 ///   the cargo home is. The last matching remap wins: most specific last.
 pub fn guest_rustflags(workspace: &Path) -> String {
+    rustflags(workspace, None)
+}
+
+/// [`guest_rustflags`], and for std guests a remap of std's sources (under
+/// the toolchain's `sysroot`, which is wherever rustup lives) to `/rust`.
+fn rustflags(workspace: &Path, sysroot: Option<&Path>) -> String {
     let mut flags = vec![
         "-Clink-arg=-Tember.ld".to_string(),
         "--cfg".into(),
@@ -32,6 +48,7 @@ pub fn guest_rustflags(workspace: &Path) -> String {
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
     let remaps = [
         (cargo_home, "/cargo"),
+        (sysroot.map(|s| s.join("lib/rustlib/src/rust")), "/rust"),
         (Some(root()), "/ember"),
         (Some(workspace.to_path_buf()), "."),
     ];
@@ -63,6 +80,41 @@ pub struct Guest {
 pub struct Workspace {
     pub dir: PathBuf,
     pub guests: Vec<Guest>,
+    /// For std guests, the pinned nightly (from `rust-toolchain.toml`).
+    pub std_toolchain: Option<String>,
+}
+
+/// The guest workspaces: `dir`, or by default both examples workspaces
+/// (`guest-examples` and `guest-examples/std`).
+pub fn workspaces(dir: Option<&Path>) -> Result<Vec<Workspace>> {
+    match dir {
+        Some(dir) => Ok(vec![Workspace::open(Some(dir))?]),
+        None => Ok(vec![
+            Workspace::open(None)?,
+            Workspace::open(Some(&root().join("guest-examples/std")))?,
+        ]),
+    }
+}
+
+/// The guests called `name` (a binary, or every binary of a package) in the
+/// first of `workspaces` that has any, with that workspace's index.
+pub fn find(workspaces: &[Workspace], name: &str) -> Result<(usize, Vec<Guest>)> {
+    let mut names = Vec::new();
+    for (i, ws) in workspaces.iter().enumerate() {
+        match ws.find(name) {
+            Ok(found) => return Ok((i, found)),
+            Err(_) => names.extend(ws.guests.iter().map(|g| g.name.as_str())),
+        }
+    }
+    let dirs: Vec<String> = workspaces
+        .iter()
+        .map(|ws| ws.dir.display().to_string())
+        .collect();
+    Err(format!(
+        "no guest named `{name}` in {}; there are: {}",
+        dirs.join(" or "),
+        names.join(", ")
+    ))
 }
 
 impl Workspace {
@@ -81,7 +133,18 @@ impl Workspace {
             .no_deps()
             .exec()
             .map_err(|e| format!("cannot read {}: {e}", manifest.display()))?;
-        let out = dir.join("target").join(TARGET).join("release");
+        let std_toolchain =
+            if metadata.workspace_metadata.pointer("/ember/std") == Some(&true.into()) {
+                Some(pinned_toolchain(&dir)?)
+            } else {
+                None
+            };
+        let target = if std_toolchain.is_some() {
+            STD_TARGET
+        } else {
+            TARGET
+        };
+        let out = dir.join("target").join(target).join("release");
         let mut guests = Vec::new();
         for package in metadata.workspace_packages() {
             let package_dir = package
@@ -109,7 +172,56 @@ impl Workspace {
             }
         }
         guests.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(Workspace { dir, guests })
+        Ok(Workspace {
+            dir,
+            guests,
+            std_toolchain,
+        })
+    }
+
+    /// The target its guests build for.
+    pub fn target(&self) -> &'static str {
+        if self.std_toolchain.is_some() {
+            STD_TARGET
+        } else {
+            TARGET
+        }
+    }
+
+    /// Where its built ELFs are.
+    pub fn elf_dir(&self) -> PathBuf {
+        self.dir.join("target").join(self.target()).join("release")
+    }
+
+    /// `cargo SUBCOMMAND --release` for the guest target in this workspace,
+    /// with the toolchain, flags and environment of guest builds; for std
+    /// guests, after installing the pinned nightly if it is missing.
+    pub fn cargo(&self, subcommand: &str) -> Result<Command> {
+        let mut cmd = clean_cargo();
+        cmd.current_dir(&self.dir)
+            .args([subcommand, "--release", "--target", self.target()])
+            .env("CARGO_TARGET_DIR", self.dir.join("target"));
+        match &self.std_toolchain {
+            None => {
+                ensure_target()?;
+                cmd.env("CARGO_ENCODED_RUSTFLAGS", guest_rustflags(&self.dir));
+            }
+            Some(toolchain) => {
+                let sysroot = ensure_std_toolchain(toolchain)?;
+                // std from rust-src, with the memory functions (memcpy...)
+                // that no libc provides here.
+                cmd.args([
+                    "-Zbuild-std=std,panic_abort",
+                    "-Zbuild-std-features=compiler-builtins-mem",
+                ])
+                .env("RUSTUP_TOOLCHAIN", toolchain)
+                .env(
+                    "CARGO_ENCODED_RUSTFLAGS",
+                    rustflags(&self.dir, Some(&sysroot)),
+                );
+            }
+        }
+        Ok(cmd)
     }
 
     /// The guests called `name` (a binary, or every binary of a package).
@@ -157,12 +269,7 @@ impl Workspace {
     /// packages of one build, so building one alone could give it another
     /// ELF, and another image ID, than building them together.
     pub fn build(&self) -> Result {
-        ensure_target()?;
-        let mut cmd = clean_cargo();
-        cmd.current_dir(&self.dir)
-            .args(["build", "--release", "--target", TARGET])
-            .env("CARGO_TARGET_DIR", self.dir.join("target"))
-            .env("CARGO_ENCODED_RUSTFLAGS", guest_rustflags(&self.dir));
+        let mut cmd = self.cargo("build")?;
         run(
             &format!("building guests in {}", self.dir.display()),
             &mut cmd,
@@ -212,4 +319,64 @@ pub fn ensure_target() -> Result {
             .args(["target", "add", TARGET])
             .current_dir(root()),
     )
+}
+
+/// The toolchain a std workspace's `rust-toolchain.toml` pins
+/// (`channel = "nightly-YYYY-MM-DD"`).
+fn pinned_toolchain(dir: &Path) -> Result<String> {
+    let file = dir.join("rust-toolchain.toml");
+    let text = std::fs::read_to_string(&file).map_err(|e| {
+        format!(
+            "{}: a std guest workspace pins its nightly there: {e}",
+            file.display()
+        )
+    })?;
+    text.lines()
+        .find_map(|line| {
+            let value = line.trim().strip_prefix("channel")?.trim_start();
+            Some(
+                value
+                    .strip_prefix('=')?
+                    .trim()
+                    .trim_matches('"')
+                    .to_string(),
+            )
+        })
+        .ok_or_else(|| format!("{} has no `channel = \"...\"`", file.display()))
+}
+
+/// Installs `toolchain` with rust-src and clippy if it or rust-src is
+/// missing; returns its sysroot.
+pub fn ensure_std_toolchain(toolchain: &str) -> Result<PathBuf> {
+    let has_src = Command::new("rustup")
+        .args(["component", "list", "--installed", "--toolchain", toolchain])
+        .output()
+        .map_err(|e| format!("cannot run rustup (needed for std guests' {toolchain}): {e}"))?;
+    let installed = has_src.status.success()
+        && String::from_utf8_lossy(&has_src.stdout)
+            .lines()
+            .any(|l| l.trim() == "rust-src");
+    if !installed {
+        run(
+            &format!("rustup toolchain install {toolchain} (for std guests)"),
+            Command::new("rustup").args([
+                "toolchain",
+                "install",
+                toolchain,
+                "--profile",
+                "minimal",
+                "--component",
+                "rust-src,clippy",
+            ]),
+        )?;
+    }
+    let out = Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .env("RUSTUP_TOOLCHAIN", toolchain)
+        .output()
+        .map_err(|e| format!("cannot run rustc of {toolchain}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("rustc of {toolchain} cannot print its sysroot"));
+    }
+    Ok(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
 }

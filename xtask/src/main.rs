@@ -14,7 +14,7 @@ use std::process::{Command, ExitCode};
 
 use clap::{Parser, Subcommand};
 
-use guests::{Workspace, clean_cargo};
+use guests::Workspace;
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "Ember's build and test driver")]
@@ -150,18 +150,22 @@ pub(crate) fn run(what: &str, cmd: &mut Command) -> Result {
 }
 
 fn build(names: &[String], path: Option<&Path>) -> Result {
-    let ws = Workspace::open(path)?;
+    let workspaces = guests::workspaces(path)?;
+    // Every workspace when no name is given; otherwise those holding one.
+    let mut wanted = vec![names.is_empty(); workspaces.len()];
     let mut guests = Vec::new();
     for name in names {
-        guests.extend(ws.find(name)?);
+        let (i, found) = guests::find(&workspaces, name)?;
+        wanted[i] = true;
+        guests.extend(found);
     }
-    ws.build()?;
-    let built = if names.is_empty() {
-        &ws.guests
-    } else {
-        &guests
-    };
-    for g in built {
+    for (ws, _) in workspaces.iter().zip(&wanted).filter(|(_, w)| **w) {
+        ws.build()?;
+        if names.is_empty() {
+            guests.extend(ws.guests.iter().cloned());
+        }
+    }
+    for g in &guests {
         println!("{}", g.elf.display());
     }
     Ok(())
@@ -190,8 +194,10 @@ fn run_guest(
     input: Option<&Path>,
     flags: &[String],
 ) -> Result<u8> {
-    let ws = Workspace::open(path)?;
-    let guest = match ws.find(name)?.as_slice() {
+    let workspaces = guests::workspaces(path)?;
+    let (i, found) = guests::find(&workspaces, name)?;
+    let ws = &workspaces[i];
+    let guest = match found.as_slice() {
         [one] => one.clone(),
         many => {
             let names: Vec<&str> = many.iter().map(|g| g.name.as_str()).collect();
@@ -321,24 +327,17 @@ fn test() -> Result {
             "warnings",
         ]),
     )?;
-    let ws = Workspace::open(None)?;
-    ws.build()?;
-    run(
-        "cargo clippy (guests)",
-        clean_cargo()
-            .current_dir(&ws.dir)
-            .args([
-                "clippy",
-                "--release",
-                "--target",
-                guests::TARGET,
-                "--",
-                "-D",
-                "warnings",
-            ])
-            .env("CARGO_TARGET_DIR", ws.dir.join("target"))
-            .env("CARGO_ENCODED_RUSTFLAGS", guests::guest_rustflags(&ws.dir)),
-    )?;
+    // guest-examples, then the std guests of guest-examples/std.
+    let workspaces = guests::workspaces(None)?;
+    for ws in &workspaces {
+        ws.build()?;
+        let mut clippy = ws.cargo("clippy")?;
+        clippy.args(["--", "-D", "warnings"]);
+        run(
+            &format!("cargo clippy (guests in {})", ws.dir.display()),
+            &mut clippy,
+        )?;
+    }
     // Tests that need the built guests or qemu are `#[ignore]`d, so that a
     // plain `cargo test` lists them as not run; here they have what they
     // need and run with the rest. (`--include-ignored` reaches doc tests too:
@@ -346,10 +345,8 @@ fn test() -> Result {
     let mut tests = cargo();
     tests
         .args(["test", "--workspace", "--", "--include-ignored"])
-        .env(
-            "EMBER_GUEST_DIR",
-            ws.dir.join("target").join(guests::TARGET).join("release"),
-        );
+        .env("EMBER_GUEST_DIR", workspaces[0].elf_dir())
+        .env("EMBER_STD_GUEST_DIR", workspaces[1].elf_dir());
     match ensure_qemu() {
         Some(qemu) => {
             tests.env("EMBER_QEMU", qemu);
@@ -358,7 +355,9 @@ fn test() -> Result {
     }
     let (passed, failed) =
         run_counting_tests("cargo test --workspace -- --include-ignored", &mut tests)?;
-    same_in_debug_and_release(&ws)?;
+    for ws in &workspaces {
+        same_in_debug_and_release(ws)?;
+    }
     scaffold_builds_and_runs()?;
     // One closing line for CI and people: the whole suite's count.
     println!("xtask: {passed} passed, {failed} failed");

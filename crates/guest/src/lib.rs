@@ -22,18 +22,36 @@
 //! - The linker script `ember.ld`, applied by `cargo xtask build`.
 //!
 //! Build guests with `cargo xtask build` for `riscv32im-unknown-none-elf`.
-#![no_std]
+//!
+//! With the `std` feature, guests are ordinary `std` programs (a plain
+//! `fn main`, `HashMap`, `std::io`, `println!`) for `riscv32im-risc0-zkvm-elf`:
+//! this crate then provides the `sys_*` functions Rust's std calls on
+//! `target_os = "zkvm"` (see `docs/abi.md`) and starts `main`. A std guest
+//! must use something of this crate, or `use ember_guest as _;`, so that it
+//! is linked.
+#![cfg_attr(not(feature = "std"), no_std)]
 
-#[cfg(not(all(target_arch = "riscv32", target_os = "none")))]
+#[cfg(all(
+    not(feature = "std"),
+    not(all(target_arch = "riscv32", target_os = "none"))
+))]
 compile_error!(
     "ember-guest builds only for riscv32im-unknown-none-elf: build guests with `cargo xtask build`"
+);
+#[cfg(all(feature = "std", not(all(target_arch = "riscv32", target_os = "zkvm"))))]
+compile_error!(
+    "ember-guest's std flavour builds only for riscv32im-risc0-zkvm-elf: build std guests with `cargo xtask build`"
 );
 
 extern crate alloc;
 
+#[cfg(feature = "std")]
+mod atomic;
 pub mod env;
 mod rt;
 pub mod sha256;
+#[cfg(feature = "std")]
+mod sys;
 mod syscall;
 
 pub use ember_abi as abi;
@@ -45,7 +63,9 @@ pub mod __private {
 }
 
 /// Declares the guest's `main`, which may return `()`, a `u32` exit code or
-/// a `Result<(), E: Debug>`.
+/// a `Result<(), E: Debug>`. (`no_std` guests only: a std guest has an
+/// ordinary `fn main`.)
+#[cfg(not(feature = "std"))]
 #[macro_export]
 macro_rules! entry {
     ($main:path) => {

@@ -4,6 +4,7 @@
 use core::alloc::{GlobalAlloc, Layout};
 use core::cell::Cell;
 use core::fmt::{self, Write};
+#[cfg(not(feature = "std"))]
 use core::panic::PanicInfo;
 
 #[cfg(not(ember_linux_user))]
@@ -49,13 +50,21 @@ pub fn finish(result: impl Termination) -> ! {
 
 /// A fixed buffer that formatting fills and silently truncates: the panic
 /// handler must work when the heap is exhausted.
-struct StackBuf {
+pub(crate) struct StackBuf {
     bytes: [u8; 1024],
     len: usize,
 }
 
 impl StackBuf {
-    fn as_str(&self) -> &str {
+    /// An empty buffer.
+    pub(crate) const fn new() -> StackBuf {
+        StackBuf {
+            bytes: [0; 1024],
+            len: 0,
+        }
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
         // The buffer holds whole UTF-8 characters only (see write_str).
         core::str::from_utf8(&self.bytes[..self.len]).unwrap_or("panic")
     }
@@ -73,12 +82,11 @@ impl Write for StackBuf {
     }
 }
 
+// (std guests: std's panic machinery, with the hook `sys::start` installs.)
+#[cfg(not(feature = "std"))]
 #[panic_handler]
 fn panic(info: &PanicInfo<'_>) -> ! {
-    let mut buf = StackBuf {
-        bytes: [0; 1024],
-        len: 0,
-    };
+    let mut buf = StackBuf::new();
     let _ = write!(buf, "{info}");
     syscall::panic(buf.as_str())
 }
@@ -103,13 +111,27 @@ unsafe impl Sync for BumpAllocator {}
 #[global_allocator]
 static HEAP: BumpAllocator = BumpAllocator { next: Cell::new(0) };
 
+/// `size` fresh, zeroed bytes aligned to `align` from the global heap (std
+/// guests' `sys_alloc_*` share it with `alloc`).
+#[cfg(feature = "std")]
+pub(crate) fn alloc_from_heap(size: usize, align: usize) -> *mut u8 {
+    let Ok(layout) = Layout::from_size_align(size, align) else {
+        let mut buf = StackBuf::new();
+        let _ = write!(
+            buf,
+            "sys_alloc_aligned: alignment {align} is not a power of two"
+        );
+        syscall::panic(buf.as_str())
+    };
+    // SAFETY: a layout of any size is valid for the bump allocator, which
+    // never returns null (it stops the guest when the heap is full).
+    unsafe { HEAP.alloc(layout) }
+}
+
 /// Stops the guest as panicked: a message without the allocator's own
 /// source location, which would tell the user nothing.
 fn out_of_memory(layout: Layout, next: usize) -> ! {
-    let mut buf = StackBuf {
-        bytes: [0; 1024],
-        len: 0,
-    };
+    let mut buf = StackBuf::new();
     let _ = write!(
         buf,
         "out of memory: cannot allocate {} bytes ({} bytes of heap in use)",
@@ -216,10 +238,7 @@ unsafe impl GlobalAlloc for BumpAllocator {
 /// do instead. It never returns, so the error type is never produced.
 #[unsafe(no_mangle)]
 extern "Rust" fn __getrandom_v03_custom(_dest: *mut u8, len: usize) -> Result<(), core::num::NonZeroU32> {
-    let mut buf = StackBuf {
-        bytes: [0; 1024],
-        len: 0,
-    };
+    let mut buf = StackBuf::new();
     let _ = write!(
         buf,
         "getrandom: an Ember guest has no source of entropy ({len} random bytes were asked for). \

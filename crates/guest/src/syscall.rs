@@ -36,7 +36,7 @@ macro_rules! start {
 
 // `_start` on Ember: also set the stack pointer, run the guest's main
 // (defined by `ember_guest::entry!`), and halt with 0 should it ever return.
-#[cfg(not(ember_linux_user))]
+#[cfg(all(not(ember_linux_user), not(feature = "std")))]
 start!(
     "li sp, {stack_top}",
     "call __ember_main",
@@ -45,6 +45,16 @@ start!(
     "ecall",
     stack_top = const memory::STACK_TOP,
     halt = const ecall::HALT,
+);
+
+// `_start` of a std guest: the same, around the runtime's start, which runs
+// the program's ordinary `main` and halts with its exit code.
+#[cfg(feature = "std")]
+start!(
+    "li sp, {stack_top}",
+    "call {start}",
+    stack_top = const memory::STACK_TOP,
+    start = sym crate::sys::start,
 );
 
 /// HALT: stops the machine with `code` (0 = success).
@@ -57,6 +67,12 @@ pub fn halt(code: u32) -> ! {
 #[cfg(not(ember_linux_user))]
 /// PANIC: stops the machine as panicked with `message`.
 pub fn panic(message: &str) -> ! {
+    panic_bytes(message.as_bytes())
+}
+
+#[cfg(not(ember_linux_user))]
+/// PANIC with any bytes (the host replaces invalid UTF-8).
+pub fn panic_bytes(message: &[u8]) -> ! {
     // SAFETY: PANIC reads the message's bytes and never returns.
     unsafe {
         asm!(

@@ -4,7 +4,9 @@ use std::time::Duration;
 
 use ember_core::{Fault, LoadError};
 
+use crate::callstack::Backtrace;
 use crate::journal::Journal;
+use crate::profile::Profile;
 use crate::program::Location;
 
 /// Everything known about a run that ended in a fault. Whatever the guest
@@ -26,6 +28,13 @@ pub struct FaultReport {
     pub registers: [u32; 32],
     /// Wall time of the run.
     pub wall: Duration,
+    /// The guest's call stack at the fault, innermost first (`None` if
+    /// backtraces were off or the run was too long to re-run).
+    pub backtrace: Option<Backtrace>,
+    /// Where the cycles went, if the run was profiled.
+    pub profile: Option<Profile>,
+    /// The first error writing the trace, if any (the trace stopped there).
+    pub trace_error: Option<std::io::ErrorKind>,
 }
 
 impl std::fmt::Display for FaultReport {

@@ -1,17 +1,62 @@
 //! Running a program: the [`Executor`] builder (input, output sinks, cycle
-//! and journal limits) and the [`Session`] a successful run returns.
+//! and journal limits, profiling, tracing, progress) and the [`Session`] a
+//! successful run returns.
+//!
+//! A plain run is one `Machine::run` with no observer, at full speed. With a
+//! profile, a trace window or a progress callback, the run is cut into
+//! stretches by the cycle limit (a run stopped by the limit resumes exactly
+//! where it was, since the instruction that would pass it has no effect),
+//! and each stretch runs with just the observers it needs: outside a trace
+//! window there is no tracer, without a profile no observer at all.
 
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
 use ember_abi::cycles::DEFAULT_LIMIT;
 use ember_abi::limits::DEFAULT_JOURNAL_LIMIT;
-use ember_core::{BufferHost, Claim, Digest, Exit, Host, Machine, Output};
+use ember_core::{
+    BufferHost, Claim, Digest, EcallStep, Exit, Fault, FaultKind, Host, Machine, NoObserver,
+    Observer, Output, Step,
+};
 use serde::Serialize;
 
+use crate::callstack::{Backtrace, StackObserver};
 use crate::error::{Error, FaultReport};
 use crate::journal::{Journal, encode_frame};
+use crate::profile::{Profile, Profiler};
 use crate::program::Program;
+use crate::trace::{TraceWindow, Tracer};
+
+/// How often, in cycles, a progress callback is called: a few milliseconds
+/// of a plain run.
+pub const PROGRESS_INTERVAL: u64 = 1 << 22;
+
+/// Faulted or panicked runs up to this long are re-run to find their
+/// backtrace when they were not profiled (a few seconds at most).
+pub const BACKTRACE_RERUN_LIMIT: u64 = 1 << 31;
+
+/// What [`Executor::progress`] calls.
+type ProgressCallback<'a> = Box<dyn FnMut(&Progress) + 'a>;
+
+/// A running guest's progress, as a progress callback sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct Progress {
+    /// Cycles so far.
+    pub cycles: u64,
+    /// Instructions so far.
+    pub instructions: u64,
+    /// Guest pages (4 KiB) touched so far.
+    pub touched_pages: usize,
+    /// Wall time since the run started.
+    pub elapsed: Duration,
+}
+
+impl Progress {
+    /// Guest instructions per second so far, in millions.
+    pub fn mips(&self) -> f64 {
+        mips(self.instructions, self.elapsed)
+    }
+}
 
 /// Builds and runs one execution of a [`Program`].
 ///
@@ -30,6 +75,10 @@ pub struct Executor<'a> {
     stderr: Box<dyn Write + 'a>,
     cycle_limit: u64,
     journal_limit: u64,
+    profile: bool,
+    backtrace: bool,
+    trace: Option<(Box<dyn Write + 'a>, TraceWindow)>,
+    progress: Option<ProgressCallback<'a>>,
 }
 
 impl<'a> Executor<'a> {
@@ -44,6 +93,10 @@ impl<'a> Executor<'a> {
             stderr: Box::new(io::stderr()),
             cycle_limit: DEFAULT_LIMIT,
             journal_limit: DEFAULT_JOURNAL_LIMIT,
+            profile: false,
+            backtrace: true,
+            trace: None,
+            progress: None,
         }
     }
 
@@ -86,6 +139,36 @@ impl<'a> Executor<'a> {
         self
     }
 
+    /// Profiles the run: [`Session::profile`] (or the fault report's) says
+    /// which call stacks spent the cycles. Slower (see docs/performance.md).
+    pub fn profile(mut self, on: bool) -> Self {
+        self.profile = on;
+        self
+    }
+
+    /// Whether a run that panics or faults gets a backtrace (on by default).
+    /// Unless the run is profiled, that costs a second, observed run of the
+    /// guest up to where it stopped, with its output discarded; runs longer
+    /// than [`BACKTRACE_RERUN_LIMIT`] cycles get none.
+    pub fn backtrace(mut self, on: bool) -> Self {
+        self.backtrace = on;
+        self
+    }
+
+    /// Writes a line per executed instruction in `window` to `sink` (see
+    /// [`crate::trace`]). A write error stops the trace; it is kept in
+    /// [`Session::trace_error`].
+    pub fn trace(mut self, sink: impl Write + 'a, window: TraceWindow) -> Self {
+        self.trace = Some((Box::new(sink), window));
+        self
+    }
+
+    /// Calls `callback` every [`PROGRESS_INTERVAL`] cycles or so.
+    pub fn progress(mut self, callback: impl FnMut(&Progress) + 'a) -> Self {
+        self.progress = Some(Box::new(callback));
+        self
+    }
+
     /// Runs the guest to its end.
     pub fn run(self) -> Result<Session, Error> {
         let Executor {
@@ -95,21 +178,41 @@ impl<'a> Executor<'a> {
             stderr,
             cycle_limit,
             journal_limit,
+            profile,
+            backtrace,
+            trace,
+            progress,
         } = self;
-        let mut host = IoHost {
-            input: BufferHost::with_input(input),
-            stdout,
-            stderr,
-            journal: Vec::new(),
-            output_error: None,
-        };
+        let mut host = IoHost::new(input, stdout, stderr);
         let mut machine = Machine::new(program.core());
-        machine.set_cycle_limit(cycle_limit);
         machine.set_journal_limit(journal_limit);
+        let mut profiler = profile.then(|| Profiler::new(program));
+        let mut tracer = trace.map(|(sink, window)| Tracer::new(sink, window));
         let start = Instant::now();
-        let result = machine.run(&mut host);
+        let result = Drive {
+            limit: cycle_limit,
+            profiler: profiler.as_mut(),
+            tracer: tracer.as_mut(),
+            progress,
+            start,
+        }
+        .run(&mut machine, &mut host);
         let wall = start.elapsed();
         host.flush();
+        let trace_error = tracer.and_then(Tracer::finish);
+        // HALT and PANIC leave the pc at their ECALL, a fault at the
+        // faulting instruction.
+        let failed = !matches!(result, Ok(Exit::Halted { .. }));
+        let backtrace = match &profiler {
+            _ if !(failed && backtrace) => None,
+            Some(p) => Some(p.stack.backtrace(program, machine.pc())),
+            None if machine.cycles() <= BACKTRACE_RERUN_LIMIT => {
+                let limits = (cycle_limit, journal_limit);
+                rerun_for_backtrace(program, &host.input.input, &machine, limits)
+            }
+            None => None,
+        };
+        let profile = profiler.map(|p| p.finish(program));
         let journal = Journal {
             bytes: host.journal,
         };
@@ -134,6 +237,9 @@ impl<'a> Executor<'a> {
                     wall,
                     touched_pages: machine.memory().committed_pages(),
                     output_error: host.output_error,
+                    backtrace,
+                    profile,
+                    trace_error,
                 })
             }
             Err(fault) => Err(Error::Fault(Box::new(FaultReport {
@@ -144,8 +250,129 @@ impl<'a> Executor<'a> {
                 instructions: machine.instructions(),
                 registers: *machine.registers(),
                 wall,
+                backtrace,
+                profile,
+                trace_error,
             }))),
         }
+    }
+}
+
+/// Runs the guest again with a [`StackObserver`], output discarded, to where
+/// `done` stopped, and returns the backtrace there. Execution is
+/// deterministic, so the second run stops where the first did; if it does
+/// not (a bug), there is no backtrace rather than a wrong one.
+fn rerun_for_backtrace(
+    program: &Program,
+    input: &[u8],
+    done: &Machine<'_>,
+    (cycle_limit, journal_limit): (u64, u64),
+) -> Option<Backtrace> {
+    let mut host = IoHost::new(input.to_vec(), Box::new(io::sink()), Box::new(io::sink()));
+    let mut machine = Machine::new(program.core());
+    machine.set_cycle_limit(cycle_limit);
+    machine.set_journal_limit(journal_limit);
+    let mut observer = StackObserver::new();
+    let result = machine.run_observed(&mut host, &mut observer);
+    let same = !matches!(result, Ok(Exit::Halted { .. }))
+        && machine.cycles() == done.cycles()
+        && machine.pc() == done.pc();
+    same.then(|| observer.stack.backtrace(program, machine.pc()))
+}
+
+/// One run, cut into stretches as profiling, tracing and progress need.
+struct Drive<'d, 'a> {
+    limit: u64,
+    profiler: Option<&'d mut Profiler>,
+    tracer: Option<&'d mut Tracer<'a>>,
+    progress: Option<ProgressCallback<'a>>,
+    start: Instant,
+}
+
+impl Drive<'_, '_> {
+    fn run(mut self, machine: &mut Machine<'_>, host: &mut IoHost<'_>) -> Result<Exit, Fault> {
+        loop {
+            let cycles = machine.cycles();
+            let tracing = self.tracer.as_ref().is_some_and(|t| t.wants(cycles));
+            // Where this stretch ends: the limit, the next progress report,
+            // the trace window's start or its end (each instruction is at
+            // least a cycle, so `remaining` cycles take at most that many lines).
+            let mut until = self.limit;
+            if self.progress.is_some() {
+                until = until.min(cycles.saturating_add(PROGRESS_INTERVAL));
+            }
+            if let Some(t) = &self.tracer {
+                if tracing {
+                    until = until.min(cycles.saturating_add(t.remaining()));
+                } else if cycles < t.from() {
+                    until = until.min(t.from());
+                }
+            }
+            machine.set_cycle_limit(until);
+            // A stretch that cannot make progress starts with an ECALL
+            // costing more than the stretch: that ECALL runs alone, under
+            // the real limit.
+            let result = match (self.profiler.as_deref_mut(), self.tracer.as_deref_mut()) {
+                (Some(p), Some(t)) if tracing => stretch(machine, host, &mut Both(p, t)),
+                (Some(p), _) => stretch(machine, host, p),
+                (None, Some(t)) if tracing => stretch(machine, host, t),
+                (None, _) => stretch(machine, host, &mut NoObserver),
+            };
+            let stuck = match result {
+                Ok(exit) => return Ok(exit),
+                Err(fault) if until < self.limit && is_limit(&fault) => machine.cycles() == cycles,
+                Err(fault) => return Err(fault),
+            };
+            if stuck {
+                machine.set_cycle_limit(self.limit);
+                let step = match (self.profiler.as_deref_mut(), self.tracer.as_deref_mut()) {
+                    (Some(p), Some(t)) if tracing => machine.step_observed(host, &mut Both(p, t)),
+                    (Some(p), _) => machine.step_observed(host, p),
+                    (None, Some(t)) if tracing => machine.step_observed(host, t),
+                    (None, _) => machine.step(host),
+                };
+                if let Some(exit) = step? {
+                    return Ok(exit);
+                }
+            }
+            if let Some(progress) = &mut self.progress {
+                progress(&Progress {
+                    cycles: machine.cycles(),
+                    instructions: machine.instructions(),
+                    touched_pages: machine.memory().committed_pages(),
+                    elapsed: self.start.elapsed(),
+                });
+            }
+        }
+    }
+}
+
+/// Runs `machine` with `observer` until it stops or reaches its limit.
+fn stretch<O: Observer>(
+    machine: &mut Machine<'_>,
+    host: &mut IoHost<'_>,
+    observer: &mut O,
+) -> Result<Exit, Fault> {
+    machine.run_observed(host, observer)
+}
+
+fn is_limit(fault: &Fault) -> bool {
+    matches!(fault.kind, FaultKind::CycleLimitExceeded { .. })
+}
+
+/// Two observers, one after the other.
+struct Both<'o, A, B>(&'o mut A, &'o mut B);
+
+impl<A: Observer, B: Observer> Observer for Both<'_, A, B> {
+    #[inline(always)]
+    fn step(&mut self, step: &Step) {
+        self.0.step(step);
+        self.1.step(step);
+    }
+
+    fn ecall(&mut self, ecall: &EcallStep<'_>) {
+        self.0.ecall(ecall);
+        self.1.ecall(ecall);
     }
 }
 
@@ -176,6 +403,13 @@ pub struct Session {
     /// The first error writing to the stdout or stderr sink, if any (the
     /// guest went on; the journal is unaffected).
     pub output_error: Option<(Output, io::ErrorKind)>,
+    /// Where the guest panicked: its call stack, innermost first (`None`
+    /// if it halted, or backtraces were off).
+    pub backtrace: Option<Backtrace>,
+    /// Where the cycles went, if the run was profiled.
+    pub profile: Option<Profile>,
+    /// The first error writing the trace, if any (the trace stopped there).
+    pub trace_error: Option<io::ErrorKind>,
 }
 
 impl Session {
@@ -200,7 +434,17 @@ struct IoHost<'a> {
     output_error: Option<(Output, io::ErrorKind)>,
 }
 
-impl IoHost<'_> {
+impl<'a> IoHost<'a> {
+    fn new(input: Vec<u8>, stdout: Box<dyn Write + 'a>, stderr: Box<dyn Write + 'a>) -> Self {
+        IoHost {
+            input: BufferHost::with_input(input),
+            stdout,
+            stderr,
+            journal: Vec::new(),
+            output_error: None,
+        }
+    }
+
     fn flush(&mut self) {
         for (output, sink) in [
             (Output::Stdout, &mut self.stdout),

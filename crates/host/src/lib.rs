@@ -7,17 +7,28 @@
 //!   [`Error::Fault`] whose [`FaultReport`] keeps what the guest already
 //!   committed.
 //! - [`report`] renders both for people (text) and tools (JSON).
+//! - Seeing inside a guest: panics and faults come with a [`Backtrace`];
+//!   [`Executor::profile`] gives a [`Profile`] (collapsed stacks, a
+//!   flamegraph); [`Executor::trace`] writes an instruction [`trace`];
+//!   [`Executor::progress`] reports on long runs.
 //!
 //! Ember v0 computes the claim a proof would attest; it produces no proof.
 
+mod callstack;
 mod error;
 mod executor;
 mod journal;
+mod profile;
 mod program;
+pub mod progress;
 pub mod report;
+pub mod trace;
 
+pub use callstack::{Backtrace, BacktraceFrame};
 pub use ember_core::{Digest, Exit, Fault, FaultKind, LoadError};
 pub use error::{Error, FaultReport};
-pub use executor::{Executor, Session, mips};
+pub use executor::{BACKTRACE_RERUN_LIMIT, Executor, PROGRESS_INTERVAL, Progress, Session, mips};
 pub use journal::{Journal, JournalDecoder, encode_frame};
+pub use profile::{FunctionCost, Profile};
 pub use program::{Location, Program, Symbol};
+pub use trace::TraceWindow;

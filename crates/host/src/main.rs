@@ -12,8 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use ember_host::progress::ProgressLine;
 use ember_host::report::{self, exit_status};
-use ember_host::{Error, Executor, Exit, Program};
+use ember_host::{Error, Executor, Exit, Profile, Program, TraceWindow};
 
 #[derive(Parser)]
 #[command(
@@ -57,6 +58,8 @@ enum Command {
         /// On a fault, also dump the registers.
         #[arg(long, short)]
         verbose: bool,
+        #[command(flatten)]
+        seeing: Seeing,
     },
     /// Show an ELF's entry, segments and image ID.
     Info {
@@ -71,6 +74,29 @@ enum Command {
         #[arg(long)]
         symbol: Option<String>,
     },
+}
+
+/// `ember run`'s profiling and tracing options.
+#[derive(clap::Args)]
+struct Seeing {
+    /// Profile the run's cycles by call stack: a flamegraph SVG if FILE ends
+    /// in `.svg`, collapsed stacks (`outer;inner cycles`) otherwise.
+    #[arg(long, value_name = "FILE")]
+    profile: Option<PathBuf>,
+    /// Profile, and list the N heaviest functions by self and total cycles
+    /// in the summary.
+    #[arg(long, value_name = "N")]
+    profile_top: Option<usize>,
+    /// Write one line per executed instruction to FILE: cycle, pc,
+    /// instruction, the register written, the memory accessed.
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
+    /// Trace from the first instruction at or after this cycle.
+    #[arg(long, value_name = "CYCLE", value_parser = parse_count, requires = "trace")]
+    trace_from: Option<u64>,
+    /// Trace at most N instructions.
+    #[arg(long, value_name = "N", value_parser = parse_count, requires = "trace")]
+    trace_count: Option<u64>,
 }
 
 fn parse_count(s: &str) -> Result<u64, String> {
@@ -103,6 +129,7 @@ fn main() -> ExitCode {
             journal,
             json,
             verbose,
+            seeing,
         } => run(
             &elf,
             input.as_deref(),
@@ -113,6 +140,7 @@ fn main() -> ExitCode {
             journal.as_deref(),
             json,
             verbose,
+            &seeing,
         ),
         Command::Info { elf } => info(&elf),
         Command::Disasm { elf, symbol } => disasm(&elf, symbol.as_deref()),
@@ -177,6 +205,7 @@ struct Limits {
     journal: Option<u64>,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run(
     elf: &Path,
     input: Option<&Path>,
@@ -184,6 +213,7 @@ fn run(
     journal: Option<&Path>,
     json: bool,
     verbose: bool,
+    seeing: &Seeing,
 ) -> Result<u8, BadInput> {
     let started = std::time::Instant::now();
     let program = load(elf)?;
@@ -193,9 +223,29 @@ fn run(
         None => Vec::new(),
     };
     let journal = journal.map(JournalFile::create).transpose()?;
+    let profile_file = seeing.profile.as_deref().map(create).transpose()?;
+    let trace_file = seeing.trace.as_deref().map(create).transpose()?;
     let mut executor = Executor::new(&program).write_bytes(&input);
+    // The live line: on a terminal, for runs over a second, never with --json.
+    let progress = ProgressLine::stderr().filter(|_| !json);
     if json {
         executor = executor.stdout(std::io::stderr());
+    } else if let Some(line) = &progress {
+        executor = executor
+            .stdout(line.sink(std::io::stdout()))
+            .stderr(line.sink(std::io::stderr()));
+    }
+    if let Some(line) = &progress {
+        let mut line = line.clone();
+        executor = executor.progress(move |p| line.run(p));
+    }
+    executor = executor.profile(profile_file.is_some() || seeing.profile_top.is_some());
+    if let Some((_, file)) = &trace_file {
+        let window = TraceWindow {
+            from: seeing.trace_from.unwrap_or(0),
+            count: seeing.trace_count.unwrap_or(u64::MAX),
+        };
+        executor = executor.trace(file, window);
     }
     if let Some(limit) = limits.cycles {
         executor = executor.cycle_limit(limit);
@@ -203,15 +253,31 @@ fn run(
     if let Some(limit) = limits.journal {
         executor = executor.journal_limit(limit);
     }
-    let (status, journal_bytes) = match executor.run() {
+    let mut result = executor.run();
+    if let Some(line) = &progress {
+        line.finish();
+    }
+    let (profile, trace_error) = match &mut result {
+        Ok(s) => (s.profile.take(), s.trace_error),
+        Err(Error::Fault(r)) => (r.profile.take(), r.trace_error),
+        Err(_) => (None, None),
+    };
+    let top = profile.as_ref().zip(seeing.profile_top);
+    let (status, journal_bytes) = match result {
         Ok(session) => {
             if json {
                 let mut summary = report::session_json(&session);
                 summary["load_seconds"] = load_seconds.into();
                 summary["peak_rss_kib"] = report::peak_rss_kib().into();
+                if let Some((profile, n)) = top {
+                    summary["profile_top"] = report::profile_top_json(profile, n);
+                }
                 println!("{summary}");
             } else {
                 eprint!("{}", report::session_text(&session));
+                if let Some((profile, n)) = top {
+                    eprint!("{}", report::profile_top_text(profile, n));
+                }
             }
             let status = match session.exit {
                 Exit::Halted { code: 0 } => exit_status::SUCCESS,
@@ -222,9 +288,16 @@ fn run(
         }
         Err(Error::Fault(r)) => {
             if json {
-                println!("{}", report::fault_json(&r));
+                let mut summary = report::fault_json(&r);
+                if let Some((profile, n)) = top {
+                    summary["profile_top"] = report::profile_top_json(profile, n);
+                }
+                println!("{summary}");
             } else {
                 eprint!("{}", report::fault_text(&r, verbose));
+                if let Some((profile, n)) = top {
+                    eprint!("{}", report::profile_top_text(profile, n));
+                }
             }
             (exit_status::FAULT, r.journal.bytes)
         }
@@ -233,7 +306,47 @@ fn run(
     if let Some(file) = journal {
         file.save(&journal_bytes)?;
     }
+    if let (Some((path, file)), Some(profile)) = (profile_file, &profile) {
+        let name = elf.file_name().unwrap_or_default().to_string_lossy();
+        save_profile(path, file, profile, &name)?;
+    }
+    if let (Some((path, _)), Some(kind)) = (trace_file, trace_error) {
+        return Err(BadInput(format!(
+            "the trace was cut short: cannot write {}: {}",
+            path.display(),
+            std::io::Error::from(kind)
+        )));
+    }
     Ok(status)
+}
+
+/// Creates an output file before the run, so that a bad path is found
+/// before the guest runs rather than after.
+fn create(path: &Path) -> Result<(&Path, File), BadInput> {
+    File::create(path)
+        .map(|file| (path, file))
+        .map_err(|e| BadInput(format!("cannot write {}: {e}", path.display())))
+}
+
+/// Writes the profile: a flamegraph if the file name ends in `.svg`,
+/// collapsed stacks otherwise.
+fn save_profile(path: &Path, file: File, profile: &Profile, name: &str) -> Result<(), BadInput> {
+    let mut out = std::io::BufWriter::new(file);
+    let written = if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("svg"))
+    {
+        let title = format!("{name}: {} cycles", profile.cycles);
+        profile.write_flamegraph(&title, &mut out)
+    } else {
+        out.write_all(profile.folded().as_bytes())
+    };
+    written.and_then(|()| out.flush()).map_err(|e| {
+        BadInput(format!(
+            "the profile was not saved: cannot write {}: {e}",
+            path.display()
+        ))
+    })
 }
 
 fn info(elf: &Path) -> Result<u8, BadInput> {

@@ -103,11 +103,66 @@ impl Program {
     /// debug info tell; `None` when they tell nothing. With inlining, this is
     /// the innermost frame in the guest's own code, not in Rust's library.
     pub fn locate(&self, pc: u32) -> Option<Location> {
-        let mut location = source_frame(&self.elf, pc).unwrap_or_default();
+        self.source_map().locate(pc)
+    }
+
+    /// The debug info parsed once, for looking up many pcs (backtraces,
+    /// profiles).
+    pub(crate) fn source_map(&self) -> SourceMap<'_> {
+        SourceMap {
+            program: self,
+            context: dwarf_context(&self.elf),
+        }
+    }
+}
+
+/// A program's symbols and DWARF, parsed once for many look-ups.
+pub(crate) struct SourceMap<'p> {
+    program: &'p Program,
+    context: Option<addr2line::Context<Reader<'p>>>,
+}
+
+impl SourceMap<'_> {
+    /// Every frame at `pc`, innermost first: the functions inlined there,
+    /// then the function containing it, named by its symbol (DWARF names
+    /// functions without their path). From DWARF when the ELF has it, else
+    /// the symbol; empty when neither says anything.
+    pub(crate) fn frames(&self, pc: u32) -> Vec<Location> {
+        let mut frames = self
+            .context
+            .as_ref()
+            .and_then(|context| dwarf_frames(context, pc))
+            .unwrap_or_default();
+        let symbol = self.symbol_name(pc);
+        match frames.last_mut() {
+            Some(outer) => outer.function = symbol.or(outer.function.take()),
+            None => frames.extend(symbol.map(|name| Location {
+                function: Some(name),
+                ..Location::default()
+            })),
+        }
+        frames
+    }
+
+    /// See [`Program::locate`].
+    pub(crate) fn locate(&self, pc: u32) -> Option<Location> {
+        let frames = self
+            .context
+            .as_ref()
+            .and_then(|context| dwarf_frames(context, pc))
+            .unwrap_or_default();
+        let own = frames
+            .iter()
+            .position(|f| f.file.as_deref().is_some_and(|file| !is_library_file(file)));
+        let mut location = frames.into_iter().nth(own.unwrap_or(0)).unwrap_or_default();
         if location.function.is_none() {
-            location.function = self.symbol_at(pc).map(|s| s.name.clone());
+            location.function = self.symbol_name(pc);
         }
         (location != Location::default()).then_some(location)
+    }
+
+    fn symbol_name(&self, pc: u32) -> Option<String> {
+        self.program.symbol_at(pc).map(|s| s.name.clone())
     }
 }
 
@@ -147,11 +202,8 @@ fn is_library_file(file: &str) -> bool {
     file.starts_with("/rustc/") || file.contains("/lib/rustlib/")
 }
 
-/// The frame of `pc` from DWARF, if present: the innermost inlined frame
-/// whose file is the guest's own code (else the innermost frame).
-fn source_frame(elf: &[u8], pc: u32) -> Option<Location> {
-    use addr2line::fallible_iterator::FallibleIterator;
-
+/// The ELF's DWARF, if it has any that parses.
+fn dwarf_context(elf: &[u8]) -> Option<addr2line::Context<Reader<'_>>> {
     let file = ElfBytes::<LittleEndian>::minimal_parse(elf).ok()?;
     let (headers, names) = file.section_headers_with_strtab().ok()?;
     let (headers, names) = (headers?, names?);
@@ -164,8 +216,14 @@ fn source_frame(elf: &[u8], pc: u32) -> Option<Location> {
         Ok(gimli::EndianSlice::new(data, gimli::LittleEndian))
     };
     let dwarf = gimli::Dwarf::load(section).ok()?;
-    let context = addr2line::Context::from_dwarf(dwarf).ok()?;
-    let frames: Vec<Location> = context
+    addr2line::Context::from_dwarf(dwarf).ok()
+}
+
+/// The frames of `pc` from DWARF, innermost (inlined) first.
+fn dwarf_frames(context: &addr2line::Context<Reader<'_>>, pc: u32) -> Option<Vec<Location>> {
+    use addr2line::fallible_iterator::FallibleIterator;
+
+    context
         .find_frames(u64::from(pc))
         .skip_all_loads()
         .ok()?
@@ -186,11 +244,7 @@ fn source_frame(elf: &[u8], pc: u32) -> Option<Location> {
             })
         })
         .collect()
-        .ok()?;
-    let own = frames
-        .iter()
-        .position(|f| f.file.as_deref().is_some_and(|file| !is_library_file(file)));
-    frames.into_iter().nth(own.unwrap_or(0))
+        .ok()
 }
 
 /// `path::name::h0123456789abcdef` without the hash.

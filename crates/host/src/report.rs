@@ -6,8 +6,10 @@ use std::fmt::Write as _;
 use ember_core::{Exit, FaultKind, REG_NAMES, Region, decode};
 use serde_json::{Value, json};
 
+use crate::callstack::Backtrace;
 use crate::error::FaultReport;
 use crate::executor::{Session, mips};
+use crate::profile::Profile;
 
 /// Exit statuses of the `ember` command.
 pub mod exit_status {
@@ -64,7 +66,100 @@ pub fn session_text(s: &Session) -> String {
         };
         let _ = writeln!(out, "  warning: writing the guest's {name} failed: {kind}");
     }
+    if let Some(backtrace) = &s.backtrace {
+        out += &backtrace_text(backtrace);
+    }
     out
+}
+
+/// The backtrace section of a summary.
+pub fn backtrace_text(b: &Backtrace) -> String {
+    format!("  backtrace (innermost first):\n{b}")
+}
+
+/// The backtrace as JSON: an array of frames, innermost first.
+pub fn backtrace_json(b: &Backtrace) -> Value {
+    let frames: Vec<Value> = b
+        .frames
+        .iter()
+        .map(|f| {
+            json!({
+                "pc": f.pc,
+                "function": f.location.function,
+                "file": f.location.file,
+                "line": f.location.line,
+                "inlined": f.inlined,
+            })
+        })
+        .collect();
+    json!({
+        "frames": frames,
+        "left_out": b.left_out,
+        "left_out_after": b.left_out_after(),
+        "not_recorded": b.forgotten,
+    })
+}
+
+/// The `n` heaviest functions of a profile by self cycles, then by total
+/// cycles (self: in the function itself; total: with what it called).
+pub fn profile_top_text(p: &Profile, n: usize) -> String {
+    let functions = p.functions();
+    let percent = |c: u64| 100.0 * c as f64 / p.cycles.max(1) as f64;
+    let mut out = String::new();
+    let mut table = |title: &str, rows: &[&crate::FunctionCost]| {
+        let _ = writeln!(out, "  {title}");
+        let _ = writeln!(out, "          self       %        total       %  function");
+        for f in rows {
+            let _ = writeln!(
+                out,
+                "  {:>12} {:>6.2}% {:>12} {:>6.2}%  {}",
+                f.self_cycles,
+                percent(f.self_cycles),
+                f.total_cycles,
+                percent(f.total_cycles),
+                f.name
+            );
+        }
+    };
+    let by_self: Vec<_> = functions.iter().take(n).collect();
+    table(
+        &format!(
+            "profile: the {} heaviest functions by self cycles, of {}",
+            by_self.len(),
+            p.cycles
+        ),
+        &by_self,
+    );
+    let mut by_total: Vec<_> = functions.iter().collect();
+    by_total.sort_by(|a, b| {
+        b.total_cycles
+            .cmp(&a.total_cycles)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    by_total.truncate(n);
+    table(
+        &format!(
+            "profile: the {} heaviest functions by total cycles",
+            by_total.len()
+        ),
+        &by_total,
+    );
+    out
+}
+
+/// [`profile_top_text`] as JSON: `{"by_self": [...], "by_total": [...]}`.
+pub fn profile_top_json(p: &Profile, n: usize) -> Value {
+    let functions = p.functions();
+    let row = |f: &crate::FunctionCost| json!({"function": f.name, "self_cycles": f.self_cycles, "total_cycles": f.total_cycles});
+    let by_self: Vec<Value> = functions.iter().take(n).map(row).collect();
+    let mut by_total: Vec<_> = functions.iter().collect();
+    by_total.sort_by(|a, b| {
+        b.total_cycles
+            .cmp(&a.total_cycles)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    let by_total: Vec<Value> = by_total.into_iter().take(n).map(row).collect();
+    json!({"cycles": p.cycles, "by_self": by_self, "by_total": by_total})
 }
 
 /// The summary as one JSON object.
@@ -87,6 +182,7 @@ pub fn session_json(s: &Session) -> Value {
         "journal_bytes": s.journal.bytes.len(),
         "claim_digest": s.claim_digest.to_hex(),
         "touched_kib": s.touched_pages * 4,
+        "backtrace": s.backtrace.as_ref().map(backtrace_json),
     })
 }
 
@@ -133,6 +229,9 @@ pub fn fault_text(r: &FaultReport, verbose: bool) -> String {
     );
     if let Some(hint) = hint(&f.kind) {
         let _ = writeln!(out, "  hint:     {hint}");
+    }
+    if let Some(backtrace) = &r.backtrace {
+        out += &backtrace_text(backtrace);
     }
     if verbose {
         let _ = writeln!(out, "  registers:");
@@ -200,5 +299,6 @@ pub fn fault_json(r: &FaultReport) -> Value {
         "instructions": r.instructions,
         "journal_bytes": r.journal.bytes.len(),
         "hint": hint(&f.kind),
+        "backtrace": r.backtrace.as_ref().map(backtrace_json),
     })
 }

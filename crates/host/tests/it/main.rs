@@ -4,3 +4,4 @@ mod cli;
 mod examples;
 mod guests;
 mod library;
+mod seeing;

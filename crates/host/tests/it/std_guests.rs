@@ -1,0 +1,149 @@
+//! The std guests of `guest-examples/std` end to end: their output and
+//! journal checked exactly against values computed here on the host.
+//!
+//! Like the examples' tests they need the guests built: `cargo xtask test`
+//! builds them and sets `EMBER_STD_GUEST_DIR`; a plain `cargo test` lists
+//! them as ignored.
+
+use std::path::PathBuf;
+
+use ember_host::{Executor, Exit, Program, Session};
+
+fn std_guest(name: &str) -> Program {
+    let dir = std::env::var_os("EMBER_STD_GUEST_DIR").expect(
+        "EMBER_STD_GUEST_DIR is unset: the std guest tests need the guests built by \
+         `cargo xtask test`, which sets it to their directory and runs these tests",
+    );
+    let path = PathBuf::from(dir).join(name);
+    let elf = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    Program::load(&elf).expect("std guest loads")
+}
+
+fn std_example_file(path: &str) -> Vec<u8> {
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../guest-examples/std/")
+        .join(path);
+    std::fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+}
+
+/// Runs with raw input; returns the session, stdout and stderr.
+fn run(p: &Program, input: &[u8]) -> (Session, String, String) {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let s = Executor::new(p)
+        .write_bytes(input)
+        .stdout(&mut out)
+        .stderr(&mut err)
+        .run()
+        .unwrap();
+    (
+        s,
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
+}
+
+/// wordcount's result, computed on the host: (total, distinct, top 5 by
+/// count then word).
+fn word_counts(text: &str) -> (u32, u32, Vec<(String, u32)>) {
+    let mut counts = std::collections::BTreeMap::<String, u32>::new();
+    for word in text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        *counts.entry(word.to_lowercase()).or_default() += 1;
+    }
+    let mut top: Vec<(String, u32)> = counts.clone().into_iter().collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    top.truncate(5);
+    (counts.values().sum(), counts.len() as u32, top)
+}
+
+#[test]
+#[ignore = "needs the std guests built by cargo xtask test (EMBER_STD_GUEST_DIR)"]
+fn wordcount() {
+    let p = std_guest("wordcount");
+    let input = std_example_file("wordcount/input.txt");
+    let (s, out, err) = run(&p, &input);
+    assert_eq!(s.exit, Exit::Halted { code: 0 });
+    assert_eq!(err, "");
+    // Independently computed, and spelled out: 60 words of "A Tale of Two
+    // Cities", 20 of them different.
+    let expected = word_counts(std::str::from_utf8(&input).unwrap());
+    assert_eq!(
+        expected,
+        (
+            60,
+            20,
+            vec![
+                ("it".into(), 10),
+                ("of".into(), 10),
+                ("the".into(), 10),
+                ("was".into(), 10),
+                ("age".into(), 2)
+            ]
+        )
+    );
+    assert_eq!(
+        out,
+        "60 words, 20 distinct\n  10 it\n  10 of\n  10 the\n  10 was\n   2 age\n"
+    );
+    assert_eq!(
+        s.journal
+            .decode::<(u32, u32, Vec<(String, u32)>)>()
+            .unwrap(),
+        expected
+    );
+    // The journal's exact bytes: one frame (u32 LE length, then postcard).
+    let mut journal = vec![26, 0, 0, 0, 60, 20, 5];
+    for (word, n) in &expected.2 {
+        journal.push(word.len() as u8);
+        journal.extend_from_slice(word.as_bytes());
+        journal.push(*n as u8);
+    }
+    assert_eq!(s.journal.bytes, journal);
+    assert_eq!(s.cycles, 60_148);
+
+    // Deterministic: HashMap's keys come from sys_rand's fixed sequence,
+    // so a second run is the same claim.
+    let (again, _, _) = run(&p, &input);
+    assert_eq!(again.claim_digest, s.claim_digest);
+}
+
+#[test]
+#[ignore = "needs the std guests built by cargo xtask test (EMBER_STD_GUEST_DIR)"]
+fn wordcount_reads_all_of_stdin() {
+    // More input than std's 8 KiB stdin buffer, and words split across it.
+    let p = std_guest("wordcount");
+    let text = "zkvm guests count words ".repeat(1000);
+    let (s, out, _) = run(&p, text.as_bytes());
+    assert_eq!(s.exit, Exit::Halted { code: 0 });
+    assert_eq!(
+        out,
+        "4000 words, 4 distinct\n1000 count\n1000 guests\n1000 words\n1000 zkvm\n"
+    );
+    assert_eq!(
+        s.journal
+            .decode::<(u32, u32, Vec<(String, u32)>)>()
+            .unwrap(),
+        word_counts(&text)
+    );
+}
+
+#[test]
+#[ignore = "needs the std guests built by cargo xtask test (EMBER_STD_GUEST_DIR)"]
+fn wordcount_panics_on_invalid_utf8() {
+    // A std panic reaches the host through PANIC, with message and location.
+    let p = std_guest("wordcount");
+    let (s, out, err) = run(&p, b"caf\xc3");
+    assert_eq!(
+        s.exit,
+        Exit::Panicked {
+            message: "panicked at wordcount/src/main.rs:15:10:\n\
+                      the input is not UTF-8 text: Error { kind: InvalidData, \
+                      message: \"stream did not contain valid UTF-8\" }"
+                .into()
+        }
+    );
+    assert_eq!((out.as_str(), err.as_str()), ("", ""));
+    assert!(s.journal.bytes.is_empty());
+}
