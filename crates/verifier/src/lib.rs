@@ -3,6 +3,9 @@
 //! derives their commitments, and checks the proof against the public values
 //! it computes from the claim.
 
+mod receipt;
+pub use receipt::*;
+
 use ember_air::cpu::{MAX_LOG_HEIGHT, public};
 use ember_air::{EmberAir, EmberConfig, Val, config, table};
 use ember_core::Program;
