@@ -147,3 +147,119 @@ fn wordcount_panics_on_invalid_utf8() {
     assert_eq!((out.as_str(), err.as_str()), ("", ""));
     assert!(s.journal.bytes.is_empty());
 }
+
+/// The EVM demo's transaction, the very file the guest runs, compiled here
+/// for the host with the same revm.
+#[path = "../../../../guest-examples/std/evm/src/scenario.rs"]
+mod scenario;
+
+/// Runs the evm guest with `amount` as its input; returns the session and
+/// its stdout.
+fn run_evm(amount: u64) -> (Session, String) {
+    let p = std_guest("evm");
+    let mut out = Vec::new();
+    let s = Executor::new(&p)
+        .write(&amount)
+        .unwrap()
+        .stdout(&mut out)
+        .run()
+        .unwrap();
+    assert_eq!(s.exit, Exit::Halted { code: 0 });
+    (s, String::from_utf8(out).unwrap())
+}
+
+/// The journal a guest committing `outcome` writes: one frame.
+fn framed(outcome: &scenario::Outcome) -> Vec<u8> {
+    let body = postcard::to_allocvec(outcome).unwrap();
+    let mut bytes = (body.len() as u32).to_le_bytes().to_vec();
+    bytes.extend_from_slice(&body);
+    bytes
+}
+
+fn word(address: revm::primitives::Address) -> [u8; 32] {
+    let mut w = [0; 32];
+    w[12..].copy_from_slice(address.as_slice());
+    w
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+#[ignore = "needs the std guests built by cargo xtask test (EMBER_STD_GUEST_DIR)"]
+fn evm_transfer_matches_native_revm() {
+    let input = std_example_file("evm/input.bin");
+    assert_eq!(
+        input,
+        [3, 0, 0, 0, 0xa0, 0x8d, 0x06],
+        "100000 tokens, framed"
+    );
+    let (s, out) = run_evm(100_000);
+
+    let native = scenario::transfer(100_000);
+    assert_eq!(s.journal.bytes, framed(&native));
+    assert_eq!(
+        s.journal.decode::<scenario::Outcome>().unwrap(),
+        native.clone()
+    );
+
+    // What the native run says, spelled out: success; 21000 + calldata +
+    // the contract's gas; one Transfer(alice, bob, 100000) log.
+    let (success, gas_used, logs, state_hash) = native;
+    assert!(success);
+    assert_eq!(gas_used, 50_500);
+    let transfer_topic = revm::primitives::keccak256("Transfer(address,address,uint256)").0;
+    let mut amount = [0; 32];
+    amount[24..].copy_from_slice(&100_000u64.to_be_bytes());
+    assert_eq!(
+        logs,
+        vec![(
+            scenario::TOKEN.into_array(),
+            vec![transfer_topic, word(scenario::ALICE), word(scenario::BOB)],
+            amount.to_vec()
+        )]
+    );
+    assert_eq!(
+        out,
+        format!(
+            "transfer of 100000 tokens: success, 50500 gas, 1 log(s)\npost-state hash {}\n",
+            hex(&state_hash)
+        )
+    );
+    assert_eq!(
+        hex(&state_hash),
+        "5e27bfbb4fbf4e329630d2e0fd14a6fa8e284d49411bb4850ececc4feabb78f3"
+    );
+    assert_eq!(s.cycles, 422_679);
+}
+
+#[test]
+#[ignore = "needs the std guests built by cargo xtask test (EMBER_STD_GUEST_DIR)"]
+fn evm_overdraft_reverts_as_natively() {
+    // More tokens than Alice has: the contract reverts, no log, the state
+    // changes only by the gas Alice paid.
+    let amount = scenario::ALICE_TOKENS + 1;
+    let (s, out) = run_evm(amount);
+    let native = scenario::transfer(amount);
+    assert_eq!(s.journal.bytes, framed(&native));
+    let (success, gas_used, logs, state_hash) = native;
+    assert!(!success);
+    assert!(logs.is_empty());
+    assert_eq!(
+        out,
+        format!(
+            "transfer of {amount} tokens: reverted, {gas_used} gas, 0 log(s)\npost-state hash {}\n",
+            hex(&state_hash)
+        )
+    );
+    assert_ne!(state_hash, scenario::transfer(100_000).3);
+    // The balance slot the contract reads is Solidity's for Alice.
+    assert_eq!(
+        scenario::balance_slot(scenario::ALICE),
+        revm::primitives::U256::from_be_bytes(
+            revm::primitives::keccak256([word(scenario::ALICE), [0; 32]].concat()).0
+        )
+    );
+    assert_eq!(scenario::TOKEN_CODE.len(), 165);
+}
