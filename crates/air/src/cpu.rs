@@ -123,6 +123,37 @@ pub struct CpuCols {
     pub mem_new: [usize; 4],
     /// 0 if the word is code.
     pub mem_writable: usize,
+    /// Which byte of the word a load or store starts at (one-hot).
+    pub lane: [usize; 4],
+    /// LB/LH: the loaded value's top byte, its XOR with 0x80, and its sign.
+    pub sx_src: usize,
+    /// See `sx_src`.
+    pub sx_flip: usize,
+    /// See `sx_src`.
+    pub sign: usize,
+    /// The multiplier: `out = U * V mod 2^64`, `U`, `V` the operands
+    /// sign-extended by `msu`, `msv`.
+    pub mu: [usize; 4],
+    /// See `mu`.
+    pub mv: [usize; 4],
+    /// See `mu`.
+    pub msu: usize,
+    /// See `mu`.
+    pub msv: usize,
+    /// `mu[3] ^ 0x80`, `mv[3] ^ 0x80`: their sign bits.
+    pub mu3x: usize,
+    /// See `mu3x`.
+    pub mv3x: usize,
+    /// The product's eight bytes.
+    pub mout: [usize; 8],
+    /// Column carries, each two bytes (low, high).
+    pub mcarry: [[usize; 2]; 8],
+    /// Shifts: the amount `s` and the rest of the operand's low byte (`opb0 = s + 32 hi3`).
+    pub shamt: usize,
+    /// See `shamt`.
+    pub hi3: usize,
+    /// A right shift by 0.
+    pub shift_zero: usize,
     /// Accesses: rs1, rs2, memory, rd.
     pub access: [AccessCols; 4],
     /// Width.
@@ -171,9 +202,27 @@ impl CpuCols {
             mem_prev: c.many(),
             mem_new: c.many(),
             mem_writable: c.one(),
+            lane: c.many(),
+            sx_src: c.one(),
+            sx_flip: c.one(),
+            sign: c.one(),
+            mu: c.many(),
+            mv: c.many(),
+            msu: c.one(),
+            msv: c.one(),
+            mu3x: c.one(),
+            mv3x: c.one(),
+            mout: c.many(),
+            mcarry: [[0; 2]; 8],
+            shamt: c.one(),
+            hi3: c.one(),
+            shift_zero: c.one(),
             access: [access(), access(), access(), access()],
             width: 0,
         };
+        for m in &mut cols.mcarry {
+            *m = c.many();
+        }
         for a in &mut cols.access {
             a.prev_ts = c.one();
             a.gap = c.many();
@@ -253,12 +302,10 @@ where
 
         // --- Selectors: one flag per row, exactly on real rows. ---
         builder.assert_bool(is_real.clone());
-        let mut flag_sum = AB::Expr::ZERO;
         for &op in &Op::ALL {
             builder.assert_bool(f(op));
-            flag_sum = flag_sum + f(op);
         }
-        builder.assert_eq(flag_sum, is_real.clone());
+        builder.assert_eq(any(&Op::ALL), is_real.clone());
         // The only ECALL proven so far is HALT.
         builder.assert_eq(col(c.is_halt), f(Op::Ecall));
         // Padding rows write nothing.
@@ -344,32 +391,13 @@ where
         );
 
         // --- The second operand. ---
-        let reg_b = any(&[
-            Op::Add,
-            Op::Sub,
-            Op::And,
-            Op::Or,
-            Op::Xor,
-            Op::Slt,
-            Op::Sltu,
-            Op::Beq,
-            Op::Bne,
-            Op::Blt,
-            Op::Bge,
-            Op::Bltu,
-            Op::Bgeu,
-        ]);
-        let imm_b = any(&[
-            Op::Addi,
-            Op::Andi,
-            Op::Ori,
-            Op::Xori,
-            Op::Slti,
-            Op::Sltiu,
-            Op::Jalr,
-            Op::Lw,
-            Op::Sw,
-        ]);
+        let imm_ops: Vec<Op> = Op::ALL.iter().copied().filter(|o| o.uses_imm()).collect();
+        let reg_ops: Vec<Op> = Op::ALL
+            .iter()
+            .copied()
+            .filter(|&o| o.reads_rs2() && !o.uses_imm() && o != Op::Ecall)
+            .collect();
+        let (reg_b, imm_b) = (any(&reg_ops), any(&imm_ops));
         for i in 0..4 {
             builder.assert_zero(reg_b.clone() * (opb[i].clone() - b[i].clone()));
             builder.assert_zero(imm_b.clone() * (opb[i].clone() - imm[i].clone()));
@@ -399,7 +427,17 @@ where
             Op::Bgeu,
         ]);
         let signed = any(&[Op::Slt, Op::Slti, Op::Blt, Op::Bge]);
-        let addresses = any(&[Op::Jalr, Op::Lw, Op::Sw]);
+        let addresses = any(&[
+            Op::Jalr,
+            Op::Lw,
+            Op::Sw,
+            Op::Lb,
+            Op::Lbu,
+            Op::Lh,
+            Op::Lhu,
+            Op::Sb,
+            Op::Sh,
+        ]);
         let uses_adder = adds.clone() + f(Op::Sub) + compares.clone() + addresses.clone();
         for i in 0..4 {
             // ADD, ADDI: a + opb = c.
@@ -513,9 +551,30 @@ where
         builder.assert_zero(f(Op::Jalr) * (next_pc - word(z.clone()) + bit0));
         builder.assert_zero(f(Op::Jalr) * (col(c.limit) - z[3].clone() * k(4)));
 
-        // --- Loads and stores (words). ---
-        let mem = f(Op::Lw) + f(Op::Sw);
-        builder.assert_zero(mem.clone() * (z[0].clone() - col(c.k) * k(4)));
+        // --- Loads and stores. ---
+        let loads = any(&[Op::Lw, Op::Lb, Op::Lbu, Op::Lh, Op::Lhu]);
+        let stores = any(&[Op::Sw, Op::Sb, Op::Sh]);
+        let mem = loads.clone() + stores.clone();
+        let lane = w4(c.lane);
+        // The address: z0 = 4 k + lane, the lane one-hot and matching the width.
+        builder.assert_zero(
+            mem.clone()
+                * (z[0].clone()
+                    - col(c.k) * k(4)
+                    - lane[1].clone()
+                    - lane[2].clone() * k(2)
+                    - lane[3].clone() * k(3)),
+        );
+        for l in &lane {
+            builder.assert_bool(l.clone());
+        }
+        builder.assert_zero(
+            mem.clone()
+                * (lane[0].clone() + lane[1].clone() + lane[2].clone() + lane[3].clone() - one()),
+        );
+        builder.assert_zero((f(Op::Lw) + f(Op::Sw)) * (one() - lane[0].clone()));
+        builder.assert_zero(any(&[Op::Lh, Op::Lhu, Op::Sh]) * (lane[1].clone() + lane[3].clone()));
+        // Below the system region, above the guard.
         builder.assert_zero(mem.clone() * (col(c.limit) - k(0xBF) + z[3].clone()));
         builder.assert_zero(
             mem.clone() * ((z[2].clone() + z[3].clone() * k(256)) * col(c.guard_inv) - one()),
@@ -525,12 +584,56 @@ where
         let mem_new = w4(c.mem_new);
         let writable = col(c.mem_writable);
         builder.assert_bool(writable.clone());
-        builder.assert_zero(f(Op::Sw) * (one() - writable.clone()));
+        // Code is immutable: a store must find its word writable.
+        builder.assert_zero(stores * (one() - writable.clone()));
+        let sel = |i: usize| lane[i].clone() * mem_prev[i].clone();
         for i in 0..4 {
-            builder.assert_zero(f(Op::Lw) * (mem_new[i].clone() - mem_prev[i].clone()));
+            builder.assert_zero(loads.clone() * (mem_new[i].clone() - mem_prev[i].clone()));
             builder.assert_zero(f(Op::Lw) * (cc[i].clone() - mem_prev[i].clone()));
             builder.assert_zero(f(Op::Sw) * (mem_new[i].clone() - b[i].clone()));
+            // SB: the lane's byte replaced by b0.
+            builder.assert_zero(
+                f(Op::Sb)
+                    * (mem_new[i].clone()
+                        - mem_prev[i].clone()
+                        - lane[i].clone() * (b[0].clone() - mem_prev[i].clone())),
+            );
+            // SH: the half at lane 0 or 2 replaced by b0, b1.
+            let (half_lane, src) = (lane[i & 2].clone(), b[i & 1].clone());
+            builder.assert_zero(
+                f(Op::Sh)
+                    * (mem_new[i].clone()
+                        - mem_prev[i].clone()
+                        - half_lane * (src - mem_prev[i].clone())),
+            );
         }
+        // LB, LBU: the lane's byte; LH, LHU: the half at lane 0 or 2.
+        let byte_loads = f(Op::Lb) + f(Op::Lbu);
+        let half_loads = f(Op::Lh) + f(Op::Lhu);
+        builder
+            .assert_zero(byte_loads.clone() * (cc[0].clone() - sel(0) - sel(1) - sel(2) - sel(3)));
+        builder.assert_zero(half_loads.clone() * (cc[0].clone() - sel(0) - sel(2)));
+        builder.assert_zero(
+            half_loads.clone()
+                * (cc[1].clone()
+                    - lane[0].clone() * mem_prev[1].clone()
+                    - lane[2].clone() * mem_prev[3].clone()),
+        );
+        // Sign or zero extension.
+        let sign = col(c.sign);
+        let extension = sign.clone() * k(255);
+        for i in 1..4 {
+            builder.assert_zero(f(Op::Lbu) * cc[i].clone());
+            builder.assert_zero(f(Op::Lb) * (cc[i].clone() - extension.clone()));
+        }
+        for i in 2..4 {
+            builder.assert_zero(f(Op::Lhu) * cc[i].clone());
+            builder.assert_zero(f(Op::Lh) * (cc[i].clone() - extension.clone()));
+        }
+        let signed_loads = f(Op::Lb) + f(Op::Lh);
+        builder.assert_zero(f(Op::Lb) * (col(c.sx_src) - cc[0].clone()));
+        builder.assert_zero(f(Op::Lh) * (col(c.sx_src) - cc[1].clone()));
+        sign_of(builder, col(c.sx_src), col(c.sx_flip), sign, signed_loads);
         let word_addr = col(c.k)
             + z[1].clone() * k(1 << 6)
             + z[2].clone() * k(1 << 14)
@@ -547,6 +650,86 @@ where
             ts(slot::MEM),
             mem,
         );
+
+        // --- The multiplier: out = U * V mod 2^64, with U, V the operands
+        // sign-extended to 64 bits by msu, msv. ---
+        let multiplies = any(&[Op::Mul, Op::Mulh, Op::Mulhsu, Op::Mulhu]);
+        let shifts = any(&[Op::Sll, Op::Slli, Op::Srl, Op::Srli, Op::Sra, Op::Srai]);
+        let mul_rows = multiplies.clone() + shifts.clone();
+        let mu = w4(c.mu);
+        let mv = w4(c.mv);
+        let mout: Vec<AB::Expr> = c.mout.iter().map(|&i| col(i)).collect();
+        let (msu, msv) = (col(c.msu), col(c.msv));
+        let limb = |w: &[AB::Expr; 4], s: &AB::Expr, i: usize| {
+            if i < 4 {
+                w[i].clone()
+            } else {
+                s.clone() * k(255)
+            }
+        };
+        let mut carry_in = AB::Expr::ZERO;
+        for j in 0..8 {
+            let sum = (0..=j)
+                .map(|i| limb(&mu, &msu, i) * limb(&mv, &msv, j - i))
+                .fold(carry_in, |acc, x| acc + x);
+            let [lo, hi] = c.mcarry[j].map(col);
+            let carry = lo.clone() + hi.clone() * k(256);
+            builder.assert_eq(sum, mout[j].clone() + carry.clone() * k(256));
+            range_pair(builder, lo, hi, mul_rows.clone());
+            carry_in = carry;
+        }
+        for pair in mout.chunks(2) {
+            range_pair(builder, pair[0].clone(), pair[1].clone(), mul_rows.clone());
+        }
+        builder.assert_bool(msu.clone());
+        builder.assert_bool(msv.clone());
+        let signed_u = any(&[Op::Mulh, Op::Mulhsu, Op::Sra, Op::Srai]);
+        // Signs: msu is mu's sign bit for MULH, MULHSU, SRA; msv is mv's for
+        // MULH; both 0 otherwise.
+        sign_of(
+            builder,
+            mu[3].clone(),
+            col(c.mu3x),
+            msu.clone(),
+            signed_u.clone(),
+        );
+        sign_of(
+            builder,
+            mv[3].clone(),
+            col(c.mv3x),
+            msv.clone(),
+            f(Op::Mulh),
+        );
+        builder.assert_zero((one() - signed_u) * msu);
+        builder.assert_zero((one() - f(Op::Mulh)) * msv);
+        for i in 0..4 {
+            // U = a always; V = b for multiplications (shifts: a power of two).
+            builder.assert_zero(mul_rows.clone() * (mu[i].clone() - a[i].clone()));
+            builder.assert_zero(multiplies.clone() * (mv[i].clone() - b[i].clone()));
+            // MUL, SLL: the low word; the others: the high word.
+            builder.assert_zero(
+                any(&[Op::Mul, Op::Sll, Op::Slli]) * (cc[i].clone() - mout[i].clone()),
+            );
+            builder.assert_zero(
+                any(&[Op::Mulh, Op::Mulhsu, Op::Mulhu]) * (cc[i].clone() - mout[4 + i].clone()),
+            );
+            // SRL, SRA: the high word of a * 2^(32 - s), or a itself for s = 0.
+            builder.assert_zero(
+                any(&[Op::Srl, Op::Srli, Op::Sra, Op::Srai])
+                    * (cc[i].clone() - mout[4 + i].clone() - col(c.shift_zero) * a[i].clone()),
+            );
+        }
+        // The shift amount: opb0 = s + 32 hi3, s < 32, hi3 < 8.
+        let (s_amt, hi3) = (col(c.shamt), col(c.hi3));
+        builder
+            .assert_zero(shifts.clone() * (opb[0].clone() - s_amt.clone() - hi3.clone() * k(32)));
+        range_pair(builder, s_amt.clone(), s_amt.clone() * k(8), shifts.clone());
+        range_pair(builder, hi3.clone(), hi3 * k(32), shifts.clone());
+        let right = any(&[Op::Srl, Op::Srli, Op::Sra, Op::Srai]);
+        let mut message = vec![s_amt + right * k(32)];
+        message.extend(mv.iter().cloned());
+        message.push(col(c.shift_zero));
+        builder.push_interaction(bus::POW2, message, Count::bounded(shifts, 1));
 
         // --- HALT: t0 = 0; the exit code is a0; the cycles are clk. ---
         let halt = col(c.is_halt);
@@ -601,6 +784,29 @@ fn access<AB>(
     builder.push_interaction(
         bus::MEMORY,
         [addr, n0, n1, n2, n3, ts, writable],
+        Count::bounded(count, 1),
+    );
+}
+
+/// `sign` is the top bit of the byte `v`, when `count` is 1: `flipped = v ^
+/// 0x80` (looked up), so `v + 128 - flipped` is 256 times the sign bit.
+fn sign_of<AB>(builder: &mut AB, v: AB::Expr, flipped: AB::Expr, sign: AB::Expr, count: AB::Expr)
+where
+    AB: AirBuilder + InteractionBuilder,
+{
+    builder.assert_zero(
+        count.clone()
+            * (sign * AB::Expr::from_u32(256) - v.clone() - AB::Expr::from_u32(128)
+                + flipped.clone()),
+    );
+    builder.push_interaction(
+        bus::BYTES,
+        [
+            AB::Expr::from_u32(tag::XOR),
+            v,
+            AB::Expr::from_u32(0x80),
+            flipped,
+        ],
         Count::bounded(count, 1),
     );
 }

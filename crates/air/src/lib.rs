@@ -13,11 +13,15 @@
 //! - [`bytes::BytesAir`]: every pair of bytes with their AND, OR and XOR:
 //!   byte range checks and bitwise operations.
 
+// Constraints read best indexed by byte position, as the spec writes them.
+#![allow(clippy::needless_range_loop)]
+
 pub mod bytes;
 pub mod config;
 pub mod cpu;
 pub mod memory;
 pub mod ops;
+pub mod pow2;
 pub mod program;
 
 use p3_air::{Air, AirBuilder, BaseAir, PermutationAirBuilder};
@@ -36,6 +40,8 @@ pub mod bus {
     pub const MEMORY: &str = "memory";
     /// `(tag, a, b, c)`: see [`crate::bytes`].
     pub const BYTES: &str = "bytes";
+    /// `(key, p[4], zero)`: see [`crate::pow2`].
+    pub const POW2: &str = "pow2";
 }
 
 /// Every table, as one type for the batch prover and verifier.
@@ -51,6 +57,8 @@ pub enum EmberAir {
     Memory(memory::MemoryAir),
     /// The byte table (preprocessed).
     Bytes(bytes::BytesAir),
+    /// Powers of two for shifts (preprocessed).
+    Pow2(pow2::Pow2Air),
 }
 
 /// Indices of the tables in a proof.
@@ -65,8 +73,10 @@ pub mod table {
     pub const MEMORY: usize = 3;
     /// The byte table.
     pub const BYTES: usize = 4;
+    /// Powers of two.
+    pub const POW2: usize = 5;
     /// How many.
-    pub const COUNT: usize = 5;
+    pub const COUNT: usize = 6;
 }
 
 impl<F: Field> BaseAir<F> for EmberAir {
@@ -77,6 +87,7 @@ impl<F: Field> BaseAir<F> for EmberAir {
             EmberAir::Image(a) => BaseAir::<F>::width(a),
             EmberAir::Memory(a) => BaseAir::<F>::width(a),
             EmberAir::Bytes(a) => BaseAir::<F>::width(a),
+            EmberAir::Pow2(a) => BaseAir::<F>::width(a),
         }
     }
 
@@ -87,6 +98,7 @@ impl<F: Field> BaseAir<F> for EmberAir {
             EmberAir::Image(a) => a.preprocessed_trace(),
             EmberAir::Memory(a) => a.preprocessed_trace(),
             EmberAir::Bytes(a) => a.preprocessed_trace(),
+            EmberAir::Pow2(a) => a.preprocessed_trace(),
         }
     }
 
@@ -97,6 +109,7 @@ impl<F: Field> BaseAir<F> for EmberAir {
             EmberAir::Image(a) => BaseAir::<F>::preprocessed_width(a),
             EmberAir::Memory(a) => BaseAir::<F>::preprocessed_width(a),
             EmberAir::Bytes(a) => BaseAir::<F>::preprocessed_width(a),
+            EmberAir::Pow2(a) => BaseAir::<F>::preprocessed_width(a),
         }
     }
 
@@ -108,7 +121,9 @@ impl<F: Field> BaseAir<F> for EmberAir {
         match self {
             EmberAir::Cpu(a) => BaseAir::<F>::main_next_row_columns(a),
             EmberAir::Memory(a) => BaseAir::<F>::main_next_row_columns(a),
-            EmberAir::Program(_) | EmberAir::Image(_) | EmberAir::Bytes(_) => vec![],
+            EmberAir::Program(_) | EmberAir::Image(_) | EmberAir::Bytes(_) | EmberAir::Pow2(_) => {
+                vec![]
+            }
         }
     }
 
@@ -132,6 +147,7 @@ where
             EmberAir::Image(a) => a.eval(builder),
             EmberAir::Memory(a) => a.eval(builder),
             EmberAir::Bytes(a) => a.eval(builder),
+            EmberAir::Pow2(a) => a.eval(builder),
         }
     }
 }

@@ -41,6 +41,22 @@ pub enum Op {
     Sw,
     /// FENCE and FENCE.I: nothing.
     Fence,
+    Lb,
+    Lbu,
+    Lh,
+    Lhu,
+    Sb,
+    Sh,
+    Mul,
+    Mulh,
+    Mulhsu,
+    Mulhu,
+    Sll,
+    Slli,
+    Srl,
+    Srli,
+    Sra,
+    Srai,
     /// ECALL: which one the CPU tells from `t0`.
     Ecall,
 }
@@ -76,6 +92,22 @@ impl Op {
         Op::Lw,
         Op::Sw,
         Op::Fence,
+        Op::Lb,
+        Op::Lbu,
+        Op::Lh,
+        Op::Lhu,
+        Op::Sb,
+        Op::Sh,
+        Op::Mul,
+        Op::Mulh,
+        Op::Mulhsu,
+        Op::Mulhu,
+        Op::Sll,
+        Op::Slli,
+        Op::Srl,
+        Op::Srli,
+        Op::Sra,
+        Op::Srai,
         Op::Ecall,
     ];
 
@@ -87,6 +119,31 @@ impl Op {
     /// Whether the operation reads `rs1`.
     pub const fn reads_rs1(self) -> bool {
         !matches!(self, Op::Lui | Op::Jal | Op::Fence)
+    }
+
+    /// Whether the second operand is the immediate (else `rs2`'s value).
+    pub const fn uses_imm(self) -> bool {
+        matches!(
+            self,
+            Op::Addi
+                | Op::Andi
+                | Op::Ori
+                | Op::Xori
+                | Op::Slti
+                | Op::Sltiu
+                | Op::Jalr
+                | Op::Lw
+                | Op::Sw
+                | Op::Lb
+                | Op::Lbu
+                | Op::Lh
+                | Op::Lhu
+                | Op::Sb
+                | Op::Sh
+                | Op::Slli
+                | Op::Srli
+                | Op::Srai
+        )
     }
 
     /// Whether the operation reads `rs2`.
@@ -107,6 +164,15 @@ impl Op {
                 | Op::Bltu
                 | Op::Bgeu
                 | Op::Sw
+                | Op::Sb
+                | Op::Sh
+                | Op::Mul
+                | Op::Mulh
+                | Op::Mulhsu
+                | Op::Mulhu
+                | Op::Sll
+                | Op::Srl
+                | Op::Sra
                 | Op::Ecall
         )
     }
@@ -202,6 +268,22 @@ pub fn program_row(pc: u32, insn: Instruction) -> Result<ProgramRow, Unsupported
         I::Bgeu { rs1, rs2, offset } => branch(Op::Bgeu, rs1, rs2, offset),
         I::Lw { rd, rs1, offset } => row(Op::Lw, rd, rs1, 0, sx(offset)),
         I::Sw { rs1, rs2, offset } => row(Op::Sw, 0, rs1, rs2, sx(offset)),
+        I::Lb { rd, rs1, offset } => row(Op::Lb, rd, rs1, 0, sx(offset)),
+        I::Lbu { rd, rs1, offset } => row(Op::Lbu, rd, rs1, 0, sx(offset)),
+        I::Lh { rd, rs1, offset } => row(Op::Lh, rd, rs1, 0, sx(offset)),
+        I::Lhu { rd, rs1, offset } => row(Op::Lhu, rd, rs1, 0, sx(offset)),
+        I::Sb { rs1, rs2, offset } => row(Op::Sb, 0, rs1, rs2, sx(offset)),
+        I::Sh { rs1, rs2, offset } => row(Op::Sh, 0, rs1, rs2, sx(offset)),
+        I::Mul { rd, rs1, rs2 } => row(Op::Mul, rd, rs1, rs2, 0),
+        I::Mulh { rd, rs1, rs2 } => row(Op::Mulh, rd, rs1, rs2, 0),
+        I::Mulhsu { rd, rs1, rs2 } => row(Op::Mulhsu, rd, rs1, rs2, 0),
+        I::Mulhu { rd, rs1, rs2 } => row(Op::Mulhu, rd, rs1, rs2, 0),
+        I::Sll { rd, rs1, rs2 } => row(Op::Sll, rd, rs1, rs2, 0),
+        I::Srl { rd, rs1, rs2 } => row(Op::Srl, rd, rs1, rs2, 0),
+        I::Sra { rd, rs1, rs2 } => row(Op::Sra, rd, rs1, rs2, 0),
+        I::Slli { rd, rs1, shamt } => row(Op::Slli, rd, rs1, 0, u32::from(shamt)),
+        I::Srli { rd, rs1, shamt } => row(Op::Srli, rd, rs1, 0, u32::from(shamt)),
+        I::Srai { rd, rs1, shamt } => row(Op::Srai, rd, rs1, 0, u32::from(shamt)),
         I::Fence { .. } | I::FenceI => row(Op::Fence, 0, 0, 0, 0),
         I::Ecall => ProgramRow {
             // Reads a0 and t0; writes a0 when the ECALL returns a value.

@@ -90,6 +90,7 @@ pub fn airs(program: &Program) -> Result<Vec<EmberAir>, ProveError> {
         )),
         EmberAir::Memory(ember_air::memory::MemoryAir),
         EmberAir::Bytes(ember_air::bytes::BytesAir),
+        EmberAir::Pow2(ember_air::pow2::Pow2Air),
     ])
 }
 
@@ -150,4 +151,24 @@ pub fn prove_traces(airs: &[EmberAir], traces: &Traces) -> Result<Proof, ProveEr
         proof,
         public_values: traces.public_values.clone(),
     })
+}
+
+/// Checks every table's own constraints on the traces (not the buses) and
+/// describes the first failures: a debugging aid for trace generation.
+pub fn check_constraints(airs: &[EmberAir], traces: &Traces) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, (air, m)) in airs.iter().zip(&traces.matrices).enumerate() {
+        let pv: &[Val] = if i == table::CPU {
+            &traces.public_values
+        } else {
+            &[]
+        };
+        if let EmberAir::Cpu(cpu) = air {
+            let report = p3_air::check_all_constraints(cpu, m, pv, Some(8));
+            if !report.failures.is_empty() {
+                out.push(format!("table {i}: {:?}", report.failures));
+            }
+        }
+    }
+    out
 }

@@ -10,6 +10,7 @@ use ember_air::bytes::{self, tag};
 use ember_air::cpu::{CpuCols, public, slot};
 use ember_air::memory::MemoryCols;
 use ember_air::ops::{Op, ProgramRow, program_row};
+use ember_air::pow2;
 use ember_air::{EmberAir, Val, table};
 use ember_core::{EcallStep, Observer, Program, Step, alu};
 use p3_field::{Field, PrimeCharacteristicRing};
@@ -42,6 +43,7 @@ pub(crate) struct Tracer {
     program_counts: Vec<u32>,
     memory: BTreeMap<u32, Cell>,
     byte_counts: Vec<[u32; 4]>,
+    pow2_counts: Vec<u32>,
     entry: u32,
     exit: Option<u32>,
     pub(crate) error: Option<ProveError>,
@@ -89,6 +91,7 @@ impl Tracer {
             program_counts: vec![0; p.rows().len()],
             memory,
             byte_counts: vec![[0; 4]; 1 << bytes::LOG_HEIGHT],
+            pow2_counts: vec![0; pow2::HEIGHT],
             entry: program.entry(),
             exit: None,
             error: None,
@@ -174,11 +177,67 @@ impl Tracer {
         (z, carry == 1)
     }
 
+    /// Fills the sign-bit check of byte `v` (its XOR with 0x80 is looked up).
+    fn sign(&mut self, row: &mut [Val], flipped: usize, sign: Option<usize>, v: u32) -> bool {
+        row[flipped] = f(v ^ 0x80);
+        self.lookup(tag::XOR, v, 0x80);
+        let negative = v & 0x80 != 0;
+        if let Some(sign) = sign {
+            row[sign] = Val::from_bool(negative);
+        }
+        negative
+    }
+
+    /// Fills the multiplier with `u * v`, each sign-extended when asked;
+    /// returns the product's low and high words.
+    fn multiply(
+        &mut self,
+        row: &mut [Val],
+        u: u32,
+        v: u32,
+        signed_u: bool,
+        signed_v: bool,
+    ) -> (u32, u32) {
+        let c = self.cols.clone();
+        self.put(row, c.mu, u);
+        self.put(row, c.mv, v);
+        let su = signed_u && self.sign(row, c.mu3x, Some(c.msu), u >> 24);
+        let sv = signed_v && self.sign(row, c.mv3x, Some(c.msv), v >> 24);
+        let ext = |w: u32, s: bool| -> [u64; 8] {
+            let b = w.to_le_bytes();
+            let hi = if s { 255 } else { 0 };
+            [b[0], b[1], b[2], b[3], hi, hi, hi, hi].map(u64::from)
+        };
+        let (us, vs) = (ext(u, su), ext(v, sv));
+        let mut carry = 0u64;
+        let mut out = [0u8; 8];
+        for j in 0..8 {
+            let mut sum = carry;
+            for i in 0..=j {
+                sum += us[i] * vs[j - i];
+            }
+            out[j] = sum as u8;
+            carry = sum >> 8;
+            debug_assert!(carry < 1 << 16);
+            let [lo, hi] = c.mcarry[j];
+            row[lo] = f((carry & 0xff) as u32);
+            row[hi] = f((carry >> 8) as u32);
+            self.lookup(tag::RANGE, (carry & 0xff) as u32, (carry >> 8) as u32);
+        }
+        for (i, &b) in c.mout.iter().zip(&out) {
+            row[*i] = f(u32::from(b));
+        }
+        for pair in out.chunks(2) {
+            self.lookup(tag::RANGE, u32::from(pair[0]), u32::from(pair[1]));
+        }
+        let lo = u32::from_le_bytes(out[..4].try_into().expect("4 bytes"));
+        let hi = u32::from_le_bytes(out[4..].try_into().expect("4 bytes"));
+        (lo, hi)
+    }
+
     /// The common part of a row: program fields, flag, clock, pc.
     fn begin(&mut self, pc: u32, next_pc: u32, r: &ProgramRow) -> Option<Vec<Val>> {
-        let Some(&index) = self.program_index.get(&pc) else {
-            return None;
-        };
+        let &index = self.program_index.get(&pc)?;
         self.program_counts[index] += 1;
         let c = &self.cols;
         let mut row = vec![Val::ZERO; c.width];
@@ -231,8 +290,7 @@ impl Tracer {
         );
         self.put(&mut row, c.a, a);
         self.put(&mut row, c.b, b);
-        let reg_b = op.reads_rs2();
-        let opb = if reg_b { b } else { r.imm };
+        let opb = if op.uses_imm() { r.imm } else { b };
         self.put(&mut row, c.opb, opb);
 
         // The result (what rd gets, or would get when rd is x0).
@@ -299,20 +357,78 @@ impl Tracer {
                 self.lookup(tag::RANGE, (z & 0xff) >> 2, 4 * (z >> 24));
                 result = r.value;
             }
-            Op::Lw | Op::Sw => {
+            Op::Lw | Op::Sw | Op::Lb | Op::Lbu | Op::Lh | Op::Lhu | Op::Sb | Op::Sh => {
                 let (z, _) = self.adder(&mut row, a, r.imm);
                 let hi = z >> 24;
+                let lane = z & 3;
                 row[c.k] = f((z & 0xff) >> 2);
+                row[c.lane[lane as usize]] = Val::ONE;
                 row[c.limit] = f(0xBF - hi);
                 row[c.guard_inv] = f((z >> 16) & 0xff | (hi << 8)).inverse();
                 self.lookup(tag::RANGE, (z & 0xff) >> 2, 0xBF - hi);
-                let new = (op == Op::Sw).then_some(b);
+                let old = self.memory.get(&(z >> 2)).map_or(0, |cell| cell.value);
+                let shift = 8 * lane;
+                let new = match op {
+                    Op::Sw => Some(b),
+                    Op::Sb => Some(old & !(0xff << shift) | (b & 0xff) << shift),
+                    Op::Sh => Some(old & !(0xffff << shift) | (b & 0xffff) << shift),
+                    _ => None,
+                };
                 let cell = self.access(&mut row, clk, slot::MEM, z >> 2, new);
                 self.put(&mut row, c.mem_prev, cell.value);
                 self.put(&mut row, c.mem_new, new.unwrap_or(cell.value));
                 row[c.mem_writable] = Val::from_bool(cell.writable);
                 debug_assert!(s.mem.is_some_and(|m| m.word_before == cell.value));
-                result = cell.value;
+                debug_assert!(new.is_none() || s.mem.is_some_and(|m| Some(m.word_after) == new));
+                let byte = (cell.value >> shift) & 0xff;
+                let half = (cell.value >> shift) & 0xffff;
+                result = match op {
+                    Op::Lw => cell.value,
+                    Op::Lbu => byte,
+                    Op::Lhu => half,
+                    Op::Lb => {
+                        row[c.sx_src] = f(byte);
+                        self.sign(&mut row, c.sx_flip, Some(c.sign), byte);
+                        byte as u8 as i8 as u32
+                    }
+                    Op::Lh => {
+                        row[c.sx_src] = f(half >> 8);
+                        self.sign(&mut row, c.sx_flip, Some(c.sign), half >> 8);
+                        half as u16 as i16 as u32
+                    }
+                    _ => 0,
+                };
+            }
+            Op::Mul | Op::Mulh | Op::Mulhsu | Op::Mulhu => {
+                let (lo, hi) = self.multiply(
+                    &mut row,
+                    a,
+                    b,
+                    matches!(op, Op::Mulh | Op::Mulhsu),
+                    op == Op::Mulh,
+                );
+                result = if op == Op::Mul { lo } else { hi };
+            }
+            Op::Sll | Op::Slli | Op::Srl | Op::Srli | Op::Sra | Op::Srai => {
+                let amount = opb & 31;
+                row[c.shamt] = f(amount);
+                row[c.hi3] = f((opb & 0xff) >> 5);
+                self.lookup(tag::RANGE, amount, 8 * amount);
+                self.lookup(tag::RANGE, (opb & 0xff) >> 5, 32 * ((opb & 0xff) >> 5));
+                let left = matches!(op, Op::Sll | Op::Slli);
+                let key = if left { amount } else { 32 + amount };
+                let (p, zero) = pow2::entry(key);
+                self.pow2_counts[key as usize] += 1;
+                row[c.shift_zero] = Val::from_bool(zero);
+                let arithmetic = matches!(op, Op::Sra | Op::Srai);
+                let (lo, hi) = self.multiply(&mut row, a, p, arithmetic, false);
+                result = if left {
+                    lo
+                } else if zero {
+                    a
+                } else {
+                    hi
+                };
             }
             Op::Fence | Op::Ecall => {}
         }
@@ -411,6 +527,7 @@ impl Tracer {
         }
 
         let bytes: Vec<Val> = byte_counts.iter().flat_map(|r| r.map(f)).collect();
+        let pow2: Vec<Val> = self.pow2_counts.iter().map(|&n| f(n)).collect();
 
         let mut public_values = vec![Val::ZERO; public::COUNT];
         public_values[public::ENTRY] = f(self.entry);
@@ -426,6 +543,7 @@ impl Tracer {
                 RowMajorMatrix::new(image, 1),
                 RowMajorMatrix::new(memory, m.width),
                 RowMajorMatrix::new(bytes, tag::ALL.len()),
+                RowMajorMatrix::new(pow2, 1),
             ],
             public_values,
         }

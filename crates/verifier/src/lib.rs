@@ -56,6 +56,7 @@ pub fn airs(program: &Program, input: &[u8], journal: &[u8]) -> Result<Vec<Ember
         )),
         EmberAir::Memory(ember_air::memory::MemoryAir),
         EmberAir::Bytes(ember_air::bytes::BytesAir),
+        EmberAir::Pow2(ember_air::pow2::Pow2Air),
     ])
 }
 
@@ -103,6 +104,7 @@ pub fn verify(
         (table::PROGRAM, height(&airs[table::PROGRAM])),
         (table::IMAGE, height(&airs[table::IMAGE])),
         (table::BYTES, 1 << ember_air::bytes::LOG_HEIGHT),
+        (table::POW2, ember_air::pow2::HEIGHT),
     ];
     for (t, rows) in fixed {
         if degree_bits[t] != rows.trailing_zeros() as usize {

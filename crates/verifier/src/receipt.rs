@@ -44,7 +44,9 @@ pub enum ReceiptError {
     #[error("not an Ember receipt: it does not start with `ember/receipt`")]
     BadMagic,
     /// A format version this verifier does not read.
-    #[error("receipt format version {found} is not supported (this verifier reads version {supported})")]
+    #[error(
+        "receipt format version {found} is not supported (this verifier reads version {supported})"
+    )]
     UnknownVersion {
         /// The file's version.
         found: u16,
@@ -80,7 +82,9 @@ pub enum ReceiptError {
         input: Digest,
     },
     /// The claim is not about this journal.
-    #[error("wrong journal: the receipt's journal digest is {receipt}, this journal's is {journal}")]
+    #[error(
+        "wrong journal: the receipt's journal digest is {receipt}, this journal's is {journal}"
+    )]
     JournalDigest {
         /// The receipt's journal digest.
         receipt: Digest,
@@ -185,7 +189,9 @@ impl Receipt {
         let rest = bytes
             .strip_prefix(Self::MAGIC.as_slice())
             .ok_or(ReceiptError::BadMagic)?;
-        let (version, body) = rest.split_first_chunk::<2>().ok_or(ReceiptError::Truncated)?;
+        let (version, body) = rest
+            .split_first_chunk::<2>()
+            .ok_or(ReceiptError::Truncated)?;
         let version = u16::from_le_bytes(*version);
         if version != Self::VERSION {
             return Err(ReceiptError::UnknownVersion {
