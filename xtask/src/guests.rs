@@ -32,32 +32,13 @@ pub const STD_TARGET: &str = "riscv32im-risc0-zkvm-elf";
 ///   locations) and so the image ID do not depend on where the checkout or
 ///   the cargo home is. The last matching remap wins: most specific last.
 pub fn guest_rustflags(workspace: &Path) -> String {
-    rustflags(workspace, None)
+    ember_build::rustflags(workspace, &root(), None)
 }
 
 /// [`guest_rustflags`], and for std guests a remap of std's sources (under
 /// the toolchain's `sysroot`, which is wherever rustup lives) to `/rust`.
 fn rustflags(workspace: &Path, sysroot: Option<&Path>) -> String {
-    let mut flags = vec![
-        "-Clink-arg=-Tember.ld".to_string(),
-        "--cfg".into(),
-        "getrandom_backend=\"custom\"".into(),
-    ];
-    let cargo_home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
-    let remaps = [
-        (cargo_home, "/cargo"),
-        (sysroot.map(|s| s.join("lib/rustlib/src/rust")), "/rust"),
-        (Some(root()), "/ember"),
-        (Some(workspace.to_path_buf()), "."),
-    ];
-    for (from, to) in remaps {
-        if let Some(from) = from {
-            flags.push(format!("--remap-path-prefix={}={to}", from.display()));
-        }
-    }
-    flags.join("\x1f")
+    ember_build::rustflags(workspace, &root(), sysroot)
 }
 
 /// One guest binary.
@@ -135,7 +116,7 @@ impl Workspace {
             .map_err(|e| format!("cannot read {}: {e}", manifest.display()))?;
         let std_toolchain =
             if metadata.workspace_metadata.pointer("/ember/std") == Some(&true.into()) {
-                Some(pinned_toolchain(&dir)?)
+                Some(ember_build::pinned_toolchain(&dir)?)
             } else {
                 None
             };
@@ -207,7 +188,7 @@ impl Workspace {
                 cmd.env("CARGO_ENCODED_RUSTFLAGS", guest_rustflags(&self.dir));
             }
             Some(toolchain) => {
-                let sysroot = ensure_std_toolchain(toolchain)?;
+                let sysroot = ember_build::ensure_std_toolchain(toolchain)?;
                 // std from rust-src, with the memory functions (memcpy...)
                 // that no libc provides here.
                 cmd.args([
@@ -277,28 +258,7 @@ impl Workspace {
     }
 }
 
-/// A `cargo` with none of the environment of the cargo that runs xtask
-/// (`CARGO_*`, `RUSTFLAGS`...), so host settings never leak into guests.
-pub fn clean_cargo() -> Command {
-    let mut cmd = Command::new("cargo");
-    cmd.env_clear();
-    for key in [
-        "PATH",
-        "HOME",
-        "USER",
-        "TERM",
-        "TMPDIR",
-        "LANG",
-        "RUSTUP_HOME",
-        "CARGO_HOME",
-        "RUSTUP_TOOLCHAIN",
-    ] {
-        if let Some(v) = std::env::var_os(key) {
-            cmd.env(key, v);
-        }
-    }
-    cmd
-}
+pub use ember_build::clean_cargo;
 
 /// Installs the guest target with rustup if it is missing.
 pub fn ensure_target() -> Result {
@@ -319,64 +279,4 @@ pub fn ensure_target() -> Result {
             .args(["target", "add", TARGET])
             .current_dir(root()),
     )
-}
-
-/// The toolchain a std workspace's `rust-toolchain.toml` pins
-/// (`channel = "nightly-YYYY-MM-DD"`).
-fn pinned_toolchain(dir: &Path) -> Result<String> {
-    let file = dir.join("rust-toolchain.toml");
-    let text = std::fs::read_to_string(&file).map_err(|e| {
-        format!(
-            "{}: a std guest workspace pins its nightly there: {e}",
-            file.display()
-        )
-    })?;
-    text.lines()
-        .find_map(|line| {
-            let value = line.trim().strip_prefix("channel")?.trim_start();
-            Some(
-                value
-                    .strip_prefix('=')?
-                    .trim()
-                    .trim_matches('"')
-                    .to_string(),
-            )
-        })
-        .ok_or_else(|| format!("{} has no `channel = \"...\"`", file.display()))
-}
-
-/// Installs `toolchain` with rust-src and clippy if it or rust-src is
-/// missing; returns its sysroot.
-pub fn ensure_std_toolchain(toolchain: &str) -> Result<PathBuf> {
-    let has_src = Command::new("rustup")
-        .args(["component", "list", "--installed", "--toolchain", toolchain])
-        .output()
-        .map_err(|e| format!("cannot run rustup (needed for std guests' {toolchain}): {e}"))?;
-    let installed = has_src.status.success()
-        && String::from_utf8_lossy(&has_src.stdout)
-            .lines()
-            .any(|l| l.trim() == "rust-src");
-    if !installed {
-        run(
-            &format!("rustup toolchain install {toolchain} (for std guests)"),
-            Command::new("rustup").args([
-                "toolchain",
-                "install",
-                toolchain,
-                "--profile",
-                "minimal",
-                "--component",
-                "rust-src,clippy",
-            ]),
-        )?;
-    }
-    let out = Command::new("rustc")
-        .args(["--print", "sysroot"])
-        .env("RUSTUP_TOOLCHAIN", toolchain)
-        .output()
-        .map_err(|e| format!("cannot run rustc of {toolchain}: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("rustc of {toolchain} cannot print its sysroot"));
-    }
-    Ok(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
 }

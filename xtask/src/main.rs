@@ -8,6 +8,7 @@
 
 mod bench;
 mod guests;
+mod template;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -57,13 +58,21 @@ enum Cmd {
         #[arg(long, short)]
         verbose: bool,
     },
-    /// Create a new guest crate.
+    /// Create a project: a host program and its guest (`--guest`: a guest alone).
     New {
         /// Its name (a Rust package name).
         name: String,
-        /// The directory to create it in (default: guest-examples, which it joins).
+        /// The directory to create it in (default: the current directory;
+        /// with --guest, guest-examples or guest-examples/std, which it joins).
         #[arg(long, value_name = "DIR")]
         path: Option<PathBuf>,
+        /// A guest alone, without a host.
+        #[arg(long)]
+        guest: bool,
+        /// A std guest (std's collections, strings, `std::io`...), built
+        /// with a pinned nightly.
+        #[arg(long)]
+        std: bool,
     },
     /// Run everything CI runs: formatting, clippy, every test, every example.
     Test,
@@ -107,7 +116,12 @@ fn main() -> ExitCode {
             }
             run_guest(&name, path.as_deref(), input.as_deref(), &flags)
         }
-        Cmd::New { name, path } => new_guest(&name, path.as_deref()).map(|()| 0),
+        Cmd::New {
+            name,
+            path,
+            guest,
+            std,
+        } => new(&name, path.as_deref(), guest, std).map(|()| 0),
         Cmd::Test => test().map(|()| 0),
         Cmd::Bench { runs, baseline } => bench::bench(runs.max(1), baseline.as_deref()).map(|()| 0),
     };
@@ -225,7 +239,19 @@ fn run_guest(
     Ok(status.code().map_or(1, |c| c as u8))
 }
 
-fn new_guest(name: &str, path: Option<&Path>) -> Result {
+fn new(name: &str, path: Option<&Path>, guest: bool, std: bool) -> Result {
+    if guest {
+        return new_guest(name, path, std);
+    }
+    check_name(name)?;
+    let parent = match path {
+        Some(dir) => dir.to_path_buf(),
+        None => std::env::current_dir().map_err(|e| format!("no current directory: {e}"))?,
+    };
+    template::new_project(name, &parent.join(name), std)
+}
+
+fn check_name(name: &str) -> Result {
     let valid = !name.is_empty()
         && name
             .chars()
@@ -236,7 +262,16 @@ fn new_guest(name: &str, path: Option<&Path>) -> Result {
             "`{name}` is not a valid package name (letters, digits, - and _)"
         ));
     }
-    let examples = root().join("guest-examples");
+    Ok(())
+}
+
+fn new_guest(name: &str, path: Option<&Path>, std: bool) -> Result {
+    check_name(name)?;
+    let examples = if std {
+        root().join("guest-examples/std")
+    } else {
+        root().join("guest-examples")
+    };
     let parent = path.map_or_else(|| examples.clone(), Path::to_path_buf);
     let dir = parent.join(name);
     if dir.exists() {
@@ -251,25 +286,9 @@ fn new_guest(name: &str, path: Option<&Path>) -> Result {
              [dependencies]\nember-guest.workspace = true\n"
         )
     } else {
-        format!(
-            "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n\
-             [package.metadata.ember]\ninput = \"input.bin\"\n\n\
-             [dependencies]\nember-guest = {{ path = \".ember/guest\" }}\n\n\
-             # A guest is its own workspace, built by `cargo xtask build --path`.\n[workspace]\n\n\
-             [profile.release]\nlto = \"fat\"\ncodegen-units = 1\ndebug = \"line-tables-only\"\npanic = \"abort\"\n\n\
-             [profile.dev]\npanic = \"abort\"\n"
-        )
+        template::standalone_guest_manifest(name, ".ember", std, true)
     };
-    let main = format!(
-        "//! {name}: an Ember guest.\n#![no_std]\n#![no_main]\n\n\
-         ember_guest::entry!(main);\n\n\
-         fn main() {{\n    \
-         // The host writes typed values (here, input.bin holds the u32 10).\n    \
-         let n: u32 = ember_guest::env::read();\n    \
-         ember_guest::println!(\"{name} got {{n}}\");\n    \
-         // The journal is the public output the claim commits to.\n    \
-         ember_guest::env::commit(&(n * 2));\n}}\n"
-    );
+    let main = template::guest_main(name, std);
     std::fs::create_dir_all(dir.join("src"))
         .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let write = |file: &str, bytes: &[u8]| {
@@ -282,6 +301,12 @@ fn new_guest(name: &str, path: Option<&Path>) -> Result {
     if joins_examples {
         add_member(&examples.join("Cargo.toml"), name)?;
     } else {
+        if std {
+            write(
+                "rust-toolchain.toml",
+                template::std_toolchain_file()?.as_bytes(),
+            )?;
+        }
         // Ember's crates reached through a link inside the guest's workspace,
         // as in guest-examples: cargo then hashes their paths relative to the
         // workspace, and the image ID does not depend on where Ember is.
@@ -359,6 +384,7 @@ fn test() -> Result {
         same_in_debug_and_release(ws)?;
     }
     scaffold_builds_and_runs()?;
+    template_builds_and_runs()?;
     // One closing line for CI and people: the whole suite's count.
     println!("xtask: {passed} passed, {failed} failed");
     Ok(())
@@ -409,7 +435,7 @@ fn scaffold_builds_and_runs() -> Result {
     let dir = root().join("target/xtask-new-check");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    new_guest("scaffold_check", Some(&dir))?;
+    new_guest("scaffold_check", Some(&dir), false)?;
     let code = run_guest(
         "scaffold_check",
         Some(&dir.join("scaffold_check")),
@@ -419,7 +445,49 @@ fn scaffold_builds_and_runs() -> Result {
     if code != 0 {
         return Err(format!("the scaffolded guest exited with status {code}"));
     }
-    eprintln!("xtask: a scaffolded guest builds and runs");
+    new_guest("scaffold_std", Some(&dir), true)?;
+    let code = run_guest("scaffold_std", Some(&dir.join("scaffold_std")), None, &[])?;
+    if code != 0 {
+        return Err(format!(
+            "the scaffolded std guest exited with status {code}"
+        ));
+    }
+    eprintln!("xtask: scaffolded guests (no_std and std) build and run");
+    Ok(())
+}
+
+/// `cargo xtask new` makes a host+guest project whose `cargo run --release`
+/// works first time: scaffolded into target/, run, its output checked.
+fn template_builds_and_runs() -> Result {
+    let parent = root().join("target/xtask-template-check");
+    let _ = std::fs::remove_dir_all(&parent);
+    let dir = parent.join("demo");
+    template::new_project("demo", &dir, false)?;
+    eprintln!("xtask: cargo run --release in {}", dir.display());
+    let out = guests::clean_cargo()
+        .current_dir(&dir)
+        .args(["run", "--release", "--quiet"])
+        // Kept between runs, so that only the first builds ember-host.
+        .env("CARGO_TARGET_DIR", root().join("target/template"))
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run cargo in {}: {e}", dir.display()))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    let ok = out.status.success()
+        && lines.len() == 4
+        && lines[0] == "demo got 10"
+        && lines[1].starts_with("the guest committed 20 in ")
+        && lines[1].ends_with(" cycles")
+        && lines[2].starts_with("image ID     ")
+        && lines[3].starts_with("claim digest ");
+    if !ok {
+        return Err(format!(
+            "the scaffolded project did not run as expected ({}):\n{stdout}",
+            out.status
+        ));
+    }
+    eprintln!("xtask: a scaffolded host+guest project runs:\n{stdout}");
     Ok(())
 }
 
