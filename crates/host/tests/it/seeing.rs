@@ -3,7 +3,9 @@
 
 use ember_core::asm;
 use ember_host::report::{backtrace_text, fault_text};
-use ember_host::{Error, Executor, Exit, FaultReport, FunctionCost, Program};
+use ember_host::{
+    Error, Executor, Exit, FaultReport, FunctionCost, PROGRESS_INTERVAL, Program, TraceWindow,
+};
 use ember_testkit::DATA;
 
 use crate::guests::*;
@@ -270,4 +272,343 @@ fn deep_recursion_is_one_wide_level_of_the_profile() {
             .iter()
             .any(|(s, _)| s.ends_with("guest::rec;[deeper calls];guest::rec"))
     );
+}
+
+/// Stores and loads of each width, then HALT.
+fn memory_ops() -> Guest {
+    let words = [
+        li(A0, DATA),
+        vec![
+            asm::addi(A1, 0, 0x2a),
+            asm::sw(A1, 0, A0),
+            asm::lb(A2, A0, 0),
+            asm::sh(A1, 6, A0),
+            asm::lhu(A2, A0, 6),
+            asm::sb(A1, 9, A0),
+        ],
+        write(1, DATA, 2),
+        halt(0),
+    ]
+    .concat();
+    Guest::new(words)
+}
+
+fn trace(g: &Guest, window: ember_host::TraceWindow) -> String {
+    let p = load(g);
+    let mut out = Vec::new();
+    let s = Executor::new(&p)
+        .stdout(std::io::sink())
+        .trace(&mut out, window)
+        .run()
+        .unwrap();
+    assert_eq!(s.trace_error, None);
+    String::from_utf8(out).unwrap()
+}
+
+const TRACE: &str = "     cycle  pc        instruction                     effect
+         0  00400000  lui a0,0x500                    a0=0x00500000
+         1  00400004  mv a0,a0                        a0=0x00500000
+         2  00400008  li a1,42                        a1=0x0000002a
+         3  0040000c  sw a1,0(a0)                     mem[0x00500000] <- 0x0000002a
+         4  00400010  lb a2,0(a0)                     a2=0x0000002a  mem[0x00500000] -> 0x2a
+         5  00400014  sh a1,6(a0)                     mem[0x00500006] <- 0x002a
+         6  00400018  lhu a2,6(a0)                    a2=0x0000002a  mem[0x00500006] -> 0x002a
+         7  0040001c  sb a1,9(a0)                     mem[0x00500009] <- 0x2a
+         8  00400020  lui t0,0x0                      t0=0x00000000
+         9  00400024  addi t0,t0,2                    t0=0x00000002
+        10  00400028  lui a0,0x0                      a0=0x00000000
+        11  0040002c  addi a0,a0,1                    a0=0x00000001
+        12  00400030  lui a1,0x500                    a1=0x00500000
+        13  00400034  mv a1,a1                        a1=0x00500000
+        14  00400038  lui a2,0x0                      a2=0x00000000
+        15  0040003c  addi a2,a2,2                    a2=0x00000002
+        16  00400040  ecall                           WRITE(a0=0x00000001, a1=0x00500000, a2=0x00000002) -> a0=0x00000002 a1=0x00500000, 2 cycles
+        18  00400044  lui a0,0x0                      a0=0x00000000
+        19  00400048  mv a0,a0                        a0=0x00000000
+        20  0040004c  lui t0,0x0                      t0=0x00000000
+        21  00400050  mv t0,t0                        t0=0x00000000
+        22  00400054  ecall                           HALT(a0=0x00000000, a1=0x00500000, a2=0x00000002) -> halted with exit code 0, 1 cycle
+";
+
+#[test]
+fn the_trace_has_a_line_per_instruction() {
+    assert_eq!(trace(&memory_ops(), TraceWindow::default()), TRACE);
+}
+
+#[test]
+fn the_trace_window_cuts_from_a_cycle_for_a_count() {
+    let lines: Vec<&str> = TRACE.lines().collect();
+    let window = |from, count| trace(&memory_ops(), TraceWindow { from, count });
+    assert_eq!(window(3, 2), [lines[0], lines[4], lines[5], ""].join("\n"));
+    // Cycle 17 is inside the WRITE (16..18): the window opens after it.
+    assert_eq!(
+        window(17, 2),
+        [lines[0], lines[18], lines[19], ""].join("\n")
+    );
+    assert_eq!(window(22, 100), [lines[0], lines[22], ""].join("\n"));
+    assert_eq!(window(23, 100), [lines[0], ""].join("\n"));
+    assert_eq!(window(0, 0), [lines[0], ""].join("\n"));
+}
+
+#[test]
+fn a_failing_trace_sink_stops_the_trace_not_the_run() {
+    let p = load(&memory_ops());
+    let s = Executor::new(&p)
+        .stdout(std::io::sink())
+        .trace(Full, TraceWindow::default())
+        .run()
+        .unwrap();
+    assert_eq!(s.trace_error, Some(std::io::ErrorKind::StorageFull));
+    assert_eq!(s.cycles, 23);
+}
+
+struct Full;
+
+impl std::io::Write for Full {
+    fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+        Err(std::io::ErrorKind::StorageFull.into())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// One SHA256_COMPRESS of 70,000 blocks (4,760,000 cycles, more than a
+/// progress interval), then HALT(0).
+fn long_ecall() -> Guest {
+    let words = [
+        li(T0, 16),
+        li(A0, DATA),
+        li(A1, 0x1000_0000),
+        li(A2, 70_000),
+        vec![asm::ecall()],
+        halt(0),
+    ]
+    .concat();
+    Guest::new(words)
+}
+
+#[test]
+fn progress_profiling_and_tracing_change_nothing_about_the_run() {
+    for g in [long_ecall(), calls(), spins()] {
+        let p = load(&g);
+        let run = |e: Executor<'_>| match e.stdout(std::io::sink()).cycle_limit(10_000_000).run() {
+            Ok(s) => Ok((s.claim_digest, s.cycles)),
+            Err(Error::Fault(r)) => Err((r.fault, r.cycles)),
+            Err(e) => panic!("{e}"),
+        };
+        let plain = run(Executor::new(&p));
+        let mut reports = Vec::new();
+        let observed = run(Executor::new(&p)
+            .progress(|p| reports.push(p.cycles))
+            .profile(true)
+            .trace(
+                std::io::sink(),
+                TraceWindow {
+                    from: 5,
+                    count: 3_000_000,
+                },
+            ));
+        assert_eq!(observed, plain);
+        let cycles = match plain {
+            Ok((_, c)) | Err((_, c)) => c,
+        };
+        // A report every interval or so, the last no later than the end.
+        assert!(
+            reports.len() as u64 >= cycles / PROGRESS_INTERVAL,
+            "{reports:?}"
+        );
+        assert!(reports.windows(2).all(|w| w[0] < w[1]), "{reports:?}");
+        assert!(reports.iter().all(|&c| c <= cycles));
+    }
+}
+
+#[test]
+fn progress_is_reported_through_a_long_ecall() {
+    let p = load(&long_ecall());
+    let mut reports = Vec::new();
+    let s = Executor::new(&p)
+        .progress(|p| reports.push((p.cycles, p.touched_pages)))
+        .run()
+        .unwrap();
+    assert_eq!(s.cycles, 8 + 1 + 68 * 70_000 + 5);
+    // Before the ECALL (it does not fit in the first interval), then after
+    // it, which wrote the SHA state's page.
+    assert_eq!(reports, [(8, 1), (8 + 1 + 68 * 70_000, 2)]);
+}
+
+mod cli {
+    use std::path::PathBuf;
+    use std::process::{Command, Output};
+
+    use super::*;
+
+    fn ember(args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_ember"))
+            .args(args)
+            .output()
+            .expect("run ember")
+    }
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("ember-seeing-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn elf(dir: &std::path::Path, g: &Guest) -> String {
+        let path = dir.join("guest.elf");
+        std::fs::write(&path, g.elf()).unwrap();
+        path.to_str().unwrap().to_owned()
+    }
+
+    fn stderr(o: &Output) -> String {
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    }
+
+    #[test]
+    fn run_profile_writes_collapsed_stacks_or_a_flamegraph() {
+        let dir = scratch("profile");
+        let elf = elf(&dir, &calls());
+        let folded = dir.join("calls.folded");
+        let o = ember(&["run", &elf, "--profile", folded.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert_eq!(
+            std::fs::read_to_string(&folded).unwrap(),
+            "guest::main 8\n\
+             guest::main;guest::leaf 4\n\
+             guest::main;guest::middle 4\n\
+             guest::main;guest::middle;guest::leaf 2\n\
+             guest::main;guest::print 12\n"
+        );
+        let svg = dir.join("calls.svg");
+        let o = ember(&["run", &elf, "--profile", svg.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let svg = std::fs::read_to_string(&svg).unwrap();
+        assert!(svg.starts_with("<?xml"), "{svg}");
+        assert!(svg.contains("guest.elf: 30 cycles"), "{svg}");
+        assert!(svg.contains("guest::middle (6 cycles, 20.00%)"), "{svg}");
+        assert!(svg.trim_end().ends_with("</svg>"));
+    }
+
+    #[test]
+    fn run_profile_top_prints_the_heaviest_functions() {
+        let dir = scratch("top");
+        let o = ember(&["run", &elf(&dir, &calls()), "--profile-top", "1"]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert!(
+            stderr(&o).ends_with(
+                "  profile: the 1 heaviest functions by self cycles, of 30\n\
+                 \x20         self       %        total       %  function\n\
+                 \x20           12  40.00%           12  40.00%  guest::print\n\
+                 \x20 profile: the 1 heaviest functions by total cycles\n\
+                 \x20         self       %        total       %  function\n\
+                 \x20            8  26.67%           30 100.00%  guest::main\n"
+            ),
+            "{}",
+            stderr(&o)
+        );
+        let o = ember(&["run", &elf(&dir, &calls()), "--profile-top", "1", "--json"]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["profile_top"]["cycles"], 30);
+        assert_eq!(v["profile_top"]["by_self"][0]["function"], "guest::print");
+        assert_eq!(v["profile_top"]["by_total"][0]["total_cycles"], 30);
+    }
+
+    #[test]
+    fn run_trace_writes_the_window() {
+        let dir = scratch("trace");
+        let trace = dir.join("trace.txt");
+        let o = ember(&[
+            "run",
+            &elf(&dir, &memory_ops()),
+            "--trace",
+            trace.to_str().unwrap(),
+            "--trace-from",
+            "3",
+            "--trace-count",
+            "2",
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let lines: Vec<&str> = TRACE.lines().collect();
+        assert_eq!(
+            std::fs::read_to_string(&trace).unwrap(),
+            [lines[0], lines[4], lines[5], ""].join("\n")
+        );
+        let o = ember(&["run", &elf(&dir, &memory_ops()), "--trace", "/dev/full"]);
+        assert_eq!(o.status.code(), Some(4));
+        assert!(
+            stderr(&o).ends_with(
+                "error: the trace was cut short: cannot write /dev/full: no storage space\n"
+            ),
+            "{}",
+            stderr(&o)
+        );
+        let o = ember(&["run", &elf(&dir, &memory_ops()), "--trace-from", "3"]);
+        assert_eq!(o.status.code(), Some(4), "--trace-from needs --trace");
+    }
+
+    #[test]
+    fn run_fault_shows_the_backtrace_in_text_and_json() {
+        let dir = scratch("backtrace");
+        let elf = elf(&dir, &nested(vec![asm::addi(T1, T1, 1), asm::lw(A0, 0, 0)]));
+        let o = ember(&["run", &elf]);
+        assert_eq!(o.status.code(), Some(3));
+        assert!(
+            stderr(&o).ends_with(
+                "  backtrace (innermost first):\n\
+                 \x20   0: 0x00400014  guest::leaf\n\
+                 \x20   1: 0x0040000c  guest::middle\n\
+                 \x20   2: 0x00400000  guest::main\n"
+            ),
+            "{}",
+            stderr(&o)
+        );
+        let o = ember(&["run", &elf, "--json"]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let functions: Vec<&str> = v["backtrace"]["frames"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["function"].as_str().unwrap())
+            .collect();
+        assert_eq!(functions, ["guest::leaf", "guest::middle", "guest::main"]);
+        assert_eq!(v["backtrace"]["frames"][1]["pc"], 0x0040_000c);
+        assert_eq!(v["backtrace"]["left_out"], 0);
+    }
+
+    /// A run of over a second prints no progress line when stderr is not a
+    /// terminal (here a pipe), nor with --json.
+    #[test]
+    fn no_progress_line_off_a_terminal() {
+        let dir = scratch("progress");
+        let elf = elf(&dir, &spins());
+        for json in [false, true] {
+            let mut args = vec!["run", &elf, "--cycle-limit", "250_000_000"];
+            if json {
+                args.push("--json");
+            }
+            let started = std::time::Instant::now();
+            let o = ember(&args);
+            assert!(
+                started.elapsed().as_secs_f64() > 1.0,
+                "the run is long enough"
+            );
+            assert_eq!(o.status.code(), Some(3));
+            let err = stderr(&o);
+            assert!(
+                !err.contains("running:") && !err.contains('\x1b') && !err.contains('\r'),
+                "{err}"
+            );
+            if json {
+                assert_eq!(err, "");
+            } else {
+                assert!(
+                    err.starts_with("error: guest fault: cycle limit exceeded"),
+                    "{err}"
+                );
+            }
+        }
+    }
 }
