@@ -1,0 +1,686 @@
+//! What the tamper suite needs around a trace: building the honest one,
+//! editing its cells by column name, re-counting the lookup tables, and an
+//! audit that says which constraint rows fail and which bus tuples do not
+//! balance before the trace is proven.
+//!
+//! The audit is the suite's witness that a case tests what it says: each
+//! case states where its tamper is caught (constraint rows of a table, or a
+//! bus), the audit must agree exactly, and then the verifier must reject the
+//! proof. It evaluates the tables' own constraints (Plonky3's
+//! `check_all_constraints`) and the lookups Plonky3 derives from them, so it
+//! holds no second copy of the AIR.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Mutex, OnceLock};
+
+use ember_air::cpu::{CpuCols, public};
+use ember_air::memory::MemoryCols;
+use ember_air::{EmberAir, EmberConfig, Val, config, table};
+use ember_core::{Program, Segment};
+use ember_prover::Traces;
+use ember_verifier::{Statement, verify};
+use p3_air::{BaseAir, DebugConstraintBuilder, check_all_constraints};
+use p3_batch_stark::{CommonData, ProverData};
+use p3_field::{Field, PrimeCharacteristicRing, PrimeField32};
+use p3_matrix::Matrix;
+use p3_matrix::dense::{RowMajorMatrix, RowMajorMatrixView};
+use p3_matrix::stack::ViewPair;
+
+/// Where the code of the suite's programs starts.
+pub const CODE: u32 = 0x0040_0000;
+/// Where their data starts.
+pub const DATA: u32 = 0x0050_0000;
+/// The data segment's initial bytes: words 0x04030201, 0x08070605.
+pub const DATA_BYTES: [u8; 8] = [1, 2, 3, 4, 5, 6, 7, 8];
+
+/// A program: `words` at [`CODE`] (the entry) and 0x100 bytes of data at
+/// [`DATA`] starting with [`DATA_BYTES`].
+pub fn program(words: &[u32]) -> Program {
+    Program::from_segments(
+        CODE,
+        vec![
+            Segment::code(CODE, words),
+            Segment::data(DATA, &DATA_BYTES, 0x100),
+        ],
+    )
+    .unwrap()
+}
+
+/// `addi t0, x0, 0; ecall`: HALT with the exit code in a0.
+pub fn halt() -> [u32; 2] {
+    [ember_core::asm::addi(5, 0, 0), ember_core::asm::ecall()]
+}
+
+/// `v` as a field element.
+pub fn f(v: u32) -> Val {
+    Val::from_u32(v)
+}
+
+/// The four little-endian bytes of `w` as field elements.
+pub fn bytes(w: u32) -> [Val; 4] {
+    w.to_le_bytes().map(|b| Val::from_u8(b))
+}
+
+/// The address of a RAM word on the memory bus (byte address / 4).
+pub fn word_addr(byte_addr: u32) -> u32 {
+    byte_addr / 4
+}
+
+/// One row of the memory boundary table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemEntry {
+    /// Register number or word address.
+    pub addr: u32,
+    /// Final value, limbs as stored.
+    pub value: [Val; 4],
+    /// Final timestamp.
+    pub ts: u32,
+    /// 0 for code.
+    pub writable: bool,
+    /// Starts at zero here (not in the image).
+    pub zero_init: bool,
+}
+
+/// Where the audit says a trace fails.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Caught {
+    /// `(table, row)` pairs with a failing constraint, sorted.
+    pub rows: Vec<(usize, usize)>,
+    /// Buses with a tuple that does not balance, sorted.
+    pub buses: Vec<String>,
+}
+
+impl Caught {
+    /// Nothing catches it: every constraint holds and every bus balances.
+    pub fn nothing() -> Caught {
+        Caught::default()
+    }
+
+    /// A constraint of `table` fails on `row`.
+    pub fn row(table: usize, row: usize) -> Caught {
+        Caught::nothing().and_row(table, row)
+    }
+
+    /// A tuple on `bus` does not balance.
+    pub fn bus(bus: &str) -> Caught {
+        Caught::nothing().and_bus(bus)
+    }
+
+    /// And a constraint of `table` fails on `row`.
+    pub fn and_row(mut self, table: usize, row: usize) -> Caught {
+        self.rows.push((table, row));
+        self.rows.sort_unstable();
+        self.rows.dedup();
+        self
+    }
+
+    /// And a tuple on `bus` does not balance.
+    pub fn and_bus(mut self, bus: &str) -> Caught {
+        self.buses.push(bus.to_string());
+        self.buses.sort_unstable();
+        self.buses.dedup();
+        self
+    }
+}
+
+/// What the audit found.
+pub struct Audit {
+    /// `(table, row, constraint index)` of every failing constraint.
+    pub failures: Vec<(usize, usize, usize)>,
+    /// `(bus, tuple, net multiplicity)` of every tuple that does not balance.
+    pub unbalanced: Vec<(String, Vec<Val>, Val)>,
+}
+
+impl Audit {
+    /// Where it fails, without the details.
+    pub fn caught(&self) -> Caught {
+        let mut c = Caught::nothing();
+        for &(t, r, _) in &self.failures {
+            c = c.and_row(t, r);
+        }
+        for (bus, _, _) in &self.unbalanced {
+            c = c.and_bus(bus);
+        }
+        c
+    }
+}
+
+impl fmt::Display for Audit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (t, r, i) in &self.failures {
+            writeln!(f, "  table {t} row {r}: constraint #{i} fails")?;
+        }
+        for (bus, tuple, net) in &self.unbalanced {
+            let tuple: Vec<u32> = tuple.iter().map(|v| v.as_canonical_u32()).collect();
+            writeln!(f, "  bus {bus}: {tuple:?} has net multiplicity {net}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The tables' lookups, as Plonky3 derives them (the same for every
+/// program: only the preprocessed values differ).
+fn common() -> &'static CommonData<EmberConfig> {
+    static COMMON: OnceLock<CommonData<EmberConfig>> = OnceLock::new();
+    COMMON.get_or_init(|| {
+        let airs = ember_prover::airs(&program(&halt())).unwrap();
+        // Preprocessed tables have their own heights; the others any.
+        let degrees: Vec<usize> = airs
+            .iter()
+            .map(|air| {
+                BaseAir::<Val>::preprocessed_trace(air)
+                    .map_or(4, |p| p.height().trailing_zeros() as usize)
+            })
+            .collect();
+        ProverData::<EmberConfig>::from_airs_and_degrees(&config(), &airs, &degrees)
+            .unwrap()
+            .common
+    })
+}
+
+/// The bus a lookup is on (its `Kind` is not nameable from here: read its
+/// debug form, `Global("name")`).
+fn bus_name(kind: &impl fmt::Debug) -> String {
+    let kind = format!("{kind:?}");
+    kind.strip_prefix("Global(\"")
+        .and_then(|k| k.strip_suffix("\")"))
+        .unwrap_or(&kind)
+        .to_string()
+}
+
+/// Net multiplicities of every tuple the tables in `tables` put on each bus.
+fn bus_counts(
+    airs: &[EmberAir],
+    traces: &Traces,
+    tables: impl Iterator<Item = usize>,
+) -> HashMap<(String, Vec<Val>), Val> {
+    let mut counts: HashMap<(String, Vec<Val>), Val> = HashMap::new();
+    let common = common();
+    for t in tables {
+        let main = &traces.matrices[t];
+        let prep = airs[t].preprocessed_trace();
+        let pv = public_values_of(traces, t);
+        let height = main.height();
+        for r in 0..height {
+            let n = (r + 1) % height;
+            let (local, next) = (main.row_slice(r).unwrap(), main.row_slice(n).unwrap());
+            let main_pair = ViewPair::new(
+                RowMajorMatrixView::new_row(&*local),
+                RowMajorMatrixView::new_row(&*next),
+            );
+            let prep_rows = prep
+                .as_ref()
+                .map(|p| (p.row_slice(r).unwrap(), p.row_slice(n).unwrap()));
+            let prep_pair = match &prep_rows {
+                Some((l, n)) => ViewPair::new(
+                    RowMajorMatrixView::new_row(&**l),
+                    RowMajorMatrixView::new_row(&**n),
+                ),
+                None => ViewPair::new(
+                    RowMajorMatrixView::new(&[], 0),
+                    RowMajorMatrixView::new(&[], 0),
+                ),
+            };
+            let b = DebugConstraintBuilder::<Val>::new(
+                r,
+                main_pair,
+                prep_pair,
+                pv,
+                Val::from_bool(r == 0),
+                Val::from_bool(r == height - 1),
+                Val::from_bool(r != height - 1),
+                &[],
+            );
+            for lookup in common.lookups[t].iter() {
+                let bus = bus_name(&lookup.kind);
+                for (k, tuple) in lookup.elements.iter().enumerate() {
+                    let mut m = lookup.multiplicities[k].resolve(&b);
+                    if let Some(flags) = &lookup.flags {
+                        m *= flags[k].resolve(&b);
+                    }
+                    if m.is_zero() {
+                        continue;
+                    }
+                    let key = tuple.iter().map(|e| e.resolve(&b)).collect();
+                    *counts.entry((bus.clone(), key)).or_insert(Val::ZERO) += m;
+                }
+            }
+        }
+    }
+    counts
+}
+
+fn public_values_of(traces: &Traces, t: usize) -> &[Val] {
+    if t == table::CPU {
+        &traces.public_values
+    } else {
+        &[]
+    }
+}
+
+/// Checks every constraint of every table and the balance of every bus.
+pub fn audit(airs: &[EmberAir], traces: &Traces) -> Audit {
+    let mut failures = Vec::new();
+    for (t, air) in airs.iter().enumerate() {
+        let report =
+            check_all_constraints(air, &traces.matrices[t], public_values_of(traces, t), None);
+        failures.extend(report.failures.iter().map(|x| (t, x.row, x.constraint)));
+    }
+    let mut unbalanced: Vec<(String, Vec<Val>, Val)> = bus_counts(airs, traces, 0..airs.len())
+        .into_iter()
+        .filter(|(_, net)| !net.is_zero())
+        .map(|((bus, tuple), net)| (bus, tuple, net))
+        .collect();
+    unbalanced.sort_by_key(|(bus, tuple, _)| {
+        (
+            bus.clone(),
+            tuple
+                .iter()
+                .map(|v| v.as_canonical_u32())
+                .collect::<Vec<_>>(),
+        )
+    });
+    Audit {
+        failures,
+        unbalanced,
+    }
+}
+
+/// Programs whose honest proof has been checked already.
+static VERIFIED: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// One tamper case: the program the verifier holds, the (tampered) traces,
+/// and the statement the prover claims.
+pub struct Case {
+    /// The program given to the verifier.
+    pub program: Program,
+    /// The tables.
+    pub airs: Vec<EmberAir>,
+    /// The traces, tampered with by the case.
+    pub traces: Traces,
+    /// The claim, kept in step with the traces' public values.
+    pub statement: Statement,
+    /// CPU columns.
+    pub c: CpuCols,
+    /// Memory columns.
+    pub m: MemoryCols,
+}
+
+impl Case {
+    /// The honest traces of `program` (run on no input): the audit finds
+    /// nothing, and (once per program) the honest proof verifies.
+    pub fn honest(program: Program) -> Case {
+        let (airs, traces) = ember_prover::trace(&program, b"").unwrap();
+        let case = Case::new(program, airs, traces);
+        let found = case.audit();
+        assert_eq!(
+            found.caught(),
+            Caught::nothing(),
+            "the honest trace fails its own audit:\n{found}"
+        );
+        let key = format!("{:?}/{:?}", case.program.image_id(), case.statement);
+        let checked = VERIFIED.lock().unwrap().contains(&key);
+        if !checked {
+            let proof = ember_prover::prove_traces(&case.airs, &case.traces).unwrap();
+            verify(&case.program, b"", b"", &case.statement, &proof.proof)
+                .expect("the honest proof verifies");
+            VERIFIED.lock().unwrap().push(key);
+        }
+        case
+    }
+
+    /// The traces of running `shadow` (a program that does what the cheat
+    /// wants), presented against `program`: the tables are `program`'s, the
+    /// image-only rows of the memory table follow `program`'s image, the
+    /// entry is `program`'s, and the lookup tables are re-counted. The case
+    /// then patches the rows where the two programs differ.
+    pub fn shadow(program: Program, shadow: &Program) -> Case {
+        let (_, traces) = ember_prover::trace(shadow, b"").unwrap();
+        let airs = ember_prover::airs(&program).unwrap();
+        let mut case = Case::new(program, airs, traces);
+        case.traces.public_values[public::ENTRY] = f(case.program.entry());
+        let (program_height, image_height) =
+            match (&case.airs[table::PROGRAM], &case.airs[table::IMAGE]) {
+                (EmberAir::Program(p), EmberAir::Image(i)) => (p.height(), i.height()),
+                _ => unreachable!("table order"),
+            };
+        case.traces.matrices[table::PROGRAM] =
+            RowMajorMatrix::new(vec![Val::ZERO; program_height], 1);
+        case.traces.matrices[table::IMAGE] = RowMajorMatrix::new(vec![Val::ZERO; image_height], 1);
+        // Words the shadow never touched follow `program`'s image: drop the
+        // shadow's own, list `program`'s.
+        let EmberAir::Image(image) = &case.airs[table::IMAGE] else {
+            unreachable!("table order")
+        };
+        let image: Vec<_> = image.words().to_vec();
+        let mut entries: Vec<MemEntry> = case
+            .memory()
+            .into_iter()
+            .filter(|e| e.ts != 0 || e.zero_init)
+            .collect();
+        for w in image {
+            if !entries.iter().any(|e| e.addr == w.addr) {
+                entries.push(MemEntry {
+                    addr: w.addr,
+                    value: bytes(w.value),
+                    ts: 0,
+                    writable: w.writable,
+                    zero_init: false,
+                });
+            }
+        }
+        entries.sort_by_key(|e| e.addr);
+        case.set_memory(&entries);
+        case.rebalance();
+        case
+    }
+
+    fn new(program: Program, airs: Vec<EmberAir>, traces: Traces) -> Case {
+        let pv = &traces.public_values;
+        let exit =
+            pv[public::EXIT_LO].as_canonical_u32() | pv[public::EXIT_HI].as_canonical_u32() << 16;
+        let statement = Statement {
+            status: pv[public::STATUS].as_canonical_u32() as u8,
+            exit_code: exit,
+            cycles: u64::from(pv[public::CYCLES].as_canonical_u32()),
+        };
+        Case {
+            program,
+            airs,
+            traces,
+            statement,
+            c: CpuCols::new(),
+            m: MemoryCols::new(),
+        }
+    }
+
+    /// The audit of the current traces.
+    pub fn audit(&self) -> Audit {
+        audit(&self.airs, &self.traces)
+    }
+
+    // --- The CPU table. ---
+
+    /// A CPU cell.
+    pub fn cpu(&self, row: usize, col: usize) -> Val {
+        self.traces.matrices[table::CPU].row_slice(row).unwrap()[col]
+    }
+
+    /// Sets a CPU cell.
+    pub fn set(&mut self, row: usize, col: usize, v: Val) {
+        let cpu = &mut self.traces.matrices[table::CPU];
+        let width = cpu.width;
+        cpu.values[row * width + col] = v;
+    }
+
+    /// Sets four CPU cells to the bytes of `w`.
+    pub fn set_word(&mut self, row: usize, cols: [usize; 4], w: u32) {
+        self.set_limbs(row, cols, bytes(w));
+    }
+
+    /// Sets four CPU cells.
+    pub fn set_limbs(&mut self, row: usize, cols: [usize; 4], limbs: [Val; 4]) {
+        for (col, v) in cols.into_iter().zip(limbs) {
+            self.set(row, col, v);
+        }
+    }
+
+    /// The word in four CPU byte cells.
+    pub fn word(&self, row: usize, cols: [usize; 4]) -> u32 {
+        let b = cols.map(|c| self.cpu(row, c).as_canonical_u32() as u8);
+        u32::from_le_bytes(b)
+    }
+
+    /// The first CPU row at `pc`.
+    pub fn row_at(&self, pc: u32) -> usize {
+        let height = self.traces.matrices[table::CPU].height();
+        (0..height)
+            .find(|&r| self.cpu(r, self.c.is_real) == Val::ONE && self.cpu(r, self.c.pc) == f(pc))
+            .unwrap_or_else(|| panic!("no row at pc {pc:#x}"))
+    }
+
+    /// The HALT row (the last real one).
+    pub fn halt_row(&self) -> usize {
+        self.real_rows() - 1
+    }
+
+    /// How many rows are real.
+    pub fn real_rows(&self) -> usize {
+        let height = self.traces.matrices[table::CPU].height();
+        (0..height)
+            .take_while(|&r| self.cpu(r, self.c.is_real) == Val::ONE)
+            .count()
+    }
+
+    /// The timestamp of `slot` in `row`.
+    pub fn ts(&self, row: usize, slot: usize) -> u32 {
+        4 * self.cpu(row, self.c.clk).as_canonical_u32() + slot as u32
+    }
+
+    /// Makes the access in `slot` of `row` claim `prev_ts`, with the gap
+    /// `ts - prev_ts - 1` in bytes when it fits in three, and otherwise as
+    /// one field element in the lowest (the range check's business).
+    pub fn set_access(&mut self, row: usize, slot: usize, prev_ts: u32) {
+        let a = self.c.access[slot];
+        let gap = f(self.ts(row, slot)) - f(prev_ts) - Val::ONE;
+        let g = gap.as_canonical_u32();
+        let limbs = if g < 1 << 24 {
+            let [g0, g1, g2, _] = bytes(g);
+            [g0, g1, g2]
+        } else {
+            [gap, Val::ZERO, Val::ZERO]
+        };
+        self.set(row, a.prev_ts, f(prev_ts));
+        for (col, v) in a.gap.into_iter().zip(limbs) {
+            self.set(row, col, v);
+        }
+    }
+
+    /// Fills the adder with `z = x + y` on bytes, carries included.
+    pub fn set_adder(&mut self, row: usize, x: u32, y: u32) {
+        let (xs, ys) = (x.to_le_bytes(), y.to_le_bytes());
+        let mut carry = 0u32;
+        for i in 0..4 {
+            let s = u32::from(xs[i]) + u32::from(ys[i]) + carry;
+            carry = s >> 8;
+            self.set(row, self.c.carry[i], f(carry));
+        }
+        self.set_word(row, self.c.x, x);
+        self.set_word(row, self.c.y, y);
+        self.set_word(row, self.c.z, x.wrapping_add(y));
+    }
+
+    // --- The memory table. ---
+
+    /// The memory table's listed rows.
+    pub fn memory(&self) -> Vec<MemEntry> {
+        let m = &self.m;
+        let mem = &self.traces.matrices[table::MEMORY];
+        (0..mem.height())
+            .map(|r| mem.row_slice(r).unwrap().to_vec())
+            .take_while(|row| row[m.is_real] == Val::ONE)
+            .map(|row| MemEntry {
+                addr: m
+                    .addr
+                    .iter()
+                    .rev()
+                    .fold(0, |acc, &c| acc << 8 | row[c].as_canonical_u32()),
+                value: m.value.map(|c| row[c]),
+                ts: row[m.ts].as_canonical_u32(),
+                writable: row[m.writable] == Val::ONE,
+                zero_init: row[m.zero_init] == Val::ONE,
+            })
+            .collect()
+    }
+
+    /// Rewrites the memory table with these rows, in this order (each
+    /// gap is `addr - previous - 1` in the field, in bytes).
+    pub fn set_memory(&mut self, entries: &[MemEntry]) {
+        let m = &self.m;
+        let height = entries.len().next_power_of_two().max(16);
+        let mut values = vec![Val::ZERO; height * m.width];
+        let mut previous: Option<u32> = None;
+        for (row, e) in values.chunks_mut(m.width).zip(entries) {
+            let gap = previous.map_or(Val::ZERO, |p| f(e.addr) - f(p) - Val::ONE);
+            previous = Some(e.addr);
+            row[m.is_real] = Val::ONE;
+            for (cols, limbs) in [
+                (m.addr, bytes(e.addr)),
+                (m.value, e.value),
+                (m.gap, bytes(gap.as_canonical_u32())),
+            ] {
+                for (c, v) in cols.into_iter().zip(limbs) {
+                    row[c] = v;
+                }
+            }
+            row[m.ts] = f(e.ts);
+            row[m.writable] = Val::from_bool(e.writable);
+            row[m.zero_init] = Val::from_bool(e.zero_init);
+        }
+        self.traces.matrices[table::MEMORY] = RowMajorMatrix::new(values, m.width);
+    }
+
+    /// Edits the memory table's row for `addr`.
+    pub fn edit_memory(&mut self, addr: u32, edit: impl FnOnce(&mut MemEntry)) {
+        let mut entries = self.memory();
+        let e = entries
+            .iter_mut()
+            .find(|e| e.addr == addr)
+            .unwrap_or_else(|| panic!("address {addr:#x} is not listed"));
+        edit(e);
+        self.set_memory(&entries);
+    }
+
+    // --- Claims. ---
+
+    /// Claims exit code `code`: the HALT row reads it from a0, a0's final
+    /// value is it, and the public values and the statement say it.
+    pub fn claim_exit(&mut self, code: u32) {
+        let halt = self.halt_row();
+        self.set_word(halt, self.c.a, code);
+        self.edit_memory(10, |e| e.value = bytes(code));
+        self.traces.public_values[public::EXIT_LO] = f(code & 0xffff);
+        self.traces.public_values[public::EXIT_HI] = f(code >> 16);
+        self.statement.exit_code = code;
+    }
+
+    /// Re-counts the provided lookup tables (the multiplicity columns of the
+    /// preprocessed tables: program, bytes, ...) so that every tuple they
+    /// hold balances against the other tables' lookups: after this, only a
+    /// lookup of a tuple no table holds can be unbalanced.
+    pub fn rebalance(&mut self) {
+        let providers: Vec<usize> = (0..self.airs.len())
+            .filter(|&t| BaseAir::<Val>::preprocessed_width(&self.airs[t]) > 0)
+            .collect();
+        for provider in providers {
+            let others = (0..self.airs.len()).filter(|&t| t != provider);
+            let needed = bus_counts(&self.airs, &self.traces, others);
+            let air = &self.airs[provider];
+            let width = BaseAir::<Val>::width(air);
+            let prep = air
+                .preprocessed_trace()
+                .expect("a provided table is preprocessed");
+            let height = prep.height();
+            let mut main = self.traces.matrices[provider].values.clone();
+            let lookups = &common().lookups[provider];
+            // Each provided tuple's count is minus one main column: find it
+            // by resolving the count on unit rows.
+            let unit = |j: Option<usize>| {
+                (0..width)
+                    .map(|i| Val::from_bool(Some(i) == j))
+                    .collect::<Vec<Val>>()
+            };
+            let prep0 = prep.row_slice(0).unwrap().to_vec();
+            let mut provided = Vec::new();
+            for lookup in lookups.iter() {
+                for (k, tuple) in lookup.elements.iter().enumerate() {
+                    let column = (0..width).find(|&j| {
+                        resolve_at(&unit(Some(j)), &prep0, &lookup.multiplicities[k])
+                            == Val::NEG_ONE
+                    });
+                    if let Some(column) = column {
+                        provided.push((bus_name(&lookup.kind), tuple, column));
+                    }
+                }
+            }
+            let zero = unit(None);
+            let mut given: HashSet<(String, Vec<Val>)> = HashSet::new();
+            for r in 0..height {
+                let prep_row = prep.row_slice(r).unwrap().to_vec();
+                for (bus, tuple, column) in &provided {
+                    let key: Vec<Val> = tuple
+                        .iter()
+                        .map(|e| resolve_at(&zero, &prep_row, e))
+                        .collect();
+                    let key = (bus.clone(), key);
+                    // A tuple held twice (padding rows) is counted once.
+                    main[r * width + column] = if given.insert(key.clone()) {
+                        needed.get(&key).copied().unwrap_or(Val::ZERO)
+                    } else {
+                        Val::ZERO
+                    };
+                }
+            }
+            self.traces.matrices[provider] = RowMajorMatrix::new(main, width);
+        }
+    }
+
+    // --- The verdict. ---
+
+    /// The suite's assertion: the audit finds the tamper exactly where
+    /// `caught` says, `prove_traces` does not panic, and the verifier
+    /// rejects the proof (an error from `prove_traces` counts as rejected,
+    /// and is reported on stderr).
+    pub fn expect_rejected(self, caught: Caught) {
+        let found = self.audit();
+        assert_eq!(
+            found.caught(),
+            caught,
+            "the tamper is not caught where the case says:\n{found}"
+        );
+        let expected_pv = ember_verifier::public_values(&self.program, &self.statement).unwrap();
+        assert_eq!(
+            expected_pv, self.traces.public_values,
+            "the statement and the traces' public values differ"
+        );
+        let proved = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            ember_prover::prove_traces(&self.airs, &self.traces)
+        }));
+        let proof = match proved {
+            Err(_) => panic!("prove_traces panicked on a tampered trace"),
+            Ok(Err(e)) => {
+                eprintln!("rejected by prove_traces itself: {e}");
+                return;
+            }
+            Ok(Ok(proof)) => proof,
+        };
+        let verdict = verify(&self.program, b"", b"", &self.statement, &proof.proof);
+        assert!(
+            verdict.is_err(),
+            "SOUNDNESS: a tampered trace verified (audit: {caught:?})\n{found}"
+        );
+    }
+}
+
+/// Resolves `expr` on one row (no next row, no public values).
+fn resolve_at(main: &[Val], prep: &[Val], expr: &p3_air::SymbolicExpression<Val>) -> Val {
+    let b = DebugConstraintBuilder::<Val>::new(
+        0,
+        ViewPair::new(
+            RowMajorMatrixView::new_row(main),
+            RowMajorMatrixView::new_row(main),
+        ),
+        ViewPair::new(
+            RowMajorMatrixView::new_row(prep),
+            RowMajorMatrixView::new_row(prep),
+        ),
+        &[],
+        Val::ONE,
+        Val::ZERO,
+        Val::ONE,
+        &[],
+    );
+    expr.resolve(&b)
+}
