@@ -120,6 +120,12 @@ fn build_baseline(rev: &str) -> Result<PathBuf> {
         crate::cargo()
             .current_dir(&src)
             .env("CARGO_TARGET_DIR", dir.join("target"))
+            // The same code generation as the current build (.cargo/config.toml),
+            // whatever the baseline's own configuration said.
+            .env(
+                "CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS",
+                "-C target-cpu=native",
+            )
             .args([
                 "build",
                 "--release",

@@ -218,9 +218,39 @@ mod linux {
         syscall3(WRITE, fd as usize, bytes.as_ptr() as usize, bytes.len());
     }
 
-    /// Not available on Linux: benchmarks do not ask.
+    /// Bytes left on stdin, which the benchmark redirects from the input
+    /// file: its size less the current offset, by `_llseek`.
     pub fn input_remaining() -> usize {
-        panic("input_remaining is not available in the linux-user benchmark build")
+        const LLSEEK: usize = 62;
+        let seek = |whence: usize| -> u64 {
+            let mut at = 0u64;
+            let r: usize;
+            // SAFETY: _llseek(fd 0, 0, 0, &at, whence) writes only `at`.
+            unsafe {
+                asm!("ecall", in("a7") LLSEEK, inlateout("a0") 0usize => r, in("a1") 0, in("a2") 0,
+                     in("a3") &mut at as *mut u64, in("a4") whence, options(nostack))
+            };
+            if (r as isize) < 0 {
+                panic("input_remaining: stdin is not a file (the benchmark redirects one)")
+            }
+            at
+        };
+        let here = seek(1);
+        let end = seek(2);
+        seek_to(here);
+        (end - here) as usize
+    }
+
+    /// Moves stdin back to `offset` after [`input_remaining`] looked at its end.
+    fn seek_to(offset: u64) {
+        const LLSEEK: usize = 62;
+        let mut at = 0u64;
+        // SAFETY: _llseek(fd 0, high, low, &at, SEEK_SET) writes only `at`.
+        unsafe {
+            asm!("ecall", in("a7") LLSEEK, inlateout("a0") 0usize => _, in("a1") (offset >> 32) as usize,
+                 in("a2") offset as u32 as usize, in("a3") &mut at as *mut u64, in("a4") 0usize,
+                 options(nostack))
+        };
     }
 
     /// No cycle counter on Linux.
