@@ -86,4 +86,8 @@ pub enum Error {
         /// Bytes left over.
         left: usize,
     },
+    /// The run halted or panicked but cannot be proven (an instruction or
+    /// ECALL the proof does not cover yet, a run too long for one proof).
+    #[error(transparent)]
+    Prove(#[from] ember_prover::ProveError),
 }

@@ -258,6 +258,14 @@ impl<'a> Executor<'a> {
     }
 }
 
+impl<'a> Executor<'a> {
+    /// The program and the input written so far: [`Executor::prove`] runs
+    /// the guest, then proves the same run.
+    pub(crate) fn program_and_input(&self) -> (&'a Program, &[u8]) {
+        (self.program, &self.input)
+    }
+}
+
 /// Runs the guest again with a [`StackObserver`], output discarded, to where
 /// `done` stopped, and returns the backtrace there. Execution is
 /// deterministic, so the second run stops where the first did; if it does

@@ -12,7 +12,9 @@
 //!   flamegraph); [`Executor::trace`] writes an instruction [`trace`];
 //!   [`Executor::progress`] reports on long runs.
 //!
-//! Ember v0 computes the claim a proof would attest; it produces no proof.
+//! - [`Executor::prove`] runs the guest, then proves that run: a
+//!   [`ProveSession`] holds the session and the [`Receipt`], which
+//!   [`verify_receipt`] checks against the ELF, input and journal.
 
 mod callstack;
 mod error;
@@ -21,14 +23,17 @@ mod journal;
 mod profile;
 mod program;
 pub mod progress;
+mod prove;
 pub mod report;
 pub mod trace;
 
 pub use callstack::{Backtrace, BacktraceFrame};
 pub use ember_core::{Digest, Exit, Fault, FaultKind, LoadError};
+pub use ember_verifier::{Receipt, ReceiptError, verify_receipt};
 pub use error::{Error, FaultReport};
 pub use executor::{BACKTRACE_RERUN_LIMIT, Executor, PROGRESS_INTERVAL, Progress, Session, mips};
 pub use journal::{Journal, JournalDecoder, encode_frame};
 pub use profile::{FunctionCost, Profile};
 pub use program::{Location, Program, Symbol};
+pub use prove::ProveSession;
 pub use trace::TraceWindow;

@@ -1,0 +1,61 @@
+//! Proving a run: [`Executor::prove`] runs the guest as `run` does (output
+//! streamed, faults reported with their source line), then proves that
+//! execution and wraps the proof and the claim in a [`Receipt`].
+
+use std::time::{Duration, Instant};
+
+use ember_core::Claim;
+use ember_verifier::Receipt;
+
+use crate::error::Error;
+use crate::executor::{Executor, Session};
+
+/// A run and the receipt that proves it.
+#[derive(Debug)]
+pub struct ProveSession {
+    /// The run, as [`Executor::run`] reports it.
+    pub session: Session,
+    /// The claim of the run, its journal and the proof.
+    pub receipt: Receipt,
+    /// Wall time of the proof (trace generation and proving, not the first
+    /// run).
+    pub prove_time: Duration,
+}
+
+impl ProveSession {
+    /// Cycles proven per second of proving time, in thousands.
+    pub fn khz(&self) -> f64 {
+        self.session.cycles as f64 / self.prove_time.as_secs_f64().max(1e-9) / 1e3
+    }
+}
+
+impl Executor<'_> {
+    /// Runs the guest to its end, then proves that run.
+    ///
+    /// A run that faults has no claim: that is [`Error::Fault`] with the
+    /// fault report, as from [`Executor::run`]. A run the proof cannot
+    /// cover yet (an instruction or ECALL it does not handle, a panic, too
+    /// many cycles for one proof) is [`Error::Prove`], naming the pc and
+    /// cycle where it applies.
+    pub fn prove(self) -> Result<ProveSession, Error> {
+        let (program, input) = self.program_and_input();
+        let input = input.to_vec();
+        let session = self.run()?;
+        let started = Instant::now();
+        let proof = ember_prover::prove(program.core(), &input)?;
+        let prove_time = started.elapsed();
+        let claim = Claim::new(
+            session.image_id,
+            &input,
+            &session.journal.bytes,
+            &session.exit,
+            session.cycles,
+        );
+        let receipt = Receipt::new(claim, session.journal.bytes.clone(), proof.proof);
+        Ok(ProveSession {
+            session,
+            receipt,
+            prove_time,
+        })
+    }
+}
