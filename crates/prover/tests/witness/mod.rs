@@ -10,13 +10,14 @@
 //! `check_all_constraints`) and the lookups Plonky3 derives from them, so it
 //! holds no second copy of the AIR.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Mutex, OnceLock};
 
 use ember_air::cpu::{CpuCols, public};
 use ember_air::memory::MemoryCols;
+use ember_air::ops::Op;
 use ember_air::{EmberAir, EmberConfig, Val, config, table};
 use ember_core::{Program, Segment};
 use ember_prover::Traces;
@@ -190,6 +191,63 @@ fn bus_name(kind: &impl fmt::Debug) -> String {
         .to_string()
 }
 
+/// Calls `visit(row, (lookup, tuple), bus, tuple's values, count)` for
+/// every tuple table `t` puts on a bus, on every row.
+fn visit_lookups(
+    airs: &[EmberAir],
+    traces: &Traces,
+    t: usize,
+    mut visit: impl FnMut(usize, (usize, usize), &str, Vec<Val>, Val),
+) {
+    let lookups = &common().lookups[t];
+    let buses: Vec<String> = lookups.iter().map(|l| bus_name(&l.kind)).collect();
+    let main = &traces.matrices[t];
+    let prep = airs[t].preprocessed_trace();
+    let pv = public_values_of(traces, t);
+    let height = main.height();
+    for r in 0..height {
+        let n = (r + 1) % height;
+        let (local, next) = (main.row_slice(r).unwrap(), main.row_slice(n).unwrap());
+        let main_pair = ViewPair::new(
+            RowMajorMatrixView::new_row(&*local),
+            RowMajorMatrixView::new_row(&*next),
+        );
+        let prep_rows = prep
+            .as_ref()
+            .map(|p| (p.row_slice(r).unwrap(), p.row_slice(n).unwrap()));
+        let prep_pair = match &prep_rows {
+            Some((l, n)) => ViewPair::new(
+                RowMajorMatrixView::new_row(&**l),
+                RowMajorMatrixView::new_row(&**n),
+            ),
+            None => ViewPair::new(
+                RowMajorMatrixView::new(&[], 0),
+                RowMajorMatrixView::new(&[], 0),
+            ),
+        };
+        let b = DebugConstraintBuilder::<Val>::new(
+            r,
+            main_pair,
+            prep_pair,
+            pv,
+            Val::from_bool(r == 0),
+            Val::from_bool(r == height - 1),
+            Val::from_bool(r != height - 1),
+            &[],
+        );
+        for (l, lookup) in lookups.iter().enumerate() {
+            for (k, tuple) in lookup.elements.iter().enumerate() {
+                let mut m = lookup.multiplicities[k].resolve(&b);
+                if let Some(flags) = &lookup.flags {
+                    m *= flags[k].resolve(&b);
+                }
+                let key = tuple.iter().map(|e| e.resolve(&b)).collect();
+                visit(r, (l, k), &buses[l], key, m);
+            }
+        }
+    }
+}
+
 /// Net multiplicities of every tuple the tables in `tables` put on each bus.
 fn bus_counts(
     airs: &[EmberAir],
@@ -197,57 +255,12 @@ fn bus_counts(
     tables: impl Iterator<Item = usize>,
 ) -> HashMap<(String, Vec<Val>), Val> {
     let mut counts: HashMap<(String, Vec<Val>), Val> = HashMap::new();
-    let common = common();
     for t in tables {
-        let main = &traces.matrices[t];
-        let prep = airs[t].preprocessed_trace();
-        let pv = public_values_of(traces, t);
-        let height = main.height();
-        for r in 0..height {
-            let n = (r + 1) % height;
-            let (local, next) = (main.row_slice(r).unwrap(), main.row_slice(n).unwrap());
-            let main_pair = ViewPair::new(
-                RowMajorMatrixView::new_row(&*local),
-                RowMajorMatrixView::new_row(&*next),
-            );
-            let prep_rows = prep
-                .as_ref()
-                .map(|p| (p.row_slice(r).unwrap(), p.row_slice(n).unwrap()));
-            let prep_pair = match &prep_rows {
-                Some((l, n)) => ViewPair::new(
-                    RowMajorMatrixView::new_row(&**l),
-                    RowMajorMatrixView::new_row(&**n),
-                ),
-                None => ViewPair::new(
-                    RowMajorMatrixView::new(&[], 0),
-                    RowMajorMatrixView::new(&[], 0),
-                ),
-            };
-            let b = DebugConstraintBuilder::<Val>::new(
-                r,
-                main_pair,
-                prep_pair,
-                pv,
-                Val::from_bool(r == 0),
-                Val::from_bool(r == height - 1),
-                Val::from_bool(r != height - 1),
-                &[],
-            );
-            for lookup in common.lookups[t].iter() {
-                let bus = bus_name(&lookup.kind);
-                for (k, tuple) in lookup.elements.iter().enumerate() {
-                    let mut m = lookup.multiplicities[k].resolve(&b);
-                    if let Some(flags) = &lookup.flags {
-                        m *= flags[k].resolve(&b);
-                    }
-                    if m.is_zero() {
-                        continue;
-                    }
-                    let key = tuple.iter().map(|e| e.resolve(&b)).collect();
-                    *counts.entry((bus.clone(), key)).or_insert(Val::ZERO) += m;
-                }
+        visit_lookups(airs, traces, t, |_, _, bus, key, m| {
+            if !m.is_zero() {
+                *counts.entry((bus.to_string(), key)).or_insert(Val::ZERO) += m;
             }
-        }
+        });
     }
     counts
 }
@@ -492,6 +505,46 @@ impl Case {
         self.set_word(row, self.c.z, x.wrapping_add(y));
     }
 
+    /// Makes `row` an `op` row (one flag; `is_halt` with ECALL).
+    pub fn set_op(&mut self, row: usize, op: Op) {
+        for flag in self.c.flags {
+            self.set(row, flag, Val::ZERO);
+        }
+        self.set(row, self.c.flags[op.index()], Val::ONE);
+        self.set(row, self.c.is_halt, Val::from_bool(op == Op::Ecall));
+    }
+
+    /// Fills the multiplier with `U * V mod 2^64`, `U` being `u`
+    /// sign-extended when `u_signed` and `V` likewise.
+    pub fn set_multiplier(&mut self, row: usize, u: u32, u_signed: bool, v: u32, v_signed: bool) {
+        let limbs = |w: u32, signed: bool| {
+            let ext = if signed { 0xff } else { 0 };
+            let b = w.to_le_bytes();
+            [b[0], b[1], b[2], b[3], ext, ext, ext, ext].map(u64::from)
+        };
+        let (us, vs) = (limbs(u, u_signed), limbs(v, v_signed));
+        let mut carry = 0u64;
+        for j in 0..8 {
+            let sum = (0..=j).map(|i| us[i] * vs[j - i]).sum::<u64>() + carry;
+            carry = sum >> 8;
+            self.set(row, self.c.mout[j], f((sum & 0xff) as u32));
+            self.set(row, self.c.mcarry[j][0], f((carry & 0xff) as u32));
+            self.set(row, self.c.mcarry[j][1], f((carry >> 8) as u32));
+        }
+        self.set_word(row, self.c.mu, u);
+        self.set_word(row, self.c.mv, v);
+        self.set(row, self.c.msu, Val::from_bool(u_signed));
+        self.set(row, self.c.msv, Val::from_bool(v_signed));
+        self.set(row, self.c.mu3x, f((u >> 24) ^ 0x80));
+        self.set(row, self.c.mv3x, f((v >> 24) ^ 0x80));
+    }
+
+    /// The word a load or store saw before and the one it left.
+    pub fn set_memory_access(&mut self, row: usize, before: u32, after: u32) {
+        self.set_word(row, self.c.mem_prev, before);
+        self.set_word(row, self.c.mem_new, after);
+    }
+
     // --- The memory table. ---
 
     /// The memory table's listed rows.
@@ -566,63 +619,70 @@ impl Case {
         self.statement.exit_code = code;
     }
 
+    /// Claims `code` as the exit code in the public values and the
+    /// statement only (the trace is left alone).
+    pub fn claim_public_exit(&mut self, code: u32) {
+        self.traces.public_values[public::EXIT_LO] = f(code & 0xffff);
+        self.traces.public_values[public::EXIT_HI] = f(code >> 16);
+        self.statement.exit_code = code;
+    }
+
     /// Re-counts the provided lookup tables (the multiplicity columns of the
     /// preprocessed tables: program, bytes, ...) so that every tuple they
     /// hold balances against the other tables' lookups: after this, only a
     /// lookup of a tuple no table holds can be unbalanced.
     pub fn rebalance(&mut self) {
-        let providers: Vec<usize> = (0..self.airs.len())
+        let n = self.airs.len();
+        let providers: Vec<usize> = (0..n)
             .filter(|&t| BaseAir::<Val>::preprocessed_width(&self.airs[t]) > 0)
             .collect();
+        // What the tables that query (they provide nothing) need, by bus.
+        let mut needed: HashMap<String, HashMap<Vec<Val>, Val>> = HashMap::new();
+        let queries = bus_counts(
+            &self.airs,
+            &self.traces,
+            (0..n).filter(|t| !providers.contains(t)),
+        );
+        for ((bus, key), m) in queries {
+            needed.entry(bus).or_default().insert(key, m);
+        }
         for provider in providers {
-            let others = (0..self.airs.len()).filter(|&t| t != provider);
-            let needed = bus_counts(&self.airs, &self.traces, others);
             let air = &self.airs[provider];
             let width = BaseAir::<Val>::width(air);
-            let prep = air
-                .preprocessed_trace()
-                .expect("a provided table is preprocessed");
-            let height = prep.height();
-            let mut main = self.traces.matrices[provider].values.clone();
             let lookups = &common().lookups[provider];
-            // Each provided tuple's count is minus one main column: find it
-            // by resolving the count on unit rows.
-            let unit = |j: Option<usize>| {
-                (0..width)
-                    .map(|i| Val::from_bool(Some(i) == j))
-                    .collect::<Vec<Val>>()
-            };
+            // A provided tuple's count is minus one main column: find it by
+            // resolving the count on unit rows.
+            let prep = air.preprocessed_trace().expect("preprocessed");
             let prep0 = prep.row_slice(0).unwrap().to_vec();
-            let mut provided = Vec::new();
-            for lookup in lookups.iter() {
-                for (k, tuple) in lookup.elements.iter().enumerate() {
-                    let column = (0..width).find(|&j| {
-                        resolve_at(&unit(Some(j)), &prep0, &lookup.multiplicities[k])
-                            == Val::NEG_ONE
-                    });
-                    if let Some(column) = column {
-                        provided.push((bus_name(&lookup.kind), tuple, column));
-                    }
-                }
-            }
-            let zero = unit(None);
-            let mut given: HashSet<(String, Vec<Val>)> = HashSet::new();
-            for r in 0..height {
-                let prep_row = prep.row_slice(r).unwrap().to_vec();
-                for (bus, tuple, column) in &provided {
-                    let key: Vec<Val> = tuple
+            let column: HashMap<(usize, usize), usize> = lookups
+                .iter()
+                .enumerate()
+                .flat_map(|(l, lookup)| {
+                    let prep0 = &prep0;
+                    lookup
+                        .multiplicities
                         .iter()
-                        .map(|e| resolve_at(&zero, &prep_row, e))
-                        .collect();
-                    let key = (bus.clone(), key);
-                    // A tuple held twice (padding rows) is counted once.
-                    main[r * width + column] = if given.insert(key.clone()) {
-                        needed.get(&key).copied().unwrap_or(Val::ZERO)
-                    } else {
-                        Val::ZERO
-                    };
-                }
-            }
+                        .enumerate()
+                        .filter_map(move |(k, m)| {
+                            (0..width)
+                                .find(|&j| {
+                                    let unit: Vec<Val> =
+                                        (0..width).map(|i| Val::from_bool(i == j)).collect();
+                                    resolve_at(&unit, prep0, m) == Val::NEG_ONE
+                                })
+                                .map(|j| ((l, k), j))
+                        })
+                })
+                .collect();
+            let mut main = self.traces.matrices[provider].values.clone();
+            visit_lookups(&self.airs, &self.traces, provider, |r, lk, bus, key, _| {
+                let Some(&j) = column.get(&lk) else { return };
+                // Each tuple is given once (padding rows may repeat one).
+                main[r * width + j] = needed
+                    .get_mut(bus)
+                    .and_then(|counts| counts.remove(&key))
+                    .unwrap_or(Val::ZERO);
+            });
             self.traces.matrices[provider] = RowMajorMatrix::new(main, width);
         }
     }
