@@ -440,12 +440,6 @@ impl Case {
         }
     }
 
-    /// The word in four CPU byte cells.
-    pub fn word(&self, row: usize, cols: [usize; 4]) -> u32 {
-        let b = cols.map(|c| self.cpu(row, c).as_canonical_u32() as u8);
-        u32::from_le_bytes(b)
-    }
-
     /// The first CPU row at `pc`.
     pub fn row_at(&self, pc: u32) -> usize {
         let height = self.traces.matrices[table::CPU].height();
