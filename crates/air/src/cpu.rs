@@ -154,6 +154,33 @@ pub struct CpuCols {
     pub hi3: usize,
     /// A right shift by 0.
     pub shift_zero: usize,
+    /// Division: the remainder `r` (the quotient is `mu`), added into the
+    /// multiplier: `q * b + r = a`.
+    pub mr: [usize; 4],
+    /// `r`'s sign bit (signed division), and `r[3] ^ 0x80`.
+    pub msr: usize,
+    /// See `msr`.
+    pub mr3x: usize,
+    /// `a`'s sign bit (signed division), and `a[3] ^ 0x80`.
+    pub sa: usize,
+    /// See `sa`.
+    pub a3x: usize,
+    /// `|r|` and its negation carries.
+    pub abs_r: [usize; 4],
+    /// See `abs_r`.
+    pub ncr: [usize; 4],
+    /// `|b|` and its negation carries.
+    pub abs_b: [usize; 4],
+    /// See `abs_b`.
+    pub ncb: [usize; 4],
+    /// Division by zero, and the inverse of `b`'s byte sum otherwise.
+    pub b_zero: usize,
+    /// See `b_zero`.
+    pub b_inv: usize,
+    /// Signed overflow (`MIN / -1`), and the inverse that rules it out otherwise.
+    pub overflow: usize,
+    /// See `overflow`.
+    pub ovf_inv: usize,
     /// Accesses: rs1, rs2, memory, rd.
     pub access: [AccessCols; 4],
     /// Width.
@@ -217,6 +244,19 @@ impl CpuCols {
             shamt: c.one(),
             hi3: c.one(),
             shift_zero: c.one(),
+            mr: c.many(),
+            msr: c.one(),
+            mr3x: c.one(),
+            sa: c.one(),
+            a3x: c.one(),
+            abs_r: c.many(),
+            ncr: c.many(),
+            abs_b: c.many(),
+            ncb: c.many(),
+            b_zero: c.one(),
+            b_inv: c.one(),
+            overflow: c.one(),
+            ovf_inv: c.one(),
             access: [access(), access(), access(), access()],
             width: 0,
         };
@@ -438,7 +478,11 @@ where
             Op::Sb,
             Op::Sh,
         ]);
-        let uses_adder = adds.clone() + f(Op::Sub) + compares.clone() + addresses.clone();
+        let uses_adder = adds.clone()
+            + f(Op::Sub)
+            + compares.clone()
+            + addresses.clone()
+            + any(&[Op::Div, Op::Divu, Op::Rem, Op::Remu]);
         for i in 0..4 {
             // ADD, ADDI: a + opb = c.
             let mut g = builder.when(adds.clone());
@@ -655,7 +699,11 @@ where
         // sign-extended to 64 bits by msu, msv. ---
         let multiplies = any(&[Op::Mul, Op::Mulh, Op::Mulhsu, Op::Mulhu]);
         let shifts = any(&[Op::Sll, Op::Slli, Op::Srl, Op::Srli, Op::Sra, Op::Srai]);
-        let mul_rows = multiplies.clone() + shifts.clone();
+        let divisions = any(&[Op::Div, Op::Divu, Op::Rem, Op::Remu]);
+        let signed_div = f(Op::Div) + f(Op::Rem);
+        let mul_rows = multiplies.clone() + shifts.clone() + divisions.clone();
+        let mr = w4(c.mr);
+        let msr = col(c.msr);
         let mu = w4(c.mu);
         let mv = w4(c.mv);
         let mout: Vec<AB::Expr> = c.mout.iter().map(|&i| col(i)).collect();
@@ -669,9 +717,10 @@ where
         };
         let mut carry_in = AB::Expr::ZERO;
         for j in 0..8 {
+            // Division adds its remainder: q * b + r.
             let sum = (0..=j)
                 .map(|i| limb(&mu, &msu, i) * limb(&mv, &msv, j - i))
-                .fold(carry_in, |acc, x| acc + x);
+                .fold(carry_in + limb(&mr, &msr, j), |acc, x| acc + x);
             let [lo, hi] = c.mcarry[j].map(col);
             let carry = lo.clone() + hi.clone() * k(256);
             builder.assert_eq(sum, mout[j].clone() + carry.clone() * k(256));
@@ -683,7 +732,8 @@ where
         }
         builder.assert_bool(msu.clone());
         builder.assert_bool(msv.clone());
-        let signed_u = any(&[Op::Mulh, Op::Mulhsu, Op::Sra, Op::Srai]);
+        let signed_u = any(&[Op::Mulh, Op::Mulhsu, Op::Sra, Op::Srai, Op::Div, Op::Rem]);
+        let signed_v = f(Op::Mulh) + signed_div.clone();
         // Signs: msu is mu's sign bit for MULH, MULHSU, SRA; msv is mv's for
         // MULH; both 0 otherwise.
         sign_of(
@@ -698,14 +748,18 @@ where
             mv[3].clone(),
             col(c.mv3x),
             msv.clone(),
-            f(Op::Mulh),
+            signed_v.clone(),
         );
         builder.assert_zero((one() - signed_u) * msu);
-        builder.assert_zero((one() - f(Op::Mulh)) * msv);
+        builder.assert_zero((one() - signed_v) * msv.clone());
         for i in 0..4 {
             // U = a always; V = b for multiplications (shifts: a power of two).
-            builder.assert_zero(mul_rows.clone() * (mu[i].clone() - a[i].clone()));
-            builder.assert_zero(multiplies.clone() * (mv[i].clone() - b[i].clone()));
+            builder.assert_zero(
+                (multiplies.clone() + shifts.clone()) * (mu[i].clone() - a[i].clone()),
+            );
+            builder.assert_zero(
+                (multiplies.clone() + divisions.clone()) * (mv[i].clone() - b[i].clone()),
+            );
             // MUL, SLL: the low word; the others: the high word.
             builder.assert_zero(
                 any(&[Op::Mul, Op::Sll, Op::Slli]) * (cc[i].clone() - mout[i].clone()),
@@ -730,6 +784,115 @@ where
         message.extend(mv.iter().cloned());
         message.push(col(c.shift_zero));
         builder.push_interaction(bus::POW2, message, Count::bounded(shifts, 1));
+
+        // --- Division: q * b + r = a over 64 bits (q = mu, b = mv, r = mr,
+        // each sign-extended when signed), |r| < |b|, r's sign is a's; with
+        // the RISC-V results for division by zero and for MIN / -1. ---
+        let (sa, b_zero, overflow) = (col(c.sa), col(c.b_zero), col(c.overflow));
+        for v in [sa.clone(), b_zero.clone(), overflow.clone(), msr.clone()] {
+            builder.assert_bool(v);
+        }
+        // Outside divisions the remainder is 0 (the multiplier adds it).
+        for i in 0..4 {
+            builder.assert_zero((one() - divisions.clone()) * mr[i].clone());
+        }
+        builder.assert_zero((one() - divisions.clone()) * msr.clone());
+        builder.assert_zero((one() - signed_div.clone()) * msr.clone());
+        builder.assert_zero((one() - signed_div.clone()) * sa.clone());
+        sign_of(
+            builder,
+            mr[3].clone(),
+            col(c.mr3x),
+            msr.clone(),
+            signed_div.clone(),
+        );
+        sign_of(
+            builder,
+            a[3].clone(),
+            col(c.a3x),
+            sa.clone(),
+            signed_div.clone(),
+        );
+        // The product: a, sign-extended (its high word exempt on overflow).
+        for j in 0..8 {
+            let want = if j < 4 {
+                a[j].clone()
+            } else {
+                sa.clone() * k(255)
+            };
+            let when = if j < 4 {
+                divisions.clone()
+            } else {
+                divisions.clone() - overflow.clone()
+            };
+            builder.assert_zero(when * (mout[j].clone() - want));
+        }
+        // Division by zero: b's bytes sum to 0; then q = 2^32 - 1 (r = a follows).
+        let b_sum = b[0].clone() + b[1].clone() + b[2].clone() + b[3].clone();
+        builder.assert_zero((one() - divisions.clone()) * b_zero.clone());
+        builder.assert_zero(b_zero.clone() * b_sum.clone());
+        builder.assert_zero(divisions.clone() * (one() - b_zero.clone() - b_sum * col(c.b_inv)));
+        for i in 0..4 {
+            builder.assert_zero(b_zero.clone() * (mu[i].clone() - k(255)));
+        }
+        // Overflow: a = 0x80000000 and b = 0xffffffff, signed; then q = a, r = 0.
+        let ovf_sum = a[0].clone()
+            + a[1].clone()
+            + a[2].clone()
+            + col(c.a3x)
+            + (k(255) - b[0].clone())
+            + (k(255) - b[1].clone())
+            + (k(255) - b[2].clone())
+            + (k(255) - b[3].clone());
+        builder.assert_zero((one() - signed_div.clone()) * overflow.clone());
+        builder.assert_zero(overflow.clone() * ovf_sum.clone());
+        builder.assert_zero(
+            signed_div.clone() * (one() - overflow.clone() - ovf_sum * col(c.ovf_inv)),
+        );
+        for i in 0..4 {
+            let min = if i == 3 { k(0x80) } else { AB::Expr::ZERO };
+            builder.assert_zero(overflow.clone() * (mu[i].clone() - min));
+            builder.assert_zero(overflow.clone() * mr[i].clone());
+        }
+        // |r| and |b| by two's-complement negation when negative.
+        let abs_r = w4(c.abs_r);
+        let abs_b = w4(c.abs_b);
+        for (abs, nc, v, s) in [
+            (&abs_r, c.ncr, &mr, msr.clone()),
+            (&abs_b, c.ncb, &b, msv.clone()),
+        ] {
+            let mut carry_in = s.clone();
+            for i in 0..4 {
+                let ncarry = col(nc[i]);
+                builder.assert_bool(ncarry.clone());
+                let flipped =
+                    s.clone() * (k(255) - v[i].clone()) + (one() - s.clone()) * v[i].clone();
+                builder
+                    .when(divisions.clone())
+                    .assert_eq(abs[i].clone() + ncarry.clone() * k(256), flipped + carry_in);
+                carry_in = ncarry;
+            }
+        }
+        // |r| < |b| (unless b = 0 or overflow): |r| + d = |b| exactly, d != 0.
+        let bounded = divisions.clone() - b_zero.clone() - overflow.clone();
+        let y_sum = y[0].clone() + y[1].clone() + y[2].clone() + y[3].clone();
+        for i in 0..4 {
+            let mut g = builder.when(divisions.clone());
+            g.assert_eq(x[i].clone(), abs_r[i].clone());
+            g.assert_eq(z[i].clone(), abs_b[i].clone());
+        }
+        builder.assert_zero(bounded.clone() * carry[3].clone());
+        builder.assert_zero(bounded * (y_sum * col(c.eq_inv) - one()));
+        range_pair(builder, y[0].clone(), y[1].clone(), divisions.clone());
+        range_pair(builder, y[2].clone(), y[3].clone(), divisions.clone());
+        // r's sign is a's unless r = 0.
+        let r_sum = mr[0].clone() + mr[1].clone() + mr[2].clone() + mr[3].clone();
+        builder.assert_zero(signed_div * (msr - sa) * r_sum);
+        // Results: the quotient or the remainder.
+        for i in 0..4 {
+            builder.assert_zero((f(Op::Div) + f(Op::Divu)) * (cc[i].clone() - mu[i].clone()));
+            builder.assert_zero((f(Op::Rem) + f(Op::Remu)) * (cc[i].clone() - mr[i].clone()));
+        }
 
         // --- HALT: t0 = 0; the exit code is a0; the cycles are clk. ---
         let halt = col(c.is_halt);

@@ -57,6 +57,10 @@ pub enum Op {
     Srli,
     Sra,
     Srai,
+    Div,
+    Divu,
+    Rem,
+    Remu,
     /// ECALL: which one the CPU tells from `t0`.
     Ecall,
 }
@@ -108,6 +112,10 @@ impl Op {
         Op::Srli,
         Op::Sra,
         Op::Srai,
+        Op::Div,
+        Op::Divu,
+        Op::Rem,
+        Op::Remu,
         Op::Ecall,
     ];
 
@@ -173,6 +181,10 @@ impl Op {
                 | Op::Sll
                 | Op::Srl
                 | Op::Sra
+                | Op::Div
+                | Op::Divu
+                | Op::Rem
+                | Op::Remu
                 | Op::Ecall
         )
     }
@@ -281,6 +293,10 @@ pub fn program_row(pc: u32, insn: Instruction) -> Result<ProgramRow, Unsupported
         I::Sll { rd, rs1, rs2 } => row(Op::Sll, rd, rs1, rs2, 0),
         I::Srl { rd, rs1, rs2 } => row(Op::Srl, rd, rs1, rs2, 0),
         I::Sra { rd, rs1, rs2 } => row(Op::Sra, rd, rs1, rs2, 0),
+        I::Div { rd, rs1, rs2 } => row(Op::Div, rd, rs1, rs2, 0),
+        I::Divu { rd, rs1, rs2 } => row(Op::Divu, rd, rs1, rs2, 0),
+        I::Rem { rd, rs1, rs2 } => row(Op::Rem, rd, rs1, rs2, 0),
+        I::Remu { rd, rs1, rs2 } => row(Op::Remu, rd, rs1, rs2, 0),
         I::Slli { rd, rs1, shamt } => row(Op::Slli, rd, rs1, 0, u32::from(shamt)),
         I::Srli { rd, rs1, shamt } => row(Op::Srli, rd, rs1, 0, u32::from(shamt)),
         I::Srai { rd, rs1, shamt } => row(Op::Srai, rd, rs1, 0, u32::from(shamt)),

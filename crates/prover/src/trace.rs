@@ -198,6 +198,22 @@ impl Tracer {
         signed_u: bool,
         signed_v: bool,
     ) -> (u32, u32) {
+        self.multiply_add(row, u, v, signed_u, signed_v, 0, false)
+    }
+
+    /// Fills the multiplier with `u * v + r` (division's check), each
+    /// sign-extended when asked; returns the low and high words.
+    #[allow(clippy::too_many_arguments)]
+    fn multiply_add(
+        &mut self,
+        row: &mut [Val],
+        u: u32,
+        v: u32,
+        signed_u: bool,
+        signed_v: bool,
+        r: u32,
+        signed_r: bool,
+    ) -> (u32, u32) {
         let c = self.cols.clone();
         self.put(row, c.mu, u);
         self.put(row, c.mv, v);
@@ -209,10 +225,14 @@ impl Tracer {
             [b[0], b[1], b[2], b[3], hi, hi, hi, hi].map(u64::from)
         };
         let (us, vs) = (ext(u, su), ext(v, sv));
+        let sr = signed_r && r >> 31 != 0;
+        let rs = ext(r, sr);
+        self.put(row, c.mr, r);
+        row[c.msr] = Val::from_bool(sr);
         let mut carry = 0u64;
         let mut out = [0u8; 8];
         for j in 0..8 {
-            let mut sum = carry;
+            let mut sum = carry + rs[j];
             for i in 0..=j {
                 sum += us[i] * vs[j - i];
             }
@@ -408,6 +428,69 @@ impl Tracer {
                     op == Op::Mulh,
                 );
                 result = if op == Op::Mul { lo } else { hi };
+            }
+            Op::Div | Op::Divu | Op::Rem | Op::Remu => {
+                let signed = matches!(op, Op::Div | Op::Rem);
+                let (q, rem) = if signed {
+                    (alu::div(a, b), alu::rem(a, b))
+                } else {
+                    (alu::divu(a, b), alu::remu(a, b))
+                };
+                if signed {
+                    self.sign(&mut row, c.mr3x, None, rem >> 24);
+                    self.sign(&mut row, c.a3x, Some(c.sa), a >> 24);
+                }
+                self.multiply_add(&mut row, q, b, signed, signed, rem, signed);
+                let b_sum: u32 = bytes_of(b).iter().map(|&x| u32::from(x)).sum();
+                if b_sum == 0 {
+                    row[c.b_zero] = Val::ONE;
+                } else {
+                    row[c.b_inv] = f(b_sum).inverse();
+                }
+                let overflow = signed && a == 0x8000_0000 && b == u32::MAX;
+                if signed {
+                    let ovf_sum: u32 = bytes_of(a)[..3].iter().map(|&x| u32::from(x)).sum::<u32>()
+                        + ((a >> 24) ^ 0x80)
+                        + bytes_of(b).iter().map(|&x| 255 - u32::from(x)).sum::<u32>();
+                    if overflow {
+                        row[c.overflow] = Val::ONE;
+                    } else {
+                        row[c.ovf_inv] = f(ovf_sum).inverse();
+                    }
+                }
+                // |r| < |b| through the adder: |r| + d = |b|.
+                let abs = |v: u32,
+                           negative: bool,
+                           cols: [usize; 4],
+                           carries: [usize; 4],
+                           row: &mut [Val]| {
+                    let out = if negative { v.wrapping_neg() } else { v };
+                    let flipped = if negative { !v } else { v };
+                    let mut carry = u32::from(negative);
+                    for i in 0..4 {
+                        let sum = ((flipped >> (8 * i)) & 0xff) + carry;
+                        carry = sum >> 8;
+                        row[carries[i]] = f(carry);
+                        row[cols[i]] = f(sum & 0xff);
+                    }
+                    out
+                };
+                let abs_r = abs(rem, signed && rem >> 31 != 0, c.abs_r, c.ncr, &mut row);
+                let abs_b = abs(b, signed && b >> 31 != 0, c.abs_b, c.ncb, &mut row);
+                let d = abs_b.wrapping_sub(abs_r);
+                self.adder(&mut row, abs_r, d);
+                let [d0, d1, d2, d3] = bytes_of(d);
+                self.lookup(tag::RANGE, u32::from(d0), u32::from(d1));
+                self.lookup(tag::RANGE, u32::from(d2), u32::from(d3));
+                let d_sum: u32 = bytes_of(d).iter().map(|&x| u32::from(x)).sum();
+                if d_sum != 0 {
+                    row[c.eq_inv] = f(d_sum).inverse();
+                }
+                result = if matches!(op, Op::Div | Op::Divu) {
+                    q
+                } else {
+                    rem
+                };
             }
             Op::Sll | Op::Slli | Op::Srl | Op::Srli | Op::Sra | Op::Srai => {
                 let amount = opb & 31;

@@ -82,7 +82,15 @@ fn li(rd: u8, value: u32) -> Vec<u32> {
 /// is folded into a0 so the exit code depends on all of them.
 #[test]
 fn every_covered_instruction_on_edge_values() {
-    const VALUES: [u32; 6] = [0, 1, 0x7fff_ffff, 0x8000_0000, 0xffff_ffff, 0x1234_5678];
+    const VALUES: [u32; 7] = [
+        0,
+        1,
+        0x7fff_ffff,
+        0x8000_0000,
+        0xffff_ffff,
+        0x1234_5678,
+        0xfedc_ba98,
+    ];
     type R = fn(u8, u8, u8) -> u32;
     let reg_ops: [R; 18] = [
         asm::add,
@@ -106,15 +114,18 @@ fn every_covered_instruction_on_edge_values() {
     ];
     let mut words = Vec::new();
     words.extend(li(10, 0));
+    // Every pair, so MIN / -1, x / 0 and the signs all meet.
     for (i, &x) in VALUES.iter().enumerate() {
-        let y = VALUES[(i * 5 + 3) % VALUES.len()];
-        words.extend(li(1, x));
-        words.extend(li(2, y));
-        for op in reg_ops {
-            words.push(op(3, 1, 2));
-            words.push(asm::xor(10, 10, 3));
-            words.push(asm::slli(10, 10, 1));
+        for &y in &VALUES {
+            words.extend(li(1, x));
+            words.extend(li(2, y));
+            for op in reg_ops {
+                words.push(op(3, 1, 2));
+                words.push(asm::xor(10, 10, 3));
+                words.push(asm::slli(10, 10, 1));
+            }
         }
+        let _ = i;
         for shamt in [0, 1, 31] {
             for op in [asm::slli, asm::srli, asm::srai] {
                 words.push(op(3, 1, shamt));
