@@ -33,8 +33,13 @@ fn median(mut v: Vec<f64>) -> f64 {
 /// One `ember run --json`; adds the whole process's wall time as
 /// `process_seconds`.
 fn run_once(ember: &Path, elf: &Path, input: Option<&Path>) -> Result<Value> {
+    run_with(ember, elf, input, &[])
+}
+
+/// [`run_once`] with more `ember run` flags.
+fn run_with(ember: &Path, elf: &Path, input: Option<&Path>, flags: &[&str]) -> Result<Value> {
     let mut cmd = Command::new(ember);
-    cmd.arg("run").arg(elf).arg("--json");
+    cmd.arg("run").arg(elf).arg("--json").args(flags);
     if let Some(input) = input {
         cmd.arg("--input").arg(input);
     }
@@ -217,11 +222,15 @@ fn header(title: &str) {
     );
 }
 
-/// `cargo xtask bench [--runs N] [--baseline REV]`. With a baseline, each
-/// run of a workload under the current `ember` is followed by one under the
-/// baseline's, so both see the same machine state; both tables are printed,
-/// then the ratio of median MIPS.
-pub fn bench(runs: usize, baseline: Option<&str>) -> Result {
+/// `cargo xtask bench [--runs N] [--baseline REV] [--modes]`. With a
+/// baseline, each run of a workload under the current `ember` is followed by
+/// one under the baseline's, so both see the same machine state; both tables
+/// are printed, then the ratio of median MIPS. With `--modes`, the cost of
+/// seeing inside the guest follows: each workload profiled (`--profile`,
+/// collapsed stacks), and ecdsa traced whole (`--trace /dev/null`, 5.7M
+/// lines; the long workloads would write gigabytes), each run right after a
+/// plain one.
+pub fn bench(runs: usize, baseline: Option<&str>, modes: bool) -> Result {
     let ws = Workspace::open(None)?;
     ws.build()?;
     let ember = build_ember()?;
@@ -297,6 +306,11 @@ pub fn bench(runs: usize, baseline: Option<&str>) -> Result {
             }
         }
     }
+    let modes = if modes {
+        bench_modes(&ws, &ember, runs)?
+    } else {
+        Vec::new()
+    };
     let elf = root().join("target/bench-1mib.elf");
     std::fs::write(&elf, one_mib_elf())
         .map_err(|e| format!("cannot write {}: {e}", elf.display()))?;
@@ -311,10 +325,70 @@ pub fn bench(runs: usize, baseline: Option<&str>) -> Result {
         load_1mib * 1e3
     );
     let path = root().join("target/bench.json");
-    let report =
-        json!({ "runs": runs, "results": rows, "load_1mib_elf_seconds_median": load_1mib });
+    let report = json!({
+        "runs": runs,
+        "results": rows,
+        "modes": modes,
+        "load_1mib_elf_seconds_median": load_1mib,
+    });
     std::fs::write(&path, serde_json::to_string_pretty(&report).expect("JSON"))
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     println!("written to {}", path.display());
     Ok(())
+}
+
+/// The table of `--modes`: per workload and mode, median MIPS of the plain
+/// run and of the run with the mode, interleaved, and their ratio; the
+/// process time includes writing the profile or trace.
+fn bench_modes(ws: &Workspace, ember: &Path, runs: usize) -> Result<Vec<Value>> {
+    let folded = root().join("target/bench-profile.folded");
+    let folded = folded.to_str().ok_or("non-UTF-8 target path")?;
+    let mut modes: Vec<(&str, &str, Vec<&str>)> = WORKLOADS
+        .iter()
+        .map(|&(label, name)| (label, name, vec!["--profile", folded]))
+        .collect();
+    modes.push(("ecdsa", "ecdsa-verify", vec!["--trace", "/dev/null"]));
+    println!("the cost of seeing inside (median of {runs}, each run after a plain one)");
+    println!(
+        "{:<6} {:<8} {:>12} {:>10} {:>10} {:>8} {:>10} {:>10}",
+        "bench",
+        "mode",
+        "instructions",
+        "plain MIPS",
+        "mode MIPS",
+        "slowdown",
+        "plain s",
+        "process s"
+    );
+    let mut out = Vec::new();
+    for (label, name, flags) in modes {
+        let guest = ws.find(name)?.remove(0);
+        let input = guest.default_input.as_deref();
+        let (mut plain, mut with) = (Vec::new(), Vec::new());
+        for _ in 0..runs {
+            plain.push(run_once(ember, &guest.elf, input)?);
+            with.push(run_with(ember, &guest.elf, input, &flags)?);
+        }
+        let (plain, with) = (Row::of(&plain), Row::of(&with));
+        let mode = flags[0].trim_start_matches('-');
+        println!(
+            "{label:<6} {mode:<8} {:>12} {:>10.1} {:>10.1} {:>7.1}x {:>10.3} {:>10.3}",
+            with.instructions,
+            plain.mips,
+            with.mips,
+            plain.mips / with.mips,
+            plain.process,
+            with.process,
+        );
+        out.push(json!({
+            "bench": label,
+            "mode": mode,
+            "instructions": with.instructions,
+            "plain_mips_median": plain.mips,
+            "mode_mips_median": with.mips,
+            "plain_process_seconds_median": plain.process,
+            "mode_process_seconds_median": with.process,
+        }));
+    }
+    Ok(out)
 }

@@ -57,6 +57,13 @@ enum Cmd {
         /// On a fault, dump the registers too.
         #[arg(long, short)]
         verbose: bool,
+        /// Profile the cycles: a flamegraph if FILE ends in `.svg`,
+        /// collapsed stacks otherwise.
+        #[arg(long, value_name = "FILE")]
+        profile: Option<PathBuf>,
+        /// List the N heaviest functions in the summary.
+        #[arg(long, value_name = "N")]
+        profile_top: Option<usize>,
     },
     /// Create a project: a host program and its guest (`--guest`: a guest alone).
     New {
@@ -85,6 +92,9 @@ enum Cmd {
         /// interleaved with the current one's, and print both tables.
         #[arg(long, value_name = "REV")]
         baseline: Option<String>,
+        /// Also measure the cost of profiling and tracing.
+        #[arg(long)]
+        modes: bool,
     },
 }
 
@@ -100,8 +110,16 @@ fn main() -> ExitCode {
             journal,
             json,
             verbose,
+            profile,
+            profile_top,
         } => {
             let mut flags = Vec::new();
+            if let Some(file) = profile {
+                flags.extend(["--profile".to_string(), file.display().to_string()]);
+            }
+            if let Some(n) = profile_top {
+                flags.extend(["--profile-top".to_string(), n.to_string()]);
+            }
             if let Some(limit) = cycle_limit {
                 flags.extend(["--cycle-limit".to_string(), limit]);
             }
@@ -123,7 +141,11 @@ fn main() -> ExitCode {
             std,
         } => new(&name, path.as_deref(), guest, std).map(|()| 0),
         Cmd::Test => test().map(|()| 0),
-        Cmd::Bench { runs, baseline } => bench::bench(runs.max(1), baseline.as_deref()).map(|()| 0),
+        Cmd::Bench {
+            runs,
+            baseline,
+            modes,
+        } => bench::bench(runs.max(1), baseline.as_deref(), modes).map(|()| 0),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -31,9 +31,9 @@ use crate::trace::{TraceWindow, Tracer};
 /// of a plain run.
 pub const PROGRESS_INTERVAL: u64 = 1 << 22;
 
-/// Faulted or panicked runs up to this long are re-run to find their
-/// backtrace when they were not profiled (a few seconds at most).
-pub const BACKTRACE_RERUN_LIMIT: u64 = 1 << 31;
+/// Faulted or panicked runs up to this long (2^28 cycles) are re-run to
+/// find their backtrace when they were not profiled: a second or so.
+pub const BACKTRACE_RERUN_LIMIT: u64 = 1 << 28;
 
 /// What [`Executor::progress`] calls.
 type ProgressCallback<'a> = Box<dyn FnMut(&Progress) + 'a>;

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::callstack::Backtrace;
 use crate::error::FaultReport;
-use crate::executor::{Session, mips};
+use crate::executor::{BACKTRACE_RERUN_LIMIT, Session, mips};
 use crate::profile::Profile;
 
 /// Exit statuses of the `ember` command.
@@ -230,8 +230,16 @@ pub fn fault_text(r: &FaultReport, verbose: bool) -> String {
     if let Some(hint) = hint(&f.kind) {
         let _ = writeln!(out, "  hint:     {hint}");
     }
-    if let Some(backtrace) = &r.backtrace {
-        out += &backtrace_text(backtrace);
+    match &r.backtrace {
+        Some(backtrace) => out += &backtrace_text(backtrace),
+        None if r.cycles > BACKTRACE_RERUN_LIMIT => {
+            let _ = writeln!(
+                out,
+                "  backtrace: not recorded (runs over {BACKTRACE_RERUN_LIMIT} cycles are not re-run \
+                 for one; --profile records it as the guest runs)"
+            );
+        }
+        None => {}
     }
     if verbose {
         let _ = writeln!(out, "  registers:");

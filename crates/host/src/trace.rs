@@ -8,11 +8,10 @@
 //!          9  00400024  ecall                           WRITE(a0=0x00000001, a1=0x00010000, a2=0x00000006) -> a0=0x00000006 a1=0x00000000, 3 cycles
 //! ```
 
-use std::fmt::Write as _;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 
 use ember_abi::ecall;
-use ember_core::{EcallStep, Exit, MemAccess, Observer, REG_NAMES, Step};
+use ember_core::{EcallStep, Exit, Observer, REG_NAMES, Step};
 
 /// Which instructions to trace: `count` of them, from the first that starts
 /// at or after cycle `from`.
@@ -37,27 +36,31 @@ impl Default for TraceWindow {
 /// The header line of a trace.
 pub const TRACE_HEADER: &str = "     cycle  pc        instruction                     effect";
 
-/// The tracing observer.
+/// The tracing observer. Lines are formatted straight into one output
+/// buffer (numbers by hand: `core::fmt` was most of a trace's cost), which
+/// goes to the sink whenever it passes [`Tracer::FLUSH_AT`].
 pub(crate) struct Tracer<'a> {
-    out: BufWriter<Box<dyn Write + 'a>>,
+    out: Box<dyn Write + 'a>,
+    buf: Vec<u8>,
     window: TraceWindow,
     lines: u64,
     /// The first write error; tracing stops there.
     pub(crate) error: Option<io::ErrorKind>,
-    line: String,
 }
 
 impl<'a> Tracer<'a> {
+    const FLUSH_AT: usize = 1 << 16;
+
     pub(crate) fn new(out: Box<dyn Write + 'a>, window: TraceWindow) -> Self {
         let mut tracer = Tracer {
-            out: BufWriter::with_capacity(1 << 16, out),
+            out,
+            buf: Vec::with_capacity(2 * Self::FLUSH_AT),
             window,
             lines: 0,
             error: None,
-            line: String::new(),
         };
-        tracer.line.push_str(TRACE_HEADER);
-        tracer.emit();
+        tracer.buf.extend_from_slice(TRACE_HEADER.as_bytes());
+        tracer.buf.push(b'\n');
         tracer
     }
 
@@ -80,8 +83,10 @@ impl<'a> Tracer<'a> {
         cycle >= self.window.from && self.remaining() > 0
     }
 
-    /// Flushes; returns the first write error, if any.
+    /// Writes what is buffered and flushes; returns the first write error,
+    /// if any.
     pub(crate) fn finish(mut self) -> Option<io::ErrorKind> {
+        self.write_out();
         if self.error.is_none()
             && let Err(e) = self.out.flush()
         {
@@ -90,38 +95,69 @@ impl<'a> Tracer<'a> {
         self.error
     }
 
-    fn emit(&mut self) {
-        self.line.truncate(self.line.trim_end().len());
-        self.line.push('\n');
+    fn write_out(&mut self) {
         if self.error.is_none()
-            && let Err(e) = self.out.write_all(self.line.as_bytes())
+            && let Err(e) = self.out.write_all(&self.buf)
         {
             self.error = Some(e.kind());
         }
-        self.line.clear();
+        self.buf.clear();
     }
 
+    /// Ends the line: without trailing spaces, then a newline.
+    fn end_line(&mut self) {
+        while self.buf.last() == Some(&b' ') {
+            self.buf.pop();
+        }
+        self.buf.push(b'\n');
+        self.lines += 1;
+        if self.buf.len() >= Self::FLUSH_AT {
+            self.write_out();
+        }
+    }
+
+    /// `cycle  pc  instruction` padded to where the effects start.
     fn start_line(&mut self, cycle: u64, pc: u32, insn: impl std::fmt::Display) {
-        let _ = write!(self.line, "{cycle:>10}  {pc:08x}  ");
-        let before = self.line.len();
-        let _ = write!(self.line, "{insn}");
-        let width = self.line.len() - before;
-        self.line.extend(std::iter::repeat_n(
-            ' ',
-            32usize.saturating_sub(width).max(1),
-        ));
+        decimal(&mut self.buf, cycle, 10);
+        self.buf.extend_from_slice(b"  ");
+        hex(&mut self.buf, pc, 8);
+        self.buf.extend_from_slice(b"  ");
+        let before = self.buf.len();
+        let _ = write!(self.buf, "{insn}");
+        let width = self.buf.len() - before;
+        let pad = 32usize.saturating_sub(width).max(1);
+        self.buf.extend(std::iter::repeat_n(b' ', pad));
+    }
+
+    /// `0x` and `digits` hex digits.
+    fn hex(&mut self, value: u32, digits: usize) {
+        self.buf.extend_from_slice(b"0x");
+        hex(&mut self.buf, value, digits);
     }
 }
 
-/// The bytes of an access, as a number as wide as the access.
-fn access_value(m: &MemAccess) -> String {
-    let word = if m.store { m.word_after } else { m.word_before };
-    let shift = 8 * (m.addr & 3);
-    match m.size {
-        1 => format!("{:#04x}", (word >> shift) & 0xff),
-        2 => format!("{:#06x}", (word >> shift) & 0xffff),
-        _ => format!("{word:#010x}"),
+/// `value` in lowercase hex, `digits` wide (its low `4 * digits` bits).
+fn hex(out: &mut Vec<u8>, value: u32, digits: usize) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for i in (0..digits).rev() {
+        out.push(DIGITS[(value >> (4 * i) & 0xf) as usize]);
     }
+}
+
+/// `value` in decimal, right-aligned in `width`.
+fn decimal(out: &mut Vec<u8>, mut value: u64, width: usize) {
+    let mut digits = [0u8; 20];
+    let mut n = 0;
+    loop {
+        digits[n] = b'0' + (value % 10) as u8;
+        n += 1;
+        value /= 10;
+        if value == 0 {
+            break;
+        }
+    }
+    out.extend(std::iter::repeat_n(b' ', width.saturating_sub(n)));
+    out.extend(digits[..n].iter().rev());
 }
 
 /// The name of an ECALL number.
@@ -145,24 +181,23 @@ impl Observer for Tracer<'_> {
         }
         self.start_line(s.cycle, s.pc, s.insn.at(s.pc));
         if s.rd != 0 {
-            let _ = write!(
-                self.line,
-                "{}={:#010x}  ",
-                REG_NAMES[usize::from(s.rd & 31)],
-                s.rd_value
-            );
+            self.buf
+                .extend_from_slice(REG_NAMES[usize::from(s.rd & 31)].as_bytes());
+            self.buf.push(b'=');
+            self.hex(s.rd_value, 8);
+            self.buf.extend_from_slice(b"  ");
         }
         if let Some(m) = &s.mem {
-            let arrow = if m.store { "<-" } else { "->" };
-            let _ = write!(
-                self.line,
-                "mem[{:#010x}] {arrow} {}",
-                m.addr,
-                access_value(m)
-            );
+            self.buf.extend_from_slice(b"mem[");
+            self.hex(m.addr, 8);
+            self.buf
+                .extend_from_slice(if m.store { b"] <- " } else { b"] -> " });
+            // The bytes accessed, as a number as wide as the access.
+            let word = if m.store { m.word_after } else { m.word_before };
+            let value = word >> (8 * (m.addr & 3));
+            self.hex(value, 2 * usize::from(m.size.clamp(1, 4)));
         }
-        self.lines += 1;
-        self.emit();
+        self.end_line();
     }
 
     fn ecall(&mut self, e: &EcallStep<'_>) {
@@ -172,22 +207,21 @@ impl Observer for Tracer<'_> {
         self.start_line(e.cycle, e.pc, "ecall");
         let [a0, a1, a2] = e.args;
         let _ = write!(
-            self.line,
+            self.buf,
             "{}(a0={a0:#010x}, a1={a1:#010x}, a2={a2:#010x}) -> ",
             ecall_name(e.number)
         );
         let _ = match e.exit {
-            Some(Exit::Halted { code }) => write!(self.line, "halted with exit code {code}"),
-            Some(Exit::Panicked { .. }) => write!(self.line, "panicked"),
+            Some(Exit::Halted { code }) => write!(self.buf, "halted with exit code {code}"),
+            Some(Exit::Panicked { .. }) => write!(self.buf, "panicked"),
             None => write!(
-                self.line,
+                self.buf,
                 "a0={:#010x} a1={:#010x}",
                 e.results[0], e.results[1]
             ),
         };
         let plural = if e.cost == 1 { "" } else { "s" };
-        let _ = write!(self.line, ", {} cycle{plural}", e.cost);
-        self.lines += 1;
-        self.emit();
+        let _ = write!(self.buf, ", {} cycle{plural}", e.cost);
+        self.end_line();
     }
 }
