@@ -1,10 +1,14 @@
-//! `ember`: run RV32IM guest programs and report what they committed.
+//! `ember`: run RV32IM guest programs and report what they committed;
+//! prove runs and verify receipts (`prove` and `verify`, in `cli_prove.rs`).
 //!
 //! Exit statuses: 0 the guest halted with code 0; 1 it halted with another
 //! code; 2 it panicked; 3 it faulted or hit the cycle or journal limit; 4 bad
 //! usage, an unreadable or unwritable file, or an invalid ELF. `run` creates
 //! its `--journal` file before the guest runs; if writing it fails after the
 //! run, the summary is printed all the same, then the error, with status 4.
+//! `verify`: 5 the receipt is invalid. `prove`: 6 the run cannot be proven yet.
+
+mod cli_prove;
 
 use std::fs::File;
 use std::io::Write;
@@ -20,11 +24,12 @@ use ember_host::{Error, Executor, Exit, Profile, Program, TraceWindow};
 #[command(
     name = "ember",
     version,
-    about = "Run RV32IM guest programs and report what they committed",
+    about = "Run RV32IM guest programs and report what they committed; prove runs, verify receipts",
     after_help = "Exit status: 0 guest halted with 0; 1 guest halted with another code; \
                   2 guest panicked; 3 fault, cycle or journal limit; 4 bad usage, file or ELF \
                   (also when the --journal file cannot be written after the run: the summary \
-                  is printed first)."
+                  is printed first). `verify`: 5 invalid receipt. `prove`: 6 a run that cannot be \
+                  proven yet."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -61,6 +66,12 @@ enum Command {
         #[command(flatten)]
         seeing: Seeing,
     },
+    /// Run a guest and prove the run: write a receipt.
+    #[command(long_about = cli_prove::PROVE_ABOUT)]
+    Prove(cli_prove::ProveArgs),
+    /// Check a receipt against the ELF, the input and the journal.
+    #[command(long_about = cli_prove::VERIFY_ABOUT)]
+    Verify(cli_prove::VerifyArgs),
     /// Show an ELF's entry, segments and image ID.
     Info {
         /// The guest ELF file.
@@ -142,6 +153,8 @@ fn main() -> ExitCode {
             verbose,
             &seeing,
         ),
+        Command::Prove(args) => cli_prove::prove(&args),
+        Command::Verify(args) => cli_prove::verify(&args),
         Command::Info { elf } => info(&elf),
         Command::Disasm { elf, symbol } => disasm(&elf, symbol.as_deref()),
     };

@@ -24,6 +24,10 @@ pub mod exit_status {
     /// Bad usage, an unreadable or unwritable file, or an ELF that is not a
     /// valid program.
     pub const BAD_INPUT: u8 = 4;
+    /// `ember verify`: the receipt is invalid.
+    pub const INVALID_RECEIPT: u8 = 5;
+    /// `ember prove`: the run halted or panicked but cannot be proven yet.
+    pub const UNPROVABLE: u8 = 6;
 }
 
 /// The first line of a run's outcome, e.g. `guest halted with exit code 0`.

@@ -4,4 +4,5 @@ mod cli;
 mod examples;
 mod guests;
 mod library;
+mod prove_cli;
 mod seeing;

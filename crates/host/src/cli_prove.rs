@@ -1,0 +1,237 @@
+//! `ember prove` and `ember verify`: a run's receipt, written and checked.
+
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use ember_host::progress::ProgressLine;
+use ember_host::report::{self, exit_status};
+use ember_host::{Error, Executor, Receipt, ReceiptError, verify_receipt};
+
+use crate::{BadInput, load, read};
+
+/// `ember prove`'s arguments.
+#[derive(clap::Args)]
+pub struct ProveArgs {
+    /// The guest ELF file.
+    elf: PathBuf,
+    /// File whose bytes are the guest's input.
+    #[arg(long, value_name = "FILE")]
+    input: Option<PathBuf>,
+    /// Where to write the receipt (default: the ELF's path with the
+    /// extension `.receipt`). Created before the guest runs; removed if
+    /// there is no receipt to write.
+    #[arg(short, long, value_name = "RECEIPT")]
+    output: Option<PathBuf>,
+}
+
+/// `ember verify`'s arguments.
+#[derive(clap::Args)]
+pub struct VerifyArgs {
+    /// The guest ELF file the receipt claims to be about.
+    elf: PathBuf,
+    /// The receipt (from `ember prove`).
+    receipt: PathBuf,
+    /// The run's input file (omit it if the run had no input).
+    #[arg(long, value_name = "FILE")]
+    input: Option<PathBuf>,
+    /// The journal to check, if you hold one: the receipt must attest
+    /// exactly these bytes. Without it, the journal the receipt carries is
+    /// checked.
+    #[arg(long, value_name = "FILE")]
+    journal: Option<PathBuf>,
+    /// Once the receipt is valid, write the journal it attests here.
+    #[arg(long, value_name = "FILE")]
+    journal_out: Option<PathBuf>,
+}
+
+/// `ember verify --help`'s explanation.
+pub const VERIFY_ABOUT: &str = "\
+Check a receipt: that it proves a run of ELF on the input that committed the journal.
+
+The journal checked is the --journal file if you give one (the receipt must attest exactly \
+those bytes), else the journal carried in the receipt; the proof binds it to the claim, so once \
+the receipt is valid that journal is the guest's output (--journal-out saves it).
+
+In Ember v1 the verifier sees the input: pass the run's --input file. Proofs are not \
+zero-knowledge.
+
+Exit status: 0 the receipt is valid; 5 it is not (it does not decode, a digest does not match, \
+or the proof does not verify: the message says which check failed); 4 bad usage, an unreadable \
+file or an invalid ELF.";
+
+/// `ember prove --help`'s explanation.
+pub const PROVE_ABOUT: &str = "\
+Run a guest, then prove the run: writes a receipt (the claim, the journal and the proof).
+
+Exit status: 0 the receipt was written (whatever the guest's exit code: it is in the claim); \
+3 the guest faulted or hit a limit, so there is no claim to prove; 6 the run cannot be proven \
+yet (an instruction or ECALL the proof does not cover, a panic, too many cycles); 4 bad usage or \
+an unreadable or unwritable file.";
+
+pub fn prove(args: &ProveArgs) -> Result<u8, BadInput> {
+    let program = load(&args.elf)?;
+    let input = match &args.input {
+        Some(path) => read(path, "input file")?,
+        None => Vec::new(),
+    };
+    let path = args
+        .output
+        .clone()
+        .unwrap_or_else(|| args.elf.with_extension("receipt"));
+    let mut file = File::create(&path).map_err(|e| {
+        BadInput(format!(
+            "cannot write the receipt to {}: {e}",
+            path.display()
+        ))
+    })?;
+    let remove = || {
+        let _ = std::fs::remove_file(&path);
+    };
+    let mut executor = Executor::new(&program).write_bytes(&input);
+    let progress = ProgressLine::stderr();
+    if let Some(line) = &progress {
+        executor = executor
+            .stdout(line.sink(std::io::stdout()))
+            .stderr(line.sink(std::io::stderr()));
+    }
+    let result = with_ticker(progress.as_ref(), || executor.prove());
+    let proven = match result {
+        Ok(proven) => proven,
+        Err(Error::Fault(r)) => {
+            remove();
+            eprint!("{}", report::fault_text(&r, false));
+            eprintln!("ember: a run that faults has no claim: there is nothing to prove");
+            return Ok(exit_status::FAULT);
+        }
+        Err(Error::Prove(e)) => {
+            remove();
+            eprintln!("error: {e}");
+            return Ok(exit_status::UNPROVABLE);
+        }
+        Err(other) => {
+            remove();
+            return Err(BadInput(other.to_string()));
+        }
+    };
+    let bytes = proven.receipt.to_bytes();
+    if let Err(e) = file.write_all(&bytes).and_then(|()| file.flush()) {
+        remove();
+        return Err(BadInput(format!(
+            "the receipt was not saved: cannot write {}: {e}",
+            path.display()
+        )));
+    }
+    let mut out = report::session_text(&proven.session);
+    let _ = writeln!(
+        out,
+        "  proving time  {:.3} s ({:.1} kHz)",
+        proven.prove_time.as_secs_f64(),
+        proven.khz()
+    );
+    let _ = writeln!(
+        out,
+        "  receipt       {} ({} bytes, {:.1} KiB)",
+        path.display(),
+        bytes.len(),
+        bytes.len() as f64 / 1024.0
+    );
+    eprint!("{out}");
+    Ok(exit_status::SUCCESS)
+}
+
+/// Runs `work`, showing the elapsed time on the progress line (if any)
+/// while it lasts longer than [`ProgressLine::DELAY`].
+fn with_ticker<T>(progress: Option<&ProgressLine>, work: impl FnOnce() -> T) -> T {
+    let Some(line) = progress else {
+        return work();
+    };
+    let done = AtomicBool::new(false);
+    let started = Instant::now();
+    let result = std::thread::scope(|s| {
+        let mut line = line.clone();
+        let done = &done;
+        s.spawn(move || {
+            while !done.load(Ordering::Relaxed) {
+                let elapsed = started.elapsed();
+                line.set(
+                    elapsed,
+                    format!("running and proving: {:.1} s", elapsed.as_secs_f64()),
+                );
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        });
+        let result = work();
+        done.store(true, Ordering::Relaxed);
+        result
+    });
+    line.finish();
+    result
+}
+
+pub fn verify(args: &VerifyArgs) -> Result<u8, BadInput> {
+    let elf = read(&args.elf, "ELF file")?;
+    let bytes = read(&args.receipt, "receipt")?;
+    let input = match &args.input {
+        Some(path) => read(path, "input file")?,
+        None => Vec::new(),
+    };
+    let held = args
+        .journal
+        .as_deref()
+        .map(|path| read(path, "journal file"))
+        .transpose()?;
+    let invalid = |e: ReceiptError| {
+        eprintln!("ember: invalid receipt: {e}");
+        Ok(exit_status::INVALID_RECEIPT)
+    };
+    let receipt = match Receipt::from_bytes(&bytes) {
+        Ok(receipt) => receipt,
+        Err(e) => return invalid(e),
+    };
+    let journal = held.as_deref().unwrap_or(&receipt.journal);
+    match verify_receipt(&elf, &input, journal, &receipt) {
+        Ok(()) => {}
+        Err(ReceiptError::Load(e)) => {
+            return Err(BadInput(format!(
+                "{} is not a valid Ember program: {e}",
+                args.elf.display()
+            )));
+        }
+        Err(e) => return invalid(e),
+    }
+    let claim = &receipt.claim;
+    let outcome = match claim.status {
+        0 => format!("guest halted with exit code {}", claim.exit_code),
+        _ => "guest panicked".to_string(),
+    };
+    let mut out = format!("ember: receipt valid: {outcome}\n");
+    let _ = writeln!(out, "  cycles        {}", claim.cycles);
+    let _ = writeln!(out, "  image ID      {}", claim.image_id);
+    let _ = writeln!(out, "  input digest  {}", claim.input_digest);
+    let _ = writeln!(
+        out,
+        "  journal       {} bytes, digest {}",
+        journal.len(),
+        claim.journal_digest
+    );
+    let _ = writeln!(out, "  claim digest  {}", receipt.claim_digest);
+    eprint!("{out}");
+    if let Some(path) = &args.journal_out {
+        save(path, journal)?;
+    }
+    Ok(exit_status::SUCCESS)
+}
+
+fn save(path: &Path, journal: &[u8]) -> Result<(), BadInput> {
+    std::fs::write(path, journal).map_err(|e| {
+        BadInput(format!(
+            "the journal ({} bytes) was not saved: cannot write {}: {e}",
+            journal.len(),
+            path.display()
+        ))
+    })
+}
