@@ -142,7 +142,10 @@ impl CallStack {
             let locations = cache.entry(pc).or_insert_with(|| {
                 let mut frames = map.frames(pc);
                 if frames.is_empty() {
-                    frames.push(Location::default());
+                    frames.push(Location {
+                        function: in_entry_code(program, pc).then(|| "[entry]".to_owned()),
+                        ..Location::default()
+                    });
                 }
                 frames
             });
@@ -171,6 +174,14 @@ impl CallStack {
             forgotten: self.forgotten,
         }
     }
+}
+
+/// True if `pc` is in the code at the ELF's entry point that no symbol
+/// names (an assembly `_start` has no function symbol).
+fn in_entry_code(program: &Program, pc: u32) -> bool {
+    let entry = program.core().entry();
+    let next = program.symbols().iter().find(|s| s.addr > entry);
+    pc >= entry && next.is_none_or(|s| pc < s.addr) && program.symbol_at(pc).is_none()
 }
 
 /// An observer that only follows the call stack: what a backtrace needs.
