@@ -6,3 +6,4 @@ mod guests;
 mod library;
 mod prove_cli;
 mod seeing;
+mod std_guests;
