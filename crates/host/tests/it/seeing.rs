@@ -612,3 +612,89 @@ mod cli {
         }
     }
 }
+
+/// The examples built by `cargo xtask test`: real Rust, DWARF, inlining.
+mod examples {
+    use super::*;
+
+    fn guest(name: &str) -> Program {
+        let dir = std::env::var_os("EMBER_GUEST_DIR").expect(
+            "EMBER_GUEST_DIR is unset: the example tests need the guests built by \
+             `cargo xtask test`, which sets it to their directory and runs these tests",
+        );
+        let elf = std::fs::read(std::path::Path::new(&dir).join(name)).unwrap();
+        Program::load(&elf).expect("example loads")
+    }
+
+    fn input(path: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/../../guest-examples/{path}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    #[ignore = "needs the guests built by cargo xtask test (EMBER_GUEST_DIR)"]
+    fn the_profile_of_an_example_adds_up_and_names_its_hottest_function() {
+        for (name, input, hottest) in [
+            ("fibonacci", input("fibonacci/input.bin"), "fibonacci::main"),
+            ("ecdsa-verify", input("ecdsa-verify/input.bin"), "mul_inner"),
+        ] {
+            let p = guest(name);
+            let s = Executor::new(&p)
+                .write_bytes(&input)
+                .stdout(std::io::sink())
+                .profile(true)
+                .run()
+                .unwrap();
+            let profile = s.profile.unwrap();
+            assert_eq!(profile.cycles, s.cycles, "{name}");
+            let sum: u64 = profile.stacks.iter().map(|(_, c)| c).sum();
+            assert_eq!(sum, s.cycles, "{name}");
+            assert_eq!(profile.functions()[0].name, hottest, "{name}");
+            // Every stack starts at the entry, then the runtime's main.
+            assert!(
+                profile
+                    .stacks
+                    .iter()
+                    .all(|(s, _)| s == "[entry]" || s.starts_with("[entry];__ember_main")),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    #[ignore = "needs the guests built by cargo xtask test (EMBER_GUEST_DIR)"]
+    fn the_panic_and_fault_examples_have_backtraces_to_their_source_lines() {
+        let s = Executor::new(&guest("panic")).run().unwrap();
+        let frames = s.backtrace.unwrap().frames;
+        let main = frames
+            .iter()
+            .find(|f| f.location.function.as_deref() == Some("panic::main"))
+            .expect("panic::main is on the stack");
+        assert_eq!(
+            main.location.file.as_deref(),
+            Some("./faults/src/bin/panic.rs")
+        );
+        assert_eq!(main.location.line, Some(10));
+        assert_eq!(
+            frames.last().unwrap().location.function.as_deref(),
+            Some("[entry]")
+        );
+
+        let r = fault(Executor::new(&guest("null_deref")).run());
+        let frames = r.backtrace.unwrap().frames;
+        let main = frames
+            .iter()
+            .find(|f| f.location.function.as_deref() == Some("main"))
+            .expect("main is on the stack");
+        assert!(main.inlined, "main is inlined into __ember_main");
+        assert_eq!(main.pc, r.fault.pc);
+        assert_eq!(
+            main.location.file.as_deref(),
+            Some("./faults/src/bin/null_deref.rs")
+        );
+        assert_eq!(main.location.line, Some(10));
+    }
+}
