@@ -902,3 +902,171 @@ fn an_honest_proof_with_a_journal_it_did_not_write() {
     verify(&p, b"", b"", &statement, &proof.proof).unwrap();
     assert!(verify(&p, b"", b"forged", &statement, &proof.proof).is_err());
 }
+
+// --- Division. ---
+
+/// `rd = rs1 / rs2` rows: `li x1, a; li x2, b; <op> a0, x1, x2; HALT`, the
+/// division at `CODE + 16`.
+fn division_program(a: u32, b: u32, op: fn(u8, u8, u8) -> u32) -> Program {
+    let mut words = li(1, a).to_vec();
+    words.extend(li(2, b));
+    words.push(op(A0, 1, 2));
+    program(&with_halt(&words))
+}
+
+/// Refills the multiplier's carries for `q * b + r = a` over 64 bits from
+/// limbs as they stand (`r`'s may be any small integers), each operand
+/// sign-extended when `signed` and negative.
+fn set_division_carries(case: &mut Case, row: usize, q: u32, b: u32, r: [i64; 4], a: u32) {
+    let signed_limbs = |w: u32| {
+        let ext = if w >> 31 == 1 { 255 } else { 0 };
+        let b = w.to_le_bytes().map(i64::from);
+        [b[0], b[1], b[2], b[3], ext, ext, ext, ext]
+    };
+    let (u, v, out) = (signed_limbs(q), signed_limbs(b), signed_limbs(a));
+    let r_ext = if r[3] >= 128 { 255 } else { 0 };
+    let rl = [r[0], r[1], r[2], r[3], r_ext, r_ext, r_ext, r_ext];
+    let mut carry = 0i64;
+    for j in 0..8 {
+        let sum = (0..=j).map(|i| u[i] * v[j - i]).sum::<i64>() + rl[j] + carry;
+        assert_eq!((sum - out[j]) % 256, 0, "column {j} does not divide");
+        carry = (sum - out[j]) / 256;
+        assert!((0..1 << 16).contains(&carry), "column {j}'s carry {carry}");
+        case.set(row, case.c.mcarry[j][0], f((carry & 0xff) as u32));
+        case.set(row, case.c.mcarry[j][1], f((carry >> 8) as u32));
+    }
+}
+
+/// A field element from a small signed integer.
+fn fi(v: i64) -> Val {
+    if v < 0 {
+        -f(v.unsigned_abs() as u32)
+    } else {
+        f(v as u32)
+    }
+}
+
+/// DIVU by zero with quotient 5 (the remainder is a either way). Caught by
+/// `b_zero => q = 2^32 - 1` on the division row.
+#[test]
+fn divu_by_zero_with_another_quotient() {
+    let mut case = Case::honest(division_program(7, 0, divu));
+    let row = case.row_at(CODE + 16);
+    case.set_word(row, case.c.mu, 5);
+    set_division_carries(&mut case, row, 5, 0, [7, 0, 0, 0], 7);
+    case.set_word(row, case.c.c, 5);
+    case.claim_exit(5);
+    case.rebalance();
+    case.expect_rejected(Caught::row(CPU, row));
+}
+
+/// DIV of MIN by -1 with quotient 0 (and the product's high word exempt, as
+/// on overflow). Caught by `overflow => q = MIN` on the division row.
+#[test]
+fn div_overflow_with_another_quotient() {
+    let mut case = Case::honest(division_program(0x8000_0000, u32::MAX, div));
+    let row = case.row_at(CODE + 16);
+    case.set_word(row, case.c.mu, 0);
+    case.set(row, case.c.msu, Val::ZERO);
+    case.set(row, case.c.mu3x, f(0x80));
+    set_division_carries(&mut case, row, 0, u32::MAX, [0, 0, 0, 0], 0);
+    case.set_word(row, case.c.c, 0);
+    case.claim_exit(0);
+    case.rebalance();
+    case.expect_rejected(Caught::row(CPU, row));
+}
+
+/// REM -7 % 2 as +1 (with quotient -4: -4 * 2 + 1 = -7, |1| < 2): the
+/// remainder's sign is not the dividend's. Caught by `(msr - sa) r_sum = 0`
+/// on the division row.
+#[test]
+fn rem_with_the_sign_of_the_divisor() {
+    let (a, b) = ((-7i32) as u32, 2);
+    let mut case = Case::honest(division_program(a, b, rem));
+    let row = case.row_at(CODE + 16);
+    let q = (-4i32) as u32;
+    case.set_word(row, case.c.mu, q);
+    case.set(row, case.c.mu3x, f(0xFF ^ 0x80));
+    case.set_word(row, case.c.mr, 1);
+    case.set(row, case.c.msr, Val::ZERO);
+    case.set(row, case.c.mr3x, f(0x80));
+    case.set_word(row, case.c.abs_r, 1);
+    case.set_word(row, case.c.ncr, 0);
+    case.set_adder(row, 1, 1);
+    case.set(row, case.c.eq_inv, Val::ONE);
+    set_division_carries(&mut case, row, q, b, [1, 0, 0, 0], a);
+    case.set_word(row, case.c.c, 1);
+    case.claim_exit(1);
+    case.rebalance();
+    case.expect_rejected(Caught::row(CPU, row));
+}
+
+/// DIV 1680815359 / 1147493 claimed as 1465 (the quotient is 1464): the
+/// remainder 1680815359 - 1465 * 1147493 = -261886 is negative where the
+/// dividend is positive, but its limbs (-254, -254, 253, 255) (the same
+/// value as its bytes, through the negation chain's carries (1, 1, 0, 0))
+/// sum to 0, so the sign rule `(msr - sa) * r_sum = 0` passes; |r| <
+/// |b| holds and the multiplier balances with other carries.
+#[test]
+#[ignore = "soundness bug: a division's remainder limbs are not range-checked, so a non-zero remainder can have a byte sum of 0 and the wrong sign: DIV proves a second quotient"]
+fn div_with_a_second_quotient_through_a_remainder_whose_limbs_sum_to_zero() {
+    let (a, b) = (1_680_815_359u32, 1_147_493u32);
+    let mut case = Case::honest(division_program(a, b, div));
+    let row = case.row_at(CODE + 16);
+    let (q, r, abs_r) = (1465u32, [-254i64, -254, 253, 255], 261_886u32);
+    case.set_word(row, case.c.mu, q);
+    case.set_limbs(row, case.c.mr, r.map(fi));
+    case.set(row, case.c.msr, Val::ONE);
+    case.set(row, case.c.mr3x, f(255 ^ 0x80));
+    case.set_word(row, case.c.abs_r, abs_r);
+    case.set_limbs(row, case.c.ncr, [1, 1, 0, 0].map(f));
+    let d = b - abs_r;
+    case.set_adder(row, abs_r, d);
+    let d_sum: u32 = d.to_le_bytes().iter().map(|&x| u32::from(x)).sum();
+    case.set(row, case.c.eq_inv, f(d_sum).inverse());
+    set_division_carries(&mut case, row, q, b, r, a);
+    case.set_word(row, case.c.c, q);
+    case.claim_exit(q);
+    case.rebalance();
+    case.expect_rejected(Caught::nothing());
+}
+
+/// REMU 256 % 1000 written as limbs (256, 0, 0, 0) (the same value; the
+/// negation chain's carry absorbs it), stored by SB (which stores the low
+/// limb, 256, unchecked) and loaded back as a word: the proof says the run
+/// exits with 256 where it exits with 0.
+#[test]
+#[ignore = "soundness bug: a division's remainder (and quotient) limbs are not range-checked, so a register can hold a limb of 256, which SB stores whole"]
+fn remu_with_a_remainder_limb_of_256_stored_by_sb() {
+    let mut case = Case::honest(program(&with_halt(&[
+        addi(1, 0, 256),
+        addi(2, 0, 1000),
+        remu(3, 1, 2),
+        lui(4, DATA >> 12),
+        sb(3, 0x80, 4),
+        lw(A0, 4, 0x80),
+    ])));
+    let (division, store, load) = (
+        case.row_at(CODE + 8),
+        case.row_at(CODE + 16),
+        case.row_at(CODE + 20),
+    );
+    let limbs = [f(256), Val::ZERO, Val::ZERO, Val::ZERO];
+    case.set_limbs(division, case.c.mr, limbs);
+    case.set_limbs(division, case.c.ncr, [1, 0, 0, 0].map(f));
+    set_division_carries(&mut case, division, 0, 1000, [256, 0, 0, 0], 256);
+    case.set_limbs(division, case.c.c, limbs);
+    case.set_limbs(store, case.c.b, limbs);
+    case.set_limbs(store, case.c.mem_new, limbs);
+    case.set_limbs(load, case.c.mem_prev, limbs);
+    case.set_limbs(load, case.c.mem_new, limbs);
+    case.set_limbs(load, case.c.c, limbs);
+    case.edit_memory(3, |e| e.value = limbs);
+    case.edit_memory(word_addr(DATA + 0x80), |e| e.value = limbs);
+    let halt = case.halt_row();
+    case.set_limbs(halt, case.c.a, limbs);
+    case.edit_memory(A0.into(), |e| e.value = limbs);
+    case.claim_public_exit(256);
+    case.rebalance();
+    case.expect_rejected(Caught::nothing());
+}
