@@ -1,14 +1,14 @@
 //! Builds Ember guests from a host crate's build script and embeds them:
 //! the role `risc0-build` plays for RISC Zero.
 //!
-//! ```no_run
+//! ```text
 //! // methods/build.rs
 //! fn main() {
 //!     ember_build::embed_methods("guest");
 //! }
 //! ```
 //!
-//! ```ignore
+//! ```text
 //! // methods/src/lib.rs
 //! include!(concat!(env!("OUT_DIR"), "/methods.rs"));
 //! ```
