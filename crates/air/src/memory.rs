@@ -167,7 +167,7 @@ pub struct MemoryCols {
     pub writable: usize,
     /// 1 if the address starts at zero here (it is not in the image).
     pub zero_init: usize,
-    /// `addr - previous addr - 1`, in bytes (below 2^30): strictly increasing.
+    /// `addr - previous addr - 1`, in bytes (below 2^29): strictly increasing.
     pub gap: [usize; 4],
     /// Width.
     pub width: usize,
@@ -241,12 +241,14 @@ where
         builder.when_transition().assert_zero(
             at(&next, c.is_real) * (next_addr - addr.clone() - AB::Expr::ONE - next_gap),
         );
-        // Range checks: the address and the gap are below 2^30.
-        for cols in [c.addr, c.gap] {
+        // Range checks: the address is below 2^30 and the gap below 2^29, so
+        // `addr + 1 + gap` stays below p and the order is the integers'
+        // (with gaps up to 2^30, a sum past p would wrap and let an address
+        // be listed twice). The prover lists filler addresses in wider gaps.
+        for (cols, top) in [(c.addr, 4), (c.gap, 8)] {
             let [b0, b1, b2, b3] = bytes(&local, cols);
-            let four = AB::Expr::from_u32(4);
             range_pair(builder, b0, b1, is_real.clone());
-            range_pair(builder, b2, b3 * four, is_real.clone());
+            range_pair(builder, b2, b3 * AB::Expr::from_u32(top), is_real.clone());
         }
 
         let value = bytes(&local, c.value);
@@ -273,6 +275,9 @@ where
         );
     }
 }
+
+/// The widest gap between two listed addresses (a wider one gets filler rows).
+pub const MAX_GAP: u32 = (1 << 29) - 1;
 
 /// Looks up `(RANGE, a, b, 0)`: both are bytes, when `count` is 1.
 pub(crate) fn range_pair<AB>(builder: &mut AB, a: AB::Expr, b: AB::Expr, count: AB::Expr)

@@ -580,9 +580,25 @@ impl Tracer {
             .max(16);
         let image = Val::zero_vec(image_rows);
 
-        // Memory: every address, in order.
+        // Memory: every address, in order, with zero filler addresses where
+        // two are further apart than the table's gap check allows.
+        let mut cells: Vec<(u32, Cell)> = Vec::with_capacity(self.memory.len());
+        for (&addr, &cell) in &self.memory {
+            while let Some(&(last, _)) = cells.last()
+                && addr - last - 1 > ember_air::memory::MAX_GAP
+            {
+                let filler = Cell {
+                    value: 0,
+                    ts: 0,
+                    writable: true,
+                    in_image: false,
+                };
+                cells.push((last + 1 + ember_air::memory::MAX_GAP, filler));
+            }
+            cells.push((addr, cell));
+        }
         let m = MemoryCols::new();
-        let memory_height = self.memory.len().next_power_of_two().max(16);
+        let memory_height = cells.len().next_power_of_two().max(16);
         let mut memory = Val::zero_vec(memory_height * m.width);
         let mut byte_counts = self.byte_counts;
         let mut count = |t: u32, a: u32, b: u32| {
@@ -590,7 +606,7 @@ impl Tracer {
             byte_counts[bytes::row_of(a as u8, b as u8)][column] += 1;
         };
         let mut previous = None;
-        for (chunk, (&addr, cell)) in memory.chunks_mut(m.width).zip(&self.memory) {
+        for (chunk, &(addr, ref cell)) in memory.chunks_mut(m.width).zip(&cells) {
             let gap = previous.map_or(0, |p: u32| addr - p - 1);
             previous = Some(addr);
             chunk[m.is_real] = Val::ONE;
@@ -602,10 +618,10 @@ impl Tracer {
             chunk[m.ts] = f(cell.ts);
             chunk[m.writable] = Val::from_bool(cell.writable);
             chunk[m.zero_init] = Val::from_bool(!cell.in_image);
-            for w in [addr, gap] {
+            for (w, top) in [(addr, 4), (gap, 8)] {
                 let [b0, b1, b2, b3] = bytes_of(w);
                 count(tag::RANGE, u32::from(b0), u32::from(b1));
-                count(tag::RANGE, u32::from(b2), 4 * u32::from(b3));
+                count(tag::RANGE, u32::from(b2), top * u32::from(b3));
             }
         }
 
