@@ -2,6 +2,7 @@
 //!
 //! - `cargo xtask build [NAME...]`: build guests for riscv32im.
 //! - `cargo xtask run NAME`: build a guest and run it on the host.
+//! - `cargo xtask prove NAME`: build a guest, run it and prove the run.
 //! - `cargo xtask new NAME`: scaffold a guest that builds and runs unchanged.
 //! - `cargo xtask test`: everything CI runs. It installs what it needs and is
 //!   missing (the guest target; qemu-user for the differential tests).
@@ -64,6 +65,20 @@ enum Cmd {
         /// List the N heaviest functions in the summary.
         #[arg(long, value_name = "N")]
         profile_top: Option<usize>,
+    },
+    /// Build a guest, run it and prove the run with `ember prove`.
+    Prove {
+        /// The guest binary (or single-binary package).
+        name: String,
+        /// The guest workspace (default: guest-examples).
+        #[arg(long, value_name = "DIR")]
+        path: Option<PathBuf>,
+        /// Input file (default: the package's `[package.metadata.ember] input`).
+        #[arg(long, value_name = "FILE")]
+        input: Option<PathBuf>,
+        /// Where to write the receipt (default: beside the guest's ELF).
+        #[arg(short, long, value_name = "RECEIPT")]
+        output: Option<PathBuf>,
     },
     /// Create a project: a host program and its guest (`--guest`: a guest alone).
     New {
@@ -133,6 +148,17 @@ fn main() -> ExitCode {
                 flags.push("--verbose".into());
             }
             run_guest(&name, path.as_deref(), input.as_deref(), &flags)
+        }
+        Cmd::Prove {
+            name,
+            path,
+            input,
+            output,
+        } => {
+            let flags: Vec<String> = output
+                .map(|o| vec!["--output".into(), o.display().to_string()])
+                .unwrap_or_default();
+            ember_guest("prove", &name, path.as_deref(), input.as_deref(), &flags)
         }
         Cmd::New {
             name,
@@ -230,6 +256,17 @@ fn run_guest(
     input: Option<&Path>,
     flags: &[String],
 ) -> Result<u8> {
+    ember_guest("run", name, path, input, flags)
+}
+
+/// Builds a guest and runs `ember COMMAND` on it (`run`, `prove`).
+fn ember_guest(
+    command: &str,
+    name: &str,
+    path: Option<&Path>,
+    input: Option<&Path>,
+    flags: &[String],
+) -> Result<u8> {
     let workspaces = guests::workspaces(path)?;
     let (i, found) = guests::find(&workspaces, name)?;
     let ws = &workspaces[i];
@@ -251,7 +288,7 @@ fn run_guest(
     ws.build()?;
     let ember = build_ember()?;
     let mut cmd = Command::new(ember);
-    cmd.arg("run").arg(&guest.elf).args(flags);
+    cmd.arg(command).arg(&guest.elf).args(flags);
     if let Some(file) = input.or(guest.default_input.as_deref()) {
         eprintln!("xtask: input from {}", file.display());
         cmd.arg("--input").arg(file);
