@@ -61,7 +61,7 @@ pub fn f(v: u32) -> Val {
 
 /// The four little-endian bytes of `w` as field elements.
 pub fn bytes(w: u32) -> [Val; 4] {
-    w.to_le_bytes().map(|b| Val::from_u8(b))
+    w.to_le_bytes().map(Val::from_u8)
 }
 
 /// The address of a RAM word on the memory bus (byte address / 4).
