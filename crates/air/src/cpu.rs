@@ -888,6 +888,11 @@ where
         // r's sign is a's unless r = 0.
         let r_sum = mr[0].clone() + mr[1].clone() + mr[2].clone() + mr[3].clone();
         builder.assert_zero(signed_div * (msr - sa) * r_sum);
+        // The quotient and the remainder are witnesses: their limbs are bytes.
+        for w in [&mu, &mr] {
+            range_pair(builder, w[0].clone(), w[1].clone(), divisions.clone());
+            range_pair(builder, w[2].clone(), w[3].clone(), divisions.clone());
+        }
         // Results: the quotient or the remainder.
         for i in 0..4 {
             builder.assert_zero((f(Op::Div) + f(Op::Divu)) * (cc[i].clone() - mu[i].clone()));

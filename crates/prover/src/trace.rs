@@ -441,6 +441,11 @@ impl Tracer {
                     self.sign(&mut row, c.a3x, Some(c.sa), a >> 24);
                 }
                 self.multiply_add(&mut row, q, b, signed, signed, rem, signed);
+                for w in [q, rem] {
+                    let [w0, w1, w2, w3] = bytes_of(w);
+                    self.lookup(tag::RANGE, u32::from(w0), u32::from(w1));
+                    self.lookup(tag::RANGE, u32::from(w2), u32::from(w3));
+                }
                 let b_sum: u32 = bytes_of(b).iter().map(|&x| u32::from(x)).sum();
                 if b_sum == 0 {
                     row[c.b_zero] = Val::ONE;

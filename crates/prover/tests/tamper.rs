@@ -1005,9 +1005,9 @@ fn rem_with_the_sign_of_the_divisor() {
 /// dividend is positive, but its limbs (-254, -254, 253, 255) (the same
 /// value as its bytes, through the negation chain's carries (1, 1, 0, 0))
 /// sum to 0, so the sign rule `(msr - sa) * r_sum = 0` passes; |r| <
-/// |b| holds and the multiplier balances with other carries.
+/// |b| holds and the multiplier balances with other carries. Verified until
+/// the quotient's and remainder's limbs were range-checked on the bytes bus.
 #[test]
-#[ignore = "soundness bug: a division's remainder limbs are not range-checked, so a non-zero remainder can have a byte sum of 0 and the wrong sign: DIV proves a second quotient"]
 fn div_with_a_second_quotient_through_a_remainder_whose_limbs_sum_to_zero() {
     let (a, b) = (1_680_815_359u32, 1_147_493u32);
     let mut case = Case::honest(division_program(a, b, div));
@@ -1027,15 +1027,15 @@ fn div_with_a_second_quotient_through_a_remainder_whose_limbs_sum_to_zero() {
     case.set_word(row, case.c.c, q);
     case.claim_exit(q);
     case.rebalance();
-    case.expect_rejected(Caught::nothing());
+    case.expect_rejected(Caught::bus(bus::BYTES));
 }
 
 /// REMU 256 % 1000 written as limbs (256, 0, 0, 0) (the same value; the
 /// negation chain's carry absorbs it), stored by SB (which stores the low
 /// limb, 256, unchecked) and loaded back as a word: the proof says the run
-/// exits with 256 where it exits with 0.
+/// exits with 256 where it exits with 0. Verified until the quotient's and
+/// remainder's limbs were range-checked on the bytes bus.
 #[test]
-#[ignore = "soundness bug: a division's remainder (and quotient) limbs are not range-checked, so a register can hold a limb of 256, which SB stores whole"]
 fn remu_with_a_remainder_limb_of_256_stored_by_sb() {
     let mut case = Case::honest(program(&with_halt(&[
         addi(1, 0, 256),
@@ -1067,5 +1067,5 @@ fn remu_with_a_remainder_limb_of_256_stored_by_sb() {
     case.edit_memory(A0.into(), |e| e.value = limbs);
     case.claim_public_exit(256);
     case.rebalance();
-    case.expect_rejected(Caught::nothing());
+    case.expect_rejected(Caught::bus(bus::BYTES));
 }
