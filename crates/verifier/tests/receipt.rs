@@ -123,6 +123,17 @@ fn each_check_names_itself() {
         matches!(e, ReceiptError::Proof(VerifyError::Stark(_))),
         "{e}"
     );
+    // A table taller than the field allows is refused before Plonky3 sees
+    // it (which would panic).
+    for bits in [24, 25, 63] {
+        let mut other = receipt();
+        other.proof.degree_bits[3] = bits;
+        let e = err(elf_bytes, b"", b"", &other);
+        assert!(
+            matches!(e, ReceiptError::Proof(VerifyError::Shape(_))),
+            "{e}"
+        );
+    }
     let mut other = receipt();
     other.claim.exit_code = 41;
     other.claim_digest = other.claim.digest();
@@ -207,6 +218,24 @@ proptest! {
         bytes[at] ^= 1 << bit;
         if let Ok(r) = Receipt::from_bytes(&bytes) {
             prop_assert!(verify_receipt(elf, b"", b"", &r).is_err(), "flip at byte {} bit {} accepted", at, bit);
+        }
+    }
+}
+
+/// The proof ends with its small structural fields (the terminals, each
+/// table's height, the proof-of-work witnesses): flips there that still
+/// decode reach the verifier's shape checks.
+#[test]
+fn flips_in_the_proofs_tail_are_refused() {
+    let (elf, bytes) = proven();
+    for at in bytes.len() - 64..bytes.len() {
+        for mask in [0x01, 0x20, 0x80] {
+            let mut bytes = bytes.clone();
+            bytes[at] ^= mask;
+            if let Ok(r) = Receipt::from_bytes(&bytes) {
+                let result = verify_receipt(elf, b"", b"", &r);
+                assert!(result.is_err(), "flip {mask:#04x} at byte {at} accepted");
+            }
         }
     }
 }
