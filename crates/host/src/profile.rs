@@ -11,7 +11,7 @@
 //! inlined frames, at the pc and at every call instruction on the way, into
 //! a stack of function names. The cycles add up to the run's exactly.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::io;
 
@@ -178,53 +178,70 @@ impl Profiler {
             map: &map,
             program,
             spans: &self.spans,
-            chains: HashMap::new(),
+            ids: HashMap::new(),
+            interned: HashMap::new(),
+            chains: Vec::new(),
         };
-        // Each node's stack down to (not including) its own function.
-        let mut prefixes: Vec<Vec<String>> = Vec::with_capacity(self.nodes.len());
-        let mut stacks: BTreeMap<String, u64> = BTreeMap::new();
+        // Each node's stack down to (not including) its own function, joined.
+        let mut prefixes: Vec<String> = Vec::with_capacity(self.nodes.len());
+        let mut stacks: HashMap<String, u64> = HashMap::new();
         let mut total = 0;
         for (i, node) in self.nodes.iter().enumerate() {
-            let prefix = if i == ROOT as usize {
-                Vec::new()
-            } else {
-                let mut prefix = prefixes[node.parent as usize].clone();
-                match node.call_pc {
-                    NO_CALL => {}
-                    ELIDED => {
-                        // The caller's own function (no call pc says where
-                        // in it), then the marker.
-                        let caller = self.spans[self.nodes[node.parent as usize].span as usize];
-                        prefix.extend(names.chain(caller.start).first().cloned());
-                        prefix.push(ELIDED_FRAME.to_owned());
-                    }
-                    pc => prefix.extend(names.chain(pc).iter().cloned()),
+            if i == ROOT as usize {
+                prefixes.push(String::new());
+                continue;
+            }
+            let mut prefix = prefixes[node.parent as usize].clone();
+            let mut push = |frames: &str| {
+                if !prefix.is_empty() {
+                    prefix.push(';');
                 }
-                prefix
+                prefix.push_str(frames);
             };
-            if i != ROOT as usize {
-                let span = self.spans[node.span as usize];
-                let counts = &self.counts[node.base..][..span.len.div_ceil(4) as usize];
-                for (k, &cycles) in counts.iter().enumerate() {
-                    if cycles == 0 {
-                        continue;
-                    }
-                    let pc = span.start + 4 * k as u32;
-                    let mut stack = prefix.join(";");
-                    for name in names.chain(pc) {
-                        if !stack.is_empty() {
-                            stack.push(';');
-                        }
-                        stack.push_str(name);
-                    }
-                    *stacks.entry(stack).or_default() += cycles;
+            match node.call_pc {
+                NO_CALL => {}
+                ELIDED => {
+                    // The caller's own function (no call pc says where in
+                    // it), then the marker.
+                    let caller = self.spans[self.nodes[node.parent as usize].span as usize];
+                    let outer = names.chain(caller.start);
+                    let outer = names.chains[outer].split(';').next().unwrap_or("");
+                    push(outer);
+                    push(ELIDED_FRAME);
+                }
+                pc => {
+                    let chain = names.chain(pc);
+                    push(&names.chains[chain]);
+                }
+            }
+            // Cycles per distinct inlined-frame chain of this node's pcs.
+            let span = self.spans[node.span as usize];
+            let counts = &self.counts[node.base..][..span.len.div_ceil(4) as usize];
+            let mut by_chain: HashMap<usize, u64> = HashMap::new();
+            for (k, &cycles) in counts.iter().enumerate() {
+                if cycles > 0 {
+                    *by_chain
+                        .entry(names.chain(span.start + 4 * k as u32))
+                        .or_default() += cycles;
                     total += cycles;
                 }
             }
+            for (chain, cycles) in by_chain {
+                let chain = &names.chains[chain];
+                let mut stack = String::with_capacity(prefix.len() + 1 + chain.len());
+                stack.push_str(&prefix);
+                if !stack.is_empty() {
+                    stack.push(';');
+                }
+                stack.push_str(chain);
+                *stacks.entry(stack).or_default() += cycles;
+            }
             prefixes.push(prefix);
         }
+        let mut stacks: Vec<(String, u64)> = stacks.into_iter().collect();
+        stacks.sort_unstable();
         Profile {
-            stacks: stacks.into_iter().collect(),
+            stacks,
             cycles: total,
         }
     }
@@ -235,7 +252,9 @@ struct Names<'m, 'p> {
     map: &'m SourceMap<'p>,
     program: &'p Program,
     spans: &'m [Span],
-    chains: HashMap<u32, Vec<String>>,
+    ids: HashMap<u32, usize>,
+    interned: HashMap<String, usize>,
+    chains: Vec<String>,
 }
 
 impl Names<'_, '_> {
@@ -252,22 +271,31 @@ impl Names<'_, '_> {
         }
     }
 
-    fn chain(&mut self, pc: u32) -> &[String] {
-        if !self.chains.contains_key(&pc) {
-            let mut names: Vec<String> = self
-                .map
-                .frames(pc)
-                .into_iter()
-                .rev()
-                .filter_map(|l| l.function)
-                .map(|name| name.replace(';', ":"))
-                .collect();
-            if names.is_empty() {
-                names.push(self.unnamed(pc));
-            }
-            self.chains.insert(pc, names);
+    /// The function names at `pc`, outermost first, joined with `;`: an
+    /// index into `chains`, the same for pcs with the same names.
+    fn chain(&mut self, pc: u32) -> usize {
+        if let Some(&id) = self.ids.get(&pc) {
+            return id;
         }
-        &self.chains[&pc]
+        let mut names: Vec<String> = self
+            .map
+            .frames(pc)
+            .into_iter()
+            .rev()
+            .filter_map(|l| l.function)
+            .map(|name| name.replace(';', ":"))
+            .collect();
+        if names.is_empty() {
+            names.push(self.unnamed(pc));
+        }
+        let joined = names.join(";");
+        let next = self.chains.len();
+        let id = *self.interned.entry(joined.clone()).or_insert(next);
+        if id == next {
+            self.chains.push(joined);
+        }
+        self.ids.insert(pc, id);
+        id
     }
 }
 
