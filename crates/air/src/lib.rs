@@ -24,7 +24,7 @@ pub mod ops;
 pub mod pow2;
 pub mod program;
 
-use p3_air::{Air, AirBuilder, BaseAir, PermutationAirBuilder};
+use p3_air::{Air, AirBuilder, BaseAir, PermutationAirBuilder, WindowAccess};
 use p3_field::Field;
 use p3_lookup::InteractionBuilder;
 use p3_matrix::dense::RowMajorMatrix;
@@ -150,6 +150,35 @@ where
             EmberAir::Pow2(a) => a.eval(builder),
         }
     }
+}
+
+/// Every table of a proof of `program`, in [`table`] order: the same on
+/// both sides (the verifier builds the preprocessed ones from the ELF).
+pub fn tables(program: &ember_core::Program) -> Result<Vec<EmberAir>, ops::ProgramError> {
+    Ok(vec![
+        EmberAir::Cpu(cpu::CpuAir),
+        EmberAir::Program(program::ProgramAir::new(ops::program_rows(program)?)),
+        EmberAir::Image(memory::ImageAir::new(memory::initial_words(program))),
+        EmberAir::Memory(memory::MemoryAir),
+        EmberAir::Bytes(bytes::BytesAir),
+        EmberAir::Pow2(pow2::Pow2Air),
+    ])
+}
+
+/// A preprocessed table's whole row, received on `bus` as many times as its
+/// one main column (the multiplicity, provided by the prover) says.
+pub(crate) fn receive_rows<AB>(builder: &mut AB, bus: &str)
+where
+    AB: AirBuilder + InteractionBuilder,
+{
+    let row: Vec<AB::Expr> = builder
+        .preprocessed()
+        .current_slice()
+        .iter()
+        .map(|&v| v.into())
+        .collect();
+    let multiplicity = builder.main().current_slice()[0];
+    builder.push_interaction(bus, row, p3_lookup::Count::provided(-multiplicity.into()));
 }
 
 /// Hands out consecutive column indices.

@@ -5,9 +5,9 @@
 //!   high word of a multiplication by it), and for `s = 0`, `p = 0` with
 //!   `zero = 1` (a right shift by 0 is the value itself).
 
-use p3_air::{Air, AirBuilder, BaseAir, PermutationAirBuilder, WindowAccess};
+use p3_air::{Air, AirBuilder, BaseAir, PermutationAirBuilder};
 use p3_field::Field;
-use p3_lookup::{Count, InteractionBuilder};
+use p3_lookup::InteractionBuilder;
 use p3_matrix::dense::RowMajorMatrix;
 
 use crate::bus;
@@ -60,13 +60,6 @@ where
     AB::F: Field,
 {
     fn eval(&self, builder: &mut AB) {
-        let pre: Vec<AB::Expr> = builder
-            .preprocessed()
-            .current_slice()
-            .iter()
-            .map(|&v| v.into())
-            .collect();
-        let multiplicity = builder.main().current_slice()[0];
-        builder.push_interaction(bus::POW2, pre, Count::provided(-multiplicity.into()));
+        crate::receive_rows(builder, bus::POW2);
     }
 }

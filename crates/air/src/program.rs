@@ -4,9 +4,9 @@
 //! writes_rd)` for every instruction it executes; this table receives each
 //! row's tuple with a multiplicity the prover provides.
 
-use p3_air::{Air, AirBuilder, BaseAir, PermutationAirBuilder, WindowAccess};
+use p3_air::{Air, AirBuilder, BaseAir, PermutationAirBuilder};
 use p3_field::Field;
-use p3_lookup::{Count, InteractionBuilder};
+use p3_lookup::InteractionBuilder;
 use p3_matrix::dense::RowMajorMatrix;
 
 use crate::bus;
@@ -91,13 +91,6 @@ where
     AB::F: Field,
 {
     fn eval(&self, builder: &mut AB) {
-        let pre: Vec<AB::Expr> = builder
-            .preprocessed()
-            .current_slice()
-            .iter()
-            .map(|&v| v.into())
-            .collect();
-        let multiplicity = builder.main().current_slice()[0];
-        builder.push_interaction(bus::PROGRAM, pre, Count::provided(-multiplicity.into()));
+        crate::receive_rows(builder, bus::PROGRAM);
     }
 }

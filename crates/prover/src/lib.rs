@@ -79,19 +79,9 @@ pub enum ProveError {
 
 /// The tables of one proof, in [`table`] order.
 pub fn airs(program: &Program) -> Result<Vec<EmberAir>, ProveError> {
-    let rows = ember_air::ops::program_rows(program).map_err(|e| match e {
+    ember_air::tables(program).map_err(|e| match e {
         ember_air::ops::ProgramError::CodeTooHigh { end } => ProveError::CodeTooHigh { end },
-    })?;
-    Ok(vec![
-        EmberAir::Cpu(ember_air::cpu::CpuAir),
-        EmberAir::Program(ember_air::program::ProgramAir::new(rows)),
-        EmberAir::Image(ember_air::memory::ImageAir::new(
-            ember_air::memory::initial_words(program),
-        )),
-        EmberAir::Memory(ember_air::memory::MemoryAir),
-        EmberAir::Bytes(ember_air::bytes::BytesAir),
-        EmberAir::Pow2(ember_air::pow2::Pow2Air),
-    ])
+    })
 }
 
 /// Runs `program` on `input` and builds every table's trace.

@@ -45,19 +45,9 @@ pub enum VerifyError {
 /// builds them from the ELF.
 pub fn airs(program: &Program, input: &[u8], journal: &[u8]) -> Result<Vec<EmberAir>, VerifyError> {
     let _ = (input, journal);
-    let rows = ember_air::ops::program_rows(program).map_err(|e| match e {
+    ember_air::tables(program).map_err(|e| match e {
         ember_air::ops::ProgramError::CodeTooHigh { end } => VerifyError::CodeTooHigh { end },
-    })?;
-    Ok(vec![
-        EmberAir::Cpu(ember_air::cpu::CpuAir),
-        EmberAir::Program(ember_air::program::ProgramAir::new(rows)),
-        EmberAir::Image(ember_air::memory::ImageAir::new(
-            ember_air::memory::initial_words(program),
-        )),
-        EmberAir::Memory(ember_air::memory::MemoryAir),
-        EmberAir::Bytes(ember_air::bytes::BytesAir),
-        EmberAir::Pow2(ember_air::pow2::Pow2Air),
-    ])
+    })
 }
 
 /// The public values the CPU table must expose for `statement`.
