@@ -38,6 +38,15 @@ fn a_tiny_program_proves_and_verifies() {
         ..statement
     };
     assert!(verify(&p, b"", b"", &wrong, &proof.proof).is_err());
+
+    // A table taller than the field allows is refused, not a panic in Plonky3.
+    let mut proof = proof;
+    proof.proof.degree_bits[ember_air::table::MEMORY] = 25;
+    let err = verify(&p, b"", b"", &statement, &proof.proof).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the proof's shape is wrong: a table has 2^25 rows, more than 2^23"
+    );
 }
 
 /// Proves `words` (HALT with a0 appended), checking the claim against the

@@ -12,6 +12,11 @@ use ember_core::Program;
 use p3_batch_stark::{BatchProof, ProverData, verify_batch};
 use p3_field::PrimeCharacteristicRing;
 
+/// The tallest table a proof may have: KoalaBear's two-adicity less the FRI
+/// blowup's log.
+pub const MAX_LOG_TABLE_HEIGHT: usize =
+    <Val as p3_field::TwoAdicField>::TWO_ADICITY - ember_air::config::LOG_BLOWUP;
+
 /// What an execution proof claims, in the verifier's terms.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Statement {
@@ -103,6 +108,13 @@ pub fn verify(
                 degree_bits[t]
             )));
         }
+    }
+    // No table may be taller than the field's two-adicity (24) allows at
+    // this blowup: Plonky3 panics on such a shape rather than rejecting it.
+    if let Some(bits) = degree_bits.iter().find(|&&b| b > MAX_LOG_TABLE_HEIGHT) {
+        return Err(VerifyError::Shape(format!(
+            "a table has 2^{bits} rows, more than 2^{MAX_LOG_TABLE_HEIGHT}"
+        )));
     }
     if degree_bits[table::CPU] > MAX_LOG_HEIGHT {
         return Err(VerifyError::Shape(format!(

@@ -14,11 +14,9 @@
 
 use core::fmt;
 
-use ember_air::config::LOG_BLOWUP;
-use ember_air::{EmberConfig, Val};
+use ember_air::EmberConfig;
 use ember_core::{Claim, Digest, LoadError, Program};
 use p3_batch_stark::BatchProof;
-use p3_field::TwoAdicField;
 use serde::{Deserialize, Serialize};
 
 use crate::{Statement, VerifyError, verify};
@@ -291,16 +289,6 @@ pub fn verify_receipt(
             receipt: receipt.claim_digest,
             claim: claim_digest,
         });
-    }
-    // Plonky3 panics on a domain larger than the field allows (2^24 points
-    // for KoalaBear): a hostile height is refused here, before it gets there.
-    let most = <Val as TwoAdicField>::TWO_ADICITY - LOG_BLOWUP;
-    if let Some((t, bits)) =
-        (receipt.proof.degree_bits.iter().enumerate()).find(|(_, b)| **b > most)
-    {
-        return Err(ReceiptError::Proof(VerifyError::Shape(format!(
-            "table {t} has 2^{bits} rows, more than one proof can hold (2^{most})"
-        ))));
     }
     let statement = Statement {
         status: claim.status,
