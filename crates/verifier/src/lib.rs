@@ -41,6 +41,15 @@ pub enum VerifyError {
     /// table's height, a CPU table too tall).
     #[error("the proof's shape is wrong: {0}")]
     Shape(String),
+    /// The claimed journal is not empty, but no proven run can write one yet
+    /// (WRITE is not in the proof), so the proof cannot attest it.
+    #[error(
+        "the claimed journal has {len} bytes, but proofs do not cover WRITE yet: a proven run's journal is empty"
+    )]
+    JournalNotProven {
+        /// The claimed journal's length.
+        len: usize,
+    },
     /// The STARK did not verify: the named check failed.
     #[error("the proof does not verify: {0}")]
     Stark(String),
@@ -84,6 +93,11 @@ pub fn verify(
     statement: &Statement,
     proof: &BatchProof<EmberConfig>,
 ) -> Result<(), VerifyError> {
+    // Until WRITE is in the tables, a proven run wrote nothing: any other
+    // journal is a claim the proof does not support.
+    if !journal.is_empty() {
+        return Err(VerifyError::JournalNotProven { len: journal.len() });
+    }
     let airs = airs(program, input, journal)?;
     let pv = public_values(program, statement)?;
     let degree_bits = &proof.degree_bits;
