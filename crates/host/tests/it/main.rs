@@ -1,6 +1,7 @@
 //! ember-host's integration tests, one binary: the library and the CLI.
 
 mod cli;
+mod cmd;
 mod examples;
 mod guests;
 mod library;

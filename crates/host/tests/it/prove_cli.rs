@@ -4,7 +4,6 @@
 //! that the proof does not cover, refused.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use ember_core::asm;
@@ -12,33 +11,11 @@ use ember_host::{Error, Executor, Program, Receipt, ReceiptError, verify_receipt
 use ember_prover::ProveError;
 use ember_testkit::*;
 
+use crate::cmd::{ember, file, first_line, scratch_in, stderr};
 use crate::guests::*;
 
-fn ember(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ember"))
-        .args(args)
-        .output()
-        .expect("run ember")
-}
-
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ember-prove-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn file(dir: &Path, name: &str, bytes: &[u8]) -> String {
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).unwrap();
-    path.to_str().unwrap().to_string()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn first_line(o: &Output) -> String {
-    stderr(o).lines().next().unwrap_or("").to_string()
+    scratch_in("prove", name)
 }
 
 /// Stores 5, loads it back, doubles it, compares and branches, then halts

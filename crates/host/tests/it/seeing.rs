@@ -440,31 +440,16 @@ fn progress_is_reported_through_a_long_ecall() {
 
 mod cli {
     use std::path::PathBuf;
-    use std::process::{Command, Output};
 
     use super::*;
-
-    fn ember(args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_ember"))
-            .args(args)
-            .output()
-            .expect("run ember")
-    }
+    use crate::cmd::{ember, file, scratch_in, stderr};
 
     fn scratch(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("ember-seeing-{}-{name}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
+        scratch_in("seeing", name)
     }
 
     fn elf(dir: &std::path::Path, g: &Guest) -> String {
-        let path = dir.join("guest.elf");
-        std::fs::write(&path, g.elf()).unwrap();
-        path.to_str().unwrap().to_owned()
-    }
-
-    fn stderr(o: &Output) -> String {
-        String::from_utf8_lossy(&o.stderr).into_owned()
+        file(dir, "guest.elf", &g.elf())
     }
 
     #[test]
