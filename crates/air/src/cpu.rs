@@ -330,6 +330,10 @@ where
                 .map(|&op| f(op))
                 .fold(AB::Expr::ZERO, |acc, x| acc + x)
         };
+        let any_where = |keep: fn(Op) -> bool| {
+            let ops: Vec<Op> = Op::ALL.iter().copied().filter(|&o| keep(o)).collect();
+            any(&ops)
+        };
 
         let is_real = col(c.is_real);
         let clk = col(c.clk);
@@ -382,16 +386,8 @@ where
         builder.push_interaction(bus::PROGRAM, message, Count::bounded(is_real.clone(), 1));
 
         // --- Registers. ---
-        let reads_rs1 = any(&Op::ALL
-            .iter()
-            .copied()
-            .filter(|o| o.reads_rs1())
-            .collect::<Vec<_>>());
-        let reads_rs2 = any(&Op::ALL
-            .iter()
-            .copied()
-            .filter(|o| o.reads_rs2())
-            .collect::<Vec<_>>());
+        let reads_rs1 = any_where(Op::reads_rs1);
+        let reads_rs2 = any_where(Op::reads_rs2);
         let ts = |s: usize| clk.clone() * k(4) + k(s as u32);
         access(
             builder,
@@ -431,13 +427,8 @@ where
         );
 
         // --- The second operand. ---
-        let imm_ops: Vec<Op> = Op::ALL.iter().copied().filter(|o| o.uses_imm()).collect();
-        let reg_ops: Vec<Op> = Op::ALL
-            .iter()
-            .copied()
-            .filter(|&o| o.reads_rs2() && !o.uses_imm() && o != Op::Ecall)
-            .collect();
-        let (reg_b, imm_b) = (any(&reg_ops), any(&imm_ops));
+        let reg_b = any_where(|o| o.reads_rs2() && !o.uses_imm() && o != Op::Ecall);
+        let imm_b = any_where(Op::uses_imm);
         for i in 0..4 {
             builder.assert_zero(reg_b.clone() * (opb[i].clone() - b[i].clone()));
             builder.assert_zero(imm_b.clone() * (opb[i].clone() - imm[i].clone()));
@@ -563,25 +554,7 @@ where
         builder.assert_zero(any(&[Op::Bge, Op::Bgeu]) * (taken.clone() - one() + carry[3].clone()));
 
         // --- The next pc. ---
-        let sequential = any(&[
-            Op::Add,
-            Op::Addi,
-            Op::Sub,
-            Op::And,
-            Op::Andi,
-            Op::Or,
-            Op::Ori,
-            Op::Xor,
-            Op::Xori,
-            Op::Slt,
-            Op::Slti,
-            Op::Sltu,
-            Op::Sltiu,
-            Op::Lui,
-            Op::Lw,
-            Op::Sw,
-            Op::Fence,
-        ]);
+        let sequential = any_where(Op::is_sequential);
         builder.assert_zero(sequential * (next_pc.clone() - pc.clone() - k(4)));
         builder.assert_zero(f(Op::Jal) * (next_pc.clone() - col(c.target)));
         let branches = any(&[Op::Beq, Op::Bne, Op::Blt, Op::Bge, Op::Bltu, Op::Bgeu]);

@@ -129,6 +129,22 @@ impl Op {
         !matches!(self, Op::Lui | Op::Jal | Op::Fence)
     }
 
+    /// Whether the next pc is `pc + 4` (no jump, branch or ECALL).
+    pub const fn is_sequential(self) -> bool {
+        !matches!(
+            self,
+            Op::Jal
+                | Op::Jalr
+                | Op::Beq
+                | Op::Bne
+                | Op::Blt
+                | Op::Bge
+                | Op::Bltu
+                | Op::Bgeu
+                | Op::Ecall
+        )
+    }
+
     /// Whether the second operand is the immediate (else `rs2`'s value).
     pub const fn uses_imm(self) -> bool {
         matches!(
