@@ -51,11 +51,6 @@ pub enum ProveError {
         /// The cycle it ran at.
         cycle: u64,
     },
-    /// The guest panicked (not yet provable).
-    #[error(
-        "cannot prove this run yet: the guest panicked, and PANIC is not yet covered by Ember's proof"
-    )]
-    Panicked,
     /// The program has code where a proof cannot reach.
     #[error(
         "cannot prove this program: code ends at {end:#010x}, above the proof's limit 0x40000000"
@@ -97,7 +92,14 @@ pub fn trace(program: &Program, input: &[u8]) -> Result<(Vec<EmberAir>, Traces),
     }
     match result {
         Ok(Exit::Halted { .. }) => {}
-        Ok(Exit::Panicked { .. }) => return Err(ProveError::Panicked),
+        // The tracer has refused the PANIC ECALL already; kept for safety.
+        Ok(Exit::Panicked { .. }) => {
+            return Err(ProveError::UnsupportedEcall {
+                pc: machine.pc(),
+                name: "PANIC".into(),
+                cycle: machine.cycles() - 1,
+            });
+        }
         Err(fault) if matches!(fault.kind, ember_core::FaultKind::CycleLimitExceeded { .. }) => {
             return Err(ProveError::TooLong {
                 cycles: machine.cycles(),

@@ -233,3 +233,42 @@ fn control_flow() {
     words.push(asm::add(10, 10, 5));
     prove_and_verify(&words, &[]);
 }
+
+/// Code above 2^30 cannot be in a proof: both sides refuse the program.
+#[test]
+fn code_above_the_proof_limit_is_refused_by_both_sides() {
+    let high = 0x4000_0000;
+    let p = Program::from_segments(high, vec![Segment::code(high, &halt(0))]).unwrap();
+    let err = ember_prover::prove(&p, b"").err().expect("refused");
+    assert_eq!(
+        err.to_string(),
+        "cannot prove this program: code ends at 0x4000000c, above the proof's limit 0x40000000"
+    );
+    let low = program(&halt(0));
+    let proof = ember_prover::prove(&low, b"").unwrap();
+    let statement = Statement {
+        status: 0,
+        exit_code: 0,
+        cycles: 3,
+    };
+    assert_eq!(
+        verify(&p, b"", b"", &statement, &proof.proof),
+        Err(ember_verifier::VerifyError::CodeTooHigh { end: 0x4000_000c })
+    );
+}
+
+/// A run that panics cannot be proven yet (PANIC is not in the proof).
+#[test]
+fn a_panicking_run_is_refused() {
+    let words = [
+        asm::addi(10, 0, 0),
+        asm::addi(11, 0, 0),
+        asm::addi(5, 0, ember_abi::ecall::PANIC as i32),
+        asm::ecall(),
+    ];
+    let err = ember_prover::prove(&program(&words), b"").err().expect("refused");
+    assert_eq!(
+        err.to_string(),
+        "cannot prove this run yet: ECALL PANIC at pc 0x0040000c (cycle 3) is not yet covered by Ember's proof"
+    );
+}
