@@ -266,7 +266,9 @@ fn a_panicking_run_is_refused() {
         asm::addi(5, 0, ember_abi::ecall::PANIC as i32),
         asm::ecall(),
     ];
-    let err = ember_prover::prove(&program(&words), b"").err().expect("refused");
+    let err = ember_prover::prove(&program(&words), b"")
+        .err()
+        .expect("refused");
     assert_eq!(
         err.to_string(),
         "cannot prove this run yet: ECALL PANIC at pc 0x0040000c (cycle 3) is not yet covered by Ember's proof"
