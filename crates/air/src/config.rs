@@ -17,11 +17,21 @@ pub type Val = KoalaBear;
 /// The challenge field: the degree-4 extension of [`Val`].
 pub type Challenge = BinomialExtensionField<Val, 4>;
 
+/// Field elements in a Merkle digest (8 × 31 bits: about 124 bits of
+/// collision resistance).
+pub const DIGEST_ELEMS: usize = 8;
+
 type Perm = Poseidon2KoalaBear<16>;
-type Hash = PaddingFreeSponge<Perm, 16, 8, 8>;
-type Compress = TruncatedPermutation<Perm, 2, 8, 16>;
-type ValMmcs =
-    MerkleTreeMmcs<<Val as Field>::Packing, <Val as Field>::Packing, Hash, Compress, 2, 8>;
+type Hash = PaddingFreeSponge<Perm, 16, 8, DIGEST_ELEMS>;
+type Compress = TruncatedPermutation<Perm, 2, DIGEST_ELEMS, 16>;
+type ValMmcs = MerkleTreeMmcs<
+    <Val as Field>::Packing,
+    <Val as Field>::Packing,
+    Hash,
+    Compress,
+    2,
+    DIGEST_ELEMS,
+>;
 type ChallengeMmcs = ExtensionMmcs<Val, Challenge, ValMmcs>;
 type Challenger = DuplexChallenger<Val, Perm, 16, 8>;
 type Dft = Radix2DitParallel<Val>;
@@ -44,6 +54,21 @@ pub const LOG_FINAL_POLY_LEN: usize = 0;
 /// Merkle-tree arity of the FRI commit phase (log2).
 pub const MAX_LOG_ARITY: usize = 1;
 
+/// FRI with the constants above, over `mmcs` (the security analysis,
+/// `tests/security.rs`, reads them from here with `mmcs = ()`).
+pub fn fri_parameters<M>(mmcs: M) -> FriParameters<M> {
+    FriParameters {
+        log_blowup: LOG_BLOWUP,
+        log_final_poly_len: LOG_FINAL_POLY_LEN,
+        max_log_arity: MAX_LOG_ARITY,
+        num_queries: NUM_QUERIES,
+        batch_proof_of_work_bits: 0,
+        commit_proof_of_work_bits: COMMIT_POW_BITS,
+        query_proof_of_work_bits: QUERY_POW_BITS,
+        mmcs,
+    }
+}
+
 /// The configuration: Poseidon2 over KoalaBear with the crate's fixed
 /// default constants (never random ones) for Merkle trees and the
 /// transcript; FRI with the constants above.
@@ -53,16 +78,6 @@ pub fn config() -> EmberConfig {
     let compress = Compress::new(perm.clone());
     let val_mmcs = ValMmcs::new(hash, compress, 0);
     let challenge_mmcs = ChallengeMmcs::new(val_mmcs.clone());
-    let fri = FriParameters {
-        log_blowup: LOG_BLOWUP,
-        log_final_poly_len: LOG_FINAL_POLY_LEN,
-        max_log_arity: MAX_LOG_ARITY,
-        num_queries: NUM_QUERIES,
-        batch_proof_of_work_bits: 0,
-        commit_proof_of_work_bits: COMMIT_POW_BITS,
-        query_proof_of_work_bits: QUERY_POW_BITS,
-        mmcs: challenge_mmcs,
-    };
-    let pcs = Pcs::new(Dft::default(), val_mmcs, fri);
+    let pcs = Pcs::new(Dft::default(), val_mmcs, fri_parameters(challenge_mmcs));
     StarkConfig::new(pcs, Challenger::new(perm))
 }

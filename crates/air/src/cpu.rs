@@ -21,7 +21,7 @@ use p3_lookup::{Count, InteractionBuilder};
 use crate::bytes::tag;
 use crate::memory::range_pair;
 use crate::ops::{OP_COUNT, Op};
-use crate::{Columns, bus, word};
+use crate::{Columns, access, bus, word};
 
 /// Public values of a proof, in order.
 pub mod public {
@@ -35,8 +35,12 @@ pub mod public {
     pub const STATUS: usize = 3;
     /// Cycles.
     pub const CYCLES: usize = 4;
+    /// The journal's length in bytes.
+    pub const JOURNAL_LEN: usize = 5;
+    /// The input's length in bytes.
+    pub const INPUT_LEN: usize = 6;
     /// How many.
-    pub const COUNT: usize = 5;
+    pub const COUNT: usize = 7;
 }
 
 /// The most CPU rows a proof may have: timestamps `4 clk + 3` stay below
@@ -64,10 +68,14 @@ pub struct CpuCols {
     pub pc: usize,
     /// The next instruction's address.
     pub next_pc: usize,
+    /// Cycles before this instruction (ECALLs may cost more than one).
+    pub cycle: usize,
+    /// An ECALL's cycles besides its own one (from the I/O table).
+    pub extra: usize,
     /// One flag per [`Op`] (by [`Op::index`]).
     pub flags: [usize; OP_COUNT],
-    /// This ECALL is HALT.
-    pub is_halt: usize,
+    /// This ECALL ends the run (HALT or PANIC).
+    pub ends: usize,
     /// Program fields.
     pub rd: usize,
     /// Program fields.
@@ -200,8 +208,10 @@ impl CpuCols {
             clk: c.one(),
             pc: c.one(),
             next_pc: c.one(),
+            cycle: c.one(),
+            extra: c.one(),
             flags: c.many(),
-            is_halt: c.one(),
+            ends: c.one(),
             rd: c.one(),
             rs1: c.one(),
             rs2: c.one(),
@@ -305,7 +315,7 @@ impl<F: Field> BaseAir<F> for CpuAir {
 
     fn main_next_row_columns(&self) -> Vec<usize> {
         let c = CpuCols::new();
-        vec![c.is_real, c.clk, c.pc]
+        vec![c.is_real, c.clk, c.pc, c.cycle]
     }
 }
 
@@ -350,8 +360,9 @@ where
             builder.assert_bool(f(op));
         }
         builder.assert_eq(any(&Op::ALL), is_real.clone());
-        // The only ECALL proven so far is HALT.
-        builder.assert_eq(col(c.is_halt), f(Op::Ecall));
+        let ends = col(c.ends);
+        builder.assert_bool(ends.clone());
+        builder.assert_zero(ends.clone() * (one() - f(Op::Ecall)));
         // Padding rows write nothing.
         builder.assert_zero(col(c.writes_rd) * (one() - is_real.clone()));
 
@@ -360,18 +371,24 @@ where
         first.assert_one(is_real.clone());
         first.assert_one(clk.clone());
         first.assert_eq(pc.clone(), pv[public::ENTRY].clone());
+        first.assert_zero(col(c.cycle));
         let mut t = builder.when_transition();
         t.assert_eq(n[c.clk].clone(), clk.clone() + one());
         t.assert_zero((one() - is_real.clone()) * n[c.is_real].clone());
         t.assert_zero(n[c.is_real].clone() * (n[c.pc].clone() - next_pc.clone()));
-        // The last real row is the HALT, and nothing follows it.
+        // Each instruction costs one cycle; an ECALL may cost more.
+        t.assert_zero(
+            n[c.is_real].clone() * (n[c.cycle].clone() - col(c.cycle) - one() - col(c.extra)),
+        );
+        // The last real row is the HALT or PANIC, and nothing follows it.
         t.assert_eq(
             is_real.clone() * (one() - n[c.is_real].clone()),
-            col(c.is_halt),
+            ends.clone(),
         );
         builder
             .when_last_row()
-            .assert_eq(is_real.clone(), col(c.is_halt));
+            .assert_eq(is_real.clone(), ends.clone());
+        builder.assert_zero((one() - f(Op::Ecall)) * col(c.extra));
 
         // --- The instruction: from the program table. ---
         let op_code = Op::ALL
@@ -391,9 +408,8 @@ where
         let ts = |s: usize| clk.clone() * k(4) + k(s as u32);
         access(
             builder,
-            &c,
+            c.access[slot::RS1],
             &l,
-            slot::RS1,
             col(c.rs1),
             a.clone(),
             a.clone(),
@@ -403,9 +419,8 @@ where
         );
         access(
             builder,
-            &c,
+            c.access[slot::RS2],
             &l,
-            slot::RS2,
             col(c.rs2),
             b.clone(),
             b.clone(),
@@ -415,9 +430,8 @@ where
         );
         access(
             builder,
-            &c,
+            c.access[slot::RD],
             &l,
-            slot::RD,
             col(c.rd),
             w4(c.rd_prev),
             cc.clone(),
@@ -651,21 +665,17 @@ where
         builder.assert_zero(f(Op::Lb) * (col(c.sx_src) - cc[0].clone()));
         builder.assert_zero(f(Op::Lh) * (col(c.sx_src) - cc[1].clone()));
         sign_of(builder, col(c.sx_src), col(c.sx_flip), sign, signed_loads);
-        let word_addr = col(c.k)
-            + z[1].clone() * k(1 << 6)
-            + z[2].clone() * k(1 << 14)
-            + z[3].clone() * k(1 << 22);
+        let word_addr = word_addr_of(&c, &l);
         access(
             builder,
-            &c,
+            c.access[slot::MEM],
             &l,
-            slot::MEM,
             word_addr,
             mem_prev,
             mem_new,
             writable,
             ts(slot::MEM),
-            mem,
+            mem + f(Op::Ecall),
         );
 
         // --- The multiplier: out = U * V mod 2^64, with U, V the operands
@@ -872,61 +882,31 @@ where
             builder.assert_zero((f(Op::Rem) + f(Op::Remu)) * (cc[i].clone() - mr[i].clone()));
         }
 
-        // --- HALT: t0 = 0; the exit code is a0; the cycles are clk. ---
-        let halt = col(c.is_halt);
-        for bi in b.iter() {
-            builder.assert_zero(halt.clone() * bi.clone());
+        // --- ECALL: t0 < 256; a1 through the memory slot; the I/O table
+        // decides the rest (see `crate::io`). ---
+        let ecall = f(Op::Ecall);
+        for bi in &b[1..] {
+            builder.assert_zero(ecall.clone() * bi.clone());
         }
-        builder.assert_zero(
-            halt.clone() * (a[0].clone() + a[1].clone() * k(256) - pv[public::EXIT_LO].clone()),
-        );
-        builder.assert_zero(
-            halt.clone() * (a[2].clone() + a[3].clone() * k(256) - pv[public::EXIT_HI].clone()),
-        );
-        builder.assert_zero(halt.clone() * pv[public::STATUS].clone());
-        builder.assert_zero(halt * (clk - pv[public::CYCLES].clone()));
+        builder.assert_zero(ecall.clone() * (word_addr_of(&c, &l) - k(ember_abi::reg::A1 as u32)));
+        let mut message = vec![clk.clone(), col(c.cycle), b[0].clone()];
+        message.extend(a.iter().cloned());
+        message.extend(w4(c.mem_prev));
+        message.extend(w4(c.mem_new));
+        message.extend(cc.iter().cloned());
+        message.push(col(c.extra));
+        message.push(ends);
+        builder.push_interaction(bus::ECALL, message, Count::bounded(ecall, 1));
     }
 }
 
-/// One access on the memory bus, when `count` is 1: receives `(addr, prev,
-/// prev_ts, writable)` and sends `(addr, new, ts, writable)`, with
-/// `prev_ts < ts` (the gap `ts - prev_ts - 1` is three bytes).
-#[allow(clippy::too_many_arguments)]
-fn access<AB>(
-    builder: &mut AB,
-    c: &CpuCols,
-    l: &[AB::Expr],
-    slot: usize,
-    addr: AB::Expr,
-    prev: [AB::Expr; 4],
-    new: [AB::Expr; 4],
-    writable: AB::Expr,
-    ts: AB::Expr,
-    count: AB::Expr,
-) where
-    AB: AirBuilder + InteractionBuilder,
-{
-    let cols = c.access[slot];
-    let prev_ts = l[cols.prev_ts].clone();
-    let [g0, g1, g2] = cols.gap.map(|i| l[i].clone());
-    let gap = g0.clone()
-        + g1.clone() * AB::Expr::from_u32(1 << 8)
-        + g2.clone() * AB::Expr::from_u32(1 << 16);
-    builder.assert_zero(count.clone() * (ts.clone() - prev_ts.clone() - AB::Expr::ONE - gap));
-    range_pair(builder, g0, g1, count.clone());
-    range_pair(builder, g2, AB::Expr::ZERO, count.clone());
-    let [p0, p1, p2, p3] = prev;
-    builder.push_interaction(
-        bus::MEMORY,
-        [addr.clone(), p0, p1, p2, p3, prev_ts, writable.clone()],
-        Count::bounded(-count.clone(), 1),
-    );
-    let [n0, n1, n2, n3] = new;
-    builder.push_interaction(
-        bus::MEMORY,
-        [addr, n0, n1, n2, n3, ts, writable],
-        Count::bounded(count, 1),
-    );
+/// The word address of a load or store: `z / 4` (`z0 = 4 k + lane`); an
+/// ECALL sets `k` to a1's register number and `z` to 0.
+fn word_addr_of<E: PrimeCharacteristicRing + Clone>(c: &CpuCols, l: &[E]) -> E {
+    l[c.k].clone()
+        + l[c.z[1]].clone() * E::from_u32(1 << 6)
+        + l[c.z[2]].clone() * E::from_u32(1 << 14)
+        + l[c.z[3]].clone() * E::from_u32(1 << 22)
 }
 
 /// `sign` is the top bit of the byte `v`, when `count` is 1: `flipped = v ^

@@ -12,6 +12,9 @@
 //!   final value and timestamp (the offline memory argument's boundary).
 //! - [`bytes::BytesAir`]: every pair of bytes with their AND, OR and XOR:
 //!   byte range checks and bitwise operations.
+//! - [`pow2::Pow2Air`]: powers of two for shifts.
+//! - [`io::IoAir`]: what each ECALL does, with one row per word of its buffer.
+//! - [`io::DataAir`]: the input and the journal, preprocessed by the verifier.
 
 // Constraints read best indexed by byte position, as the spec writes them.
 #![allow(clippy::needless_range_loop)]
@@ -19,13 +22,14 @@
 pub mod bytes;
 pub mod config;
 pub mod cpu;
+pub mod io;
 pub mod memory;
 pub mod ops;
 pub mod pow2;
 pub mod program;
 
 use p3_air::{Air, AirBuilder, BaseAir, PermutationAirBuilder, WindowAccess};
-use p3_field::Field;
+use p3_field::{Field, PrimeCharacteristicRing};
 use p3_lookup::InteractionBuilder;
 use p3_matrix::dense::RowMajorMatrix;
 
@@ -42,6 +46,10 @@ pub mod bus {
     pub const BYTES: &str = "bytes";
     /// `(key, p[4], zero)`: see [`crate::pow2`].
     pub const POW2: &str = "pow2";
+    /// An ECALL, from the CPU to the I/O table: see [`crate::io`].
+    pub const ECALL: &str = "ecall";
+    /// `(channel, position, byte)`: input and journal bytes, see [`crate::io`].
+    pub const DATA: &str = "data";
 }
 
 /// Every table, as one type for the batch prover and verifier.
@@ -59,6 +67,10 @@ pub enum EmberAir {
     Bytes(bytes::BytesAir),
     /// Powers of two for shifts (preprocessed).
     Pow2(pow2::Pow2Air),
+    /// The ECALLs.
+    Io(io::IoAir),
+    /// The input and the journal (preprocessed).
+    Data(io::DataAir),
 }
 
 /// Indices of the tables in a proof.
@@ -75,8 +87,12 @@ pub mod table {
     pub const BYTES: usize = 4;
     /// Powers of two.
     pub const POW2: usize = 5;
+    /// The ECALLs.
+    pub const IO: usize = 6;
+    /// The input and the journal.
+    pub const DATA: usize = 7;
     /// How many.
-    pub const COUNT: usize = 6;
+    pub const COUNT: usize = 8;
 }
 
 impl<F: Field> BaseAir<F> for EmberAir {
@@ -88,6 +104,8 @@ impl<F: Field> BaseAir<F> for EmberAir {
             EmberAir::Memory(a) => BaseAir::<F>::width(a),
             EmberAir::Bytes(a) => BaseAir::<F>::width(a),
             EmberAir::Pow2(a) => BaseAir::<F>::width(a),
+            EmberAir::Io(a) => BaseAir::<F>::width(a),
+            EmberAir::Data(a) => BaseAir::<F>::width(a),
         }
     }
 
@@ -99,6 +117,8 @@ impl<F: Field> BaseAir<F> for EmberAir {
             EmberAir::Memory(a) => a.preprocessed_trace(),
             EmberAir::Bytes(a) => a.preprocessed_trace(),
             EmberAir::Pow2(a) => a.preprocessed_trace(),
+            EmberAir::Io(a) => a.preprocessed_trace(),
+            EmberAir::Data(a) => a.preprocessed_trace(),
         }
     }
 
@@ -110,6 +130,8 @@ impl<F: Field> BaseAir<F> for EmberAir {
             EmberAir::Memory(a) => BaseAir::<F>::preprocessed_width(a),
             EmberAir::Bytes(a) => BaseAir::<F>::preprocessed_width(a),
             EmberAir::Pow2(a) => BaseAir::<F>::preprocessed_width(a),
+            EmberAir::Io(a) => BaseAir::<F>::preprocessed_width(a),
+            EmberAir::Data(a) => BaseAir::<F>::preprocessed_width(a),
         }
     }
 
@@ -121,15 +143,19 @@ impl<F: Field> BaseAir<F> for EmberAir {
         match self {
             EmberAir::Cpu(a) => BaseAir::<F>::main_next_row_columns(a),
             EmberAir::Memory(a) => BaseAir::<F>::main_next_row_columns(a),
-            EmberAir::Program(_) | EmberAir::Image(_) | EmberAir::Bytes(_) | EmberAir::Pow2(_) => {
-                vec![]
-            }
+            EmberAir::Io(a) => BaseAir::<F>::main_next_row_columns(a),
+            EmberAir::Program(_)
+            | EmberAir::Image(_)
+            | EmberAir::Bytes(_)
+            | EmberAir::Pow2(_)
+            | EmberAir::Data(_) => vec![],
         }
     }
 
     fn num_public_values(&self) -> usize {
         match self {
             EmberAir::Cpu(a) => BaseAir::<F>::num_public_values(a),
+            EmberAir::Io(a) => BaseAir::<F>::num_public_values(a),
             _ => 0,
         }
     }
@@ -148,13 +174,20 @@ where
             EmberAir::Memory(a) => a.eval(builder),
             EmberAir::Bytes(a) => a.eval(builder),
             EmberAir::Pow2(a) => a.eval(builder),
+            EmberAir::Io(a) => a.eval(builder),
+            EmberAir::Data(a) => a.eval(builder),
         }
     }
 }
 
-/// Every table of a proof of `program`, in [`table`] order: the same on
-/// both sides (the verifier builds the preprocessed ones from the ELF).
-pub fn tables(program: &ember_core::Program) -> Result<Vec<EmberAir>, ops::ProgramError> {
+/// Every table of a proof of `program` run on `input` with `journal` as its
+/// journal, in [`table`] order: the same on both sides (the verifier builds
+/// the preprocessed ones from the ELF, the input and the journal).
+pub fn tables(
+    program: &ember_core::Program,
+    input: &[u8],
+    journal: &[u8],
+) -> Result<Vec<EmberAir>, ops::ProgramError> {
     Ok(vec![
         EmberAir::Cpu(cpu::CpuAir),
         EmberAir::Program(program::ProgramAir::new(ops::program_rows(program)?)),
@@ -162,6 +195,8 @@ pub fn tables(program: &ember_core::Program) -> Result<Vec<EmberAir>, ops::Progr
         EmberAir::Memory(memory::MemoryAir),
         EmberAir::Bytes(bytes::BytesAir),
         EmberAir::Pow2(pow2::Pow2Air),
+        EmberAir::Io(io::IoAir),
+        EmberAir::Data(io::DataAir::new(input, journal)),
     ])
 }
 
@@ -179,6 +214,45 @@ where
         .collect();
     let multiplicity = builder.main().current_slice()[0];
     builder.push_interaction(bus, row, p3_lookup::Count::provided(-multiplicity.into()));
+}
+
+/// One access on the memory bus, when `count` is 1: receives `(addr, prev,
+/// prev_ts, writable)` and sends `(addr, new, ts, writable)`, with
+/// `prev_ts < ts` (the gap `ts - prev_ts - 1` is three bytes).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn access<AB>(
+    builder: &mut AB,
+    cols: cpu::AccessCols,
+    l: &[AB::Expr],
+    addr: AB::Expr,
+    prev: [AB::Expr; 4],
+    new: [AB::Expr; 4],
+    writable: AB::Expr,
+    ts: AB::Expr,
+    count: AB::Expr,
+) where
+    AB: AirBuilder + InteractionBuilder,
+{
+    let prev_ts = l[cols.prev_ts].clone();
+    let [g0, g1, g2] = cols.gap.map(|i| l[i].clone());
+    let gap = g0.clone()
+        + g1.clone() * AB::Expr::from_u32(1 << 8)
+        + g2.clone() * AB::Expr::from_u32(1 << 16);
+    builder.assert_zero(count.clone() * (ts.clone() - prev_ts.clone() - AB::Expr::ONE - gap));
+    memory::range_pair(builder, g0, g1, count.clone());
+    memory::range_pair(builder, g2, AB::Expr::ZERO, count.clone());
+    let [p0, p1, p2, p3] = prev;
+    builder.push_interaction(
+        bus::MEMORY,
+        [addr.clone(), p0, p1, p2, p3, prev_ts, writable.clone()],
+        p3_lookup::Count::bounded(-count.clone(), 1),
+    );
+    let [n0, n1, n2, n3] = new;
+    builder.push_interaction(
+        bus::MEMORY,
+        [addr, n0, n1, n2, n3, ts, writable],
+        p3_lookup::Count::bounded(count, 1),
+    );
 }
 
 /// Hands out consecutive column indices.

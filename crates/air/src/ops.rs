@@ -129,19 +129,12 @@ impl Op {
         !matches!(self, Op::Lui | Op::Jal | Op::Fence)
     }
 
-    /// Whether the next pc is `pc + 4` (no jump, branch or ECALL).
+    /// Whether the next pc is `pc + 4` (no jump or branch; an ECALL that
+    /// ends the run has no next row).
     pub const fn is_sequential(self) -> bool {
         !matches!(
             self,
-            Op::Jal
-                | Op::Jalr
-                | Op::Beq
-                | Op::Bne
-                | Op::Blt
-                | Op::Bge
-                | Op::Bltu
-                | Op::Bgeu
-                | Op::Ecall
+            Op::Jal | Op::Jalr | Op::Beq | Op::Bne | Op::Blt | Op::Bge | Op::Bltu | Op::Bgeu
         )
     }
 
@@ -317,11 +310,9 @@ pub fn program_row(pc: u32, insn: Instruction) -> Result<ProgramRow, Unsupported
         I::Srli { rd, rs1, shamt } => row(Op::Srli, rd, rs1, 0, u32::from(shamt)),
         I::Srai { rd, rs1, shamt } => row(Op::Srai, rd, rs1, 0, u32::from(shamt)),
         I::Fence { .. } | I::FenceI => row(Op::Fence, 0, 0, 0, 0),
-        I::Ecall => ProgramRow {
-            // Reads a0 and t0; writes a0 when the ECALL returns a value.
-            writes_rd: false,
-            ..row(Op::Ecall, 0, 10, 5, 0)
-        },
+        // Reads a0 and t0 and writes a0 (HALT and PANIC write it back
+        // unchanged); the I/O table decides the value.
+        I::Ecall => row(Op::Ecall, 10, 10, 5, 0),
         other => return Err(Unsupported { pc, insn: other }),
     })
 }

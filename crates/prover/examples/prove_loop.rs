@@ -1,16 +1,28 @@
-//! Proves a synthetic loop of `2^k` cycles and reports the figures:
-//! `cargo run --release -p ember-prover --example prove_loop -- 16 18 20`.
-//! Used by `cargo xtask bench --prove`; a benchmark, never a test.
+//! Proves a workload and reports its figures: a synthetic loop of about
+//! `2^k` cycles (`cargo run --release -p ember-prover --example prove_loop --
+//! 16 18 20`), or a guest ELF (`-- --elf FILE [--input FILE]`). With
+//! `--json`, one JSON object per proof on stdout, with the time of each
+//! proving phase: `cargo xtask bench --prove` runs it once per workload and
+//! size, so that each has its own peak RSS. A benchmark, never a test.
+//!
+//! The phases come from the spans Plonky3 opens inside `prove_batch`
+//! (summed as wall-clock intervals, so work spread over threads is not
+//! counted twice); see [`Spans`].
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use ember_core::{BufferHost, Machine, Program, Segment, asm};
+use ember_core::{BufferHost, Exit, Machine, Program, Segment, asm};
+use p3_matrix::Matrix;
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Level, Metadata, Subscriber};
 
 const CODE: u32 = 0x0040_0000;
 const DATA: u32 = 0x0050_0000;
 
 /// A loop of mixed work (ALU, multiply, divide, a load and a store) that
-/// runs for about `cycles` cycles, then HALTs.
+/// runs for about `cycles` cycles, then HALTs with exit code 0.
 fn program(cycles: u64) -> Program {
     let body = [
         asm::add(5, 5, 6),
@@ -57,40 +69,296 @@ fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
-fn main() {
-    let logs: Vec<u32> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
-    println!("cycles     trace s  prove s   kHz   proof KiB  verify ms  peak RSS MiB");
-    for log in if logs.is_empty() { vec![16] } else { logs } {
-        let p = program(1 << log);
-        let mut m = Machine::new(&p);
-        m.run(&mut BufferHost::default()).expect("the loop halts");
-        let cycles = m.cycles();
-        let started = Instant::now();
-        let (airs, traces) = ember_prover::trace(&p, b"").expect("provable");
-        let traced = started.elapsed().as_secs_f64();
-        let proof = ember_prover::prove_traces(&airs, &traces).expect("proves");
-        let total = started.elapsed().as_secs_f64();
-        let size = postcard_len(&proof);
-        let statement = ember_verifier::Statement {
-            status: 0,
-            exit_code: 0,
-            cycles,
+/// A `tracing` subscriber that keeps, for every span Plonky3 opens at DEBUG
+/// level or above, its name, its crate and when it was created and closed.
+/// Events are not collected.
+#[derive(Default)]
+struct Spans(Mutex<SpanLog>);
+
+#[derive(Default)]
+struct SpanLog {
+    next: u64,
+    /// Open spans: name, target, start, references.
+    open: HashMap<u64, (&'static str, &'static str, Instant, usize)>,
+    /// Closed spans: name, target, start, end.
+    closed: Vec<(&'static str, &'static str, Instant, Instant)>,
+}
+
+impl Subscriber for Spans {
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        metadata.is_span() && *metadata.level() <= Level::DEBUG
+    }
+
+    fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
+        Some(tracing::level_filters::LevelFilter::DEBUG)
+    }
+
+    fn new_span(&self, span: &Attributes<'_>) -> Id {
+        let mut log = self.0.lock().expect("span log");
+        log.next += 1;
+        let id = log.next;
+        let meta = span.metadata();
+        log.open
+            .insert(id, (meta.name(), meta.target(), Instant::now(), 1));
+        Id::from_u64(id)
+    }
+
+    fn record(&self, _: &Id, _: &Record<'_>) {}
+
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+
+    fn event(&self, _: &Event<'_>) {}
+
+    fn enter(&self, _: &Id) {}
+
+    fn exit(&self, _: &Id) {}
+
+    fn clone_span(&self, id: &Id) -> Id {
+        if let Some(span) = self
+            .0
+            .lock()
+            .expect("span log")
+            .open
+            .get_mut(&id.into_u64())
+        {
+            span.3 += 1;
+        }
+        id.clone()
+    }
+
+    fn try_close(&self, id: Id) -> bool {
+        let mut log = self.0.lock().expect("span log");
+        let key = id.into_u64();
+        let Some(span) = log.open.get_mut(&key) else {
+            return false;
         };
-        let v = Instant::now();
-        ember_verifier::verify(&p, b"", b"", &statement, &proof.proof).expect("verifies");
-        let verify_ms = v.elapsed().as_secs_f64() * 1e3;
-        println!(
-            "{cycles:<10} {traced:>7.2} {total:>8.2} {:>5.1} {:>10.0} {verify_ms:>10.1} {:>13.0}",
-            cycles as f64 / total / 1e3,
-            size as f64 / 1024.0,
-            peak_rss_kib() as f64 / 1024.0
-        );
+        span.3 -= 1;
+        if span.3 > 0 {
+            return false;
+        }
+        let (name, target, start, _) = log.open.remove(&key).expect("open span");
+        log.closed.push((name, target, start, Instant::now()));
+        true
     }
 }
 
-fn postcard_len(proof: &ember_prover::Proof) -> usize {
-    postcard::to_allocvec(&proof.proof).map_or(0, |v| v.len())
+impl Spans {
+    /// Forgets every closed span.
+    fn clear(&self) {
+        self.0.lock().expect("span log").closed.clear();
+    }
+
+    /// Start and end of every closed span that `keep` selects (by name and
+    /// target), in order of start.
+    fn intervals(&self, keep: impl Fn(&str, &str) -> bool) -> Vec<(Instant, Instant)> {
+        let log = self.0.lock().expect("span log");
+        let mut v: Vec<_> = log
+            .closed
+            .iter()
+            .filter(|(name, target, ..)| keep(name, target))
+            .map(|&(.., start, end)| (start, end))
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// Seconds covered by the union of the selected spans: nested spans and
+    /// spans running at once on several threads count once.
+    fn union_seconds(&self, keep: impl Fn(&str, &str) -> bool) -> f64 {
+        let mut total = 0.0;
+        let mut current: Option<(Instant, Instant)> = None;
+        for (start, end) in self.intervals(keep) {
+            match &mut current {
+                Some((_, e)) if start <= *e => *e = (*e).max(end),
+                _ => {
+                    if let Some((s, e)) = current {
+                        total += (e - s).as_secs_f64();
+                    }
+                    current = Some((start, end));
+                }
+            }
+        }
+        if let Some((s, e)) = current {
+            total += (e - s).as_secs_f64();
+        }
+        total
+    }
+
+    fn first_start(&self, name: &str) -> Option<Instant> {
+        self.intervals(|n, _| n == name).first().map(|s| s.0)
+    }
+
+    fn last_end(&self, name: &str) -> Option<Instant> {
+        self.intervals(|n, _| n == name).iter().map(|s| s.1).max()
+    }
+}
+
+/// `prove_traces`' wall time cut into consecutive phases at the first (or
+/// last) span of each, in seconds; the phases add up to the total.
+struct Phases {
+    /// Before `prove_batch`: the preprocessed tables' commitment.
+    setup: f64,
+    /// The main traces' LDE and Merkle tree.
+    main_commit: f64,
+    /// LogUp: the permutation (running sum) traces, built and committed.
+    lookup: f64,
+    /// The constraints evaluated over the quotient domain, split into chunks.
+    quotient: f64,
+    /// The quotient chunks' LDE and Merkle tree.
+    quotient_commit: f64,
+    /// Opening at the out-of-domain point: evaluations and the DEEP
+    /// quotients reduced into one FRI input.
+    open: f64,
+    /// FRI: commit phase (folding, Merkle trees) and queries.
+    fri: f64,
+    /// Across every phase: Merkle hashing, and DFTs (LDEs).
+    merkle: f64,
+    dft: f64,
+}
+
+fn phases(spans: &Spans, started: Instant, ended: Instant) -> Option<Phases> {
+    let secs = |a: Instant, b: Instant| b.saturating_duration_since(a).as_secs_f64();
+    let batch = spans.first_start("prove_batch")?;
+    let lookup = spans.first_start("generate lookup permutation")?;
+    let quotient = spans.first_start("compute quotient")?;
+    let quotient_end = spans.last_end("compute quotient")?;
+    let open = spans.first_start("compute_inverse_denominators")?;
+    let fri = spans.first_start("FRI prover")?;
+    Some(Phases {
+        setup: secs(started, batch),
+        main_commit: secs(batch, lookup),
+        lookup: secs(lookup, quotient),
+        quotient: secs(quotient, quotient_end),
+        quotient_commit: secs(quotient_end, open),
+        open: secs(open, fri),
+        fri: secs(fri, ended),
+        merkle: spans.union_seconds(|name, _| name == "build merkle tree"),
+        dft: spans.union_seconds(|_, target| target.starts_with("p3_dft")),
+    })
+}
+
+/// What to prove.
+enum Workload {
+    /// The synthetic loop, about `2^log` cycles.
+    Loop(u32),
+    /// A guest ELF and its input.
+    Elf { program: Program, input: Vec<u8> },
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let (mut json, mut elf, mut input) = (false, None, None);
+    let mut logs = Vec::new();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--json" => json = true,
+            "--elf" => elf = args.next(),
+            "--input" => input = args.next(),
+            log => logs.push(log.parse::<u32>().unwrap_or_else(|_| {
+                panic!("usage: prove_loop [--json] [--elf FILE [--input FILE]] [LOG2_CYCLES...]")
+            })),
+        }
+    }
+    let workloads: Vec<Workload> = match elf {
+        Some(file) => {
+            let bytes = std::fs::read(&file).unwrap_or_else(|e| panic!("{file}: {e}"));
+            let program = Program::load_elf(&bytes).unwrap_or_else(|e| panic!("{file}: {e}"));
+            let input = input
+                .map(|f| std::fs::read(&f).unwrap_or_else(|e| panic!("{f}: {e}")))
+                .unwrap_or_default();
+            vec![Workload::Elf { program, input }]
+        }
+        None if logs.is_empty() => vec![Workload::Loop(16)],
+        None => logs.into_iter().map(Workload::Loop).collect(),
+    };
+    let spans = Arc::new(Spans::default());
+    tracing::subscriber::set_global_default(spans.clone()).expect("the only subscriber");
+    if !json {
+        println!("cycles     trace s  prove s   kHz   proof KiB  verify ms  peak RSS MiB");
+    }
+    for workload in workloads {
+        let (program, input) = match workload {
+            Workload::Loop(log) => (program(1 << log), Vec::new()),
+            Workload::Elf { program, input } => (program, input),
+        };
+        measure(&spans, &program, &input, json);
+    }
+}
+
+/// Runs, traces, proves and verifies one program; prints its figures.
+fn measure(spans: &Spans, program: &Program, input: &[u8], json: bool) {
+    // The statement: a plain run's exit code, cycles and journal.
+    let mut host = BufferHost::with_input(input);
+    let mut machine = Machine::new(program);
+    let exit = machine.run(&mut host).expect("the workload runs");
+    let Exit::Halted { code } = exit else {
+        panic!("the workload did not halt: {exit:?}");
+    };
+    let cycles = machine.cycles();
+    spans.clear();
+    let started = Instant::now();
+    let (airs, traces) = ember_prover::trace(program, input).expect("provable");
+    let traced = Instant::now();
+    let proof = ember_prover::prove_traces(&airs, &traces).expect("proves");
+    let proved = Instant::now();
+    let trace_s = (traced - started).as_secs_f64();
+    let prove_s = (proved - traced).as_secs_f64();
+    let total = (proved - started).as_secs_f64();
+    let phases = phases(spans, traced, proved);
+    let size = postcard::to_allocvec(&proof.proof).map_or(0, |v| v.len());
+    let statement = ember_verifier::Statement {
+        status: 0,
+        exit_code: code,
+        cycles,
+    };
+    spans.clear();
+    let v = Instant::now();
+    ember_verifier::verify(program, input, &host.journal, &statement, &proof.proof)
+        .expect("verifies");
+    let verify_ms = v.elapsed().as_secs_f64() * 1e3;
+    // The verifier commits the preprocessed tables itself (LDE and Merkle
+    // trees of the program, image, byte and pow2 tables).
+    let verify_recommit_ms = spans
+        .union_seconds(|name, target| name == "build merkle tree" || target.starts_with("p3_dft"))
+        * 1e3;
+    let rss_kib = peak_rss_kib();
+    if !json {
+        println!(
+            "{cycles:<10} {trace_s:>7.2} {total:>8.2} {:>5.1} {:>10.0} {verify_ms:>10.1} {:>13.0}",
+            cycles as f64 / total / 1e3,
+            size as f64 / 1024.0,
+            rss_kib as f64 / 1024.0
+        );
+        return;
+    }
+    let tables: Vec<String> = traces
+        .matrices
+        .iter()
+        .map(|m| format!("[{},{}]", m.height(), m.width()))
+        .collect();
+    let mut fields = vec![
+        format!("\"cycles\":{cycles}"),
+        format!("\"trace_seconds\":{trace_s}"),
+        format!("\"prove_seconds\":{prove_s}"),
+        format!("\"total_seconds\":{total}"),
+        format!("\"proof_bytes\":{size}"),
+        format!("\"verify_ms\":{verify_ms}"),
+        format!("\"verify_recommit_ms\":{verify_recommit_ms}"),
+        format!("\"peak_rss_kib\":{rss_kib}"),
+        format!("\"tables\":[{}]", tables.join(",")),
+    ];
+    if let Some(p) = phases {
+        fields.extend([
+            format!("\"setup_seconds\":{}", p.setup),
+            format!("\"main_commit_seconds\":{}", p.main_commit),
+            format!("\"lookup_seconds\":{}", p.lookup),
+            format!("\"quotient_seconds\":{}", p.quotient),
+            format!("\"quotient_commit_seconds\":{}", p.quotient_commit),
+            format!("\"open_seconds\":{}", p.open),
+            format!("\"fri_seconds\":{}", p.fri),
+            format!("\"merkle_seconds\":{}", p.merkle),
+            format!("\"dft_seconds\":{}", p.dft),
+        ]);
+    }
+    println!("{{{}}}", fields.join(","));
 }

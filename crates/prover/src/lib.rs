@@ -11,7 +11,7 @@ use ember_core::{BufferHost, Exit, Fault, Instruction, Machine, Program};
 use p3_batch_stark::{BatchProof, ProverData, StarkInstance, prove_batch};
 use p3_matrix::Matrix;
 
-pub use trace::Traces;
+pub use trace::{Io, Traces};
 
 /// A proof of one execution, with the public values it attests.
 pub struct Proof {
@@ -51,6 +51,20 @@ pub enum ProveError {
         /// The cycle it ran at.
         cycle: u64,
     },
+    /// An ECALL's buffer is too long for the proof (2^24 bytes or more).
+    #[error(
+        "cannot prove this run: ECALL {name} at pc {pc:#010x} (cycle {cycle}) has a {len}-byte buffer; a proof holds buffers below 16 MiB"
+    )]
+    BufferTooLong {
+        /// Its address.
+        pc: u32,
+        /// The ECALL's name.
+        name: String,
+        /// The cycle it ran at.
+        cycle: u64,
+        /// The buffer's length.
+        len: u32,
+    },
     /// The program has code where a proof cannot reach.
     #[error(
         "cannot prove this program: code ends at {end:#010x}, above the proof's limit 0x40000000"
@@ -73,16 +87,16 @@ pub enum ProveError {
 }
 
 /// The tables of one proof, in [`table`] order.
-pub fn airs(program: &Program) -> Result<Vec<EmberAir>, ProveError> {
-    ember_air::tables(program).map_err(|e| match e {
+pub fn airs(program: &Program, input: &[u8], journal: &[u8]) -> Result<Vec<EmberAir>, ProveError> {
+    ember_air::tables(program, input, journal).map_err(|e| match e {
         ember_air::ops::ProgramError::CodeTooHigh { end } => ProveError::CodeTooHigh { end },
     })
 }
 
 /// Runs `program` on `input` and builds every table's trace.
 pub fn trace(program: &Program, input: &[u8]) -> Result<(Vec<EmberAir>, Traces), ProveError> {
-    let airs = airs(program)?;
-    let mut tracer = trace::Tracer::new(program, &airs);
+    let mut airs = airs(program, input, &[])?;
+    let mut tracer = trace::Tracer::new(program, &airs, input);
     let mut machine = Machine::new(program);
     machine.set_cycle_limit(1 << ember_air::cpu::MAX_LOG_HEIGHT);
     let mut host = BufferHost::with_input(input);
@@ -91,15 +105,7 @@ pub fn trace(program: &Program, input: &[u8]) -> Result<(Vec<EmberAir>, Traces),
         return Err(err);
     }
     match result {
-        Ok(Exit::Halted { .. }) => {}
-        // The tracer has refused the PANIC ECALL already; kept for safety.
-        Ok(Exit::Panicked { .. }) => {
-            return Err(ProveError::UnsupportedEcall {
-                pc: machine.pc(),
-                name: "PANIC".into(),
-                cycle: machine.cycles() - 1,
-            });
-        }
+        Ok(Exit::Halted { .. } | Exit::Panicked { .. }) => {}
         Err(fault) if matches!(fault.kind, ember_core::FaultKind::CycleLimitExceeded { .. }) => {
             return Err(ProveError::TooLong {
                 cycles: machine.cycles(),
@@ -108,7 +114,10 @@ pub fn trace(program: &Program, input: &[u8]) -> Result<(Vec<EmberAir>, Traces),
         }
         Err(fault) => return Err(ProveError::Fault(fault)),
     }
-    Ok((airs, tracer.finish()))
+    let (traces, io) = tracer.finish();
+    // The data table holds the journal the run wrote.
+    airs[table::DATA] = EmberAir::Data(ember_air::io::DataAir::new(&io.input, &io.journal));
+    Ok((airs, traces))
 }
 
 /// Proves an execution of `program` on `input`.
@@ -127,7 +136,7 @@ pub fn prove_traces(airs: &[EmberAir], traces: &Traces) -> Result<Proof, ProveEr
         .map(|(i, (air, trace))| StarkInstance {
             air,
             trace,
-            public_values: if i == table::CPU {
+            public_values: if i == table::CPU || i == table::IO {
                 traces.public_values.clone()
             } else {
                 Vec::new()
@@ -150,16 +159,18 @@ pub fn prove_traces(airs: &[EmberAir], traces: &Traces) -> Result<Proof, ProveEr
 pub fn check_constraints(airs: &[EmberAir], traces: &Traces) -> Vec<String> {
     let mut out = Vec::new();
     for (i, (air, m)) in airs.iter().zip(&traces.matrices).enumerate() {
-        let pv: &[Val] = if i == table::CPU {
+        let pv: &[Val] = if i == table::CPU || i == table::IO {
             &traces.public_values
         } else {
             &[]
         };
-        if let EmberAir::Cpu(cpu) = air {
-            let report = p3_air::check_all_constraints(cpu, m, pv, Some(8));
-            if !report.failures.is_empty() {
-                out.push(format!("table {i}: {:?}", report.failures));
-            }
+        let failures = match air {
+            EmberAir::Cpu(cpu) => p3_air::check_all_constraints(cpu, m, pv, Some(8)).failures,
+            EmberAir::Io(io) => p3_air::check_all_constraints(io, m, pv, Some(8)).failures,
+            _ => continue,
+        };
+        if !failures.is_empty() {
+            out.push(format!("table {i}: {failures:?}"));
         }
     }
     out

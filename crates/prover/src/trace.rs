@@ -5,15 +5,16 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use ember_abi::ecall;
+use ember_abi::{ecall, fd};
 use ember_air::bytes::{self, tag};
-use ember_air::cpu::{CpuCols, public, slot};
+use ember_air::cpu::{AccessCols, CpuCols, public, slot};
+use ember_air::io::{IoCols, kind};
 use ember_air::memory::MemoryCols;
 use ember_air::ops::{Op, ProgramRow, program_row};
 use ember_air::pow2;
 use ember_air::{EmberAir, Val, table};
 use ember_core::{EcallStep, Observer, Program, Step, alu};
-use p3_field::{Field, PrimeCharacteristicRing};
+use p3_field::{Field, PrimeCharacteristicRing, PrimeField32};
 use p3_matrix::dense::RowMajorMatrix;
 
 use crate::ProveError;
@@ -22,8 +23,16 @@ use crate::ProveError;
 pub struct Traces {
     /// One matrix per table, in [`table`] order.
     pub matrices: Vec<RowMajorMatrix<Val>>,
-    /// The CPU's public values.
+    /// The public values (the CPU and I/O tables share them).
     pub public_values: Vec<Val>,
+}
+
+/// What the run read and wrote: the data table's contents.
+pub struct Io {
+    /// The input.
+    pub input: Vec<u8>,
+    /// The journal.
+    pub journal: Vec<u8>,
 }
 
 /// An address's current state in the memory argument.
@@ -39,13 +48,21 @@ struct Cell {
 pub(crate) struct Tracer {
     cols: CpuCols,
     rows: Vec<Vec<Val>>,
+    io: IoCols,
+    io_rows: Vec<Vec<Val>>,
+    input: Vec<u8>,
+    journal: Vec<u8>,
+    input_counts: Vec<u32>,
+    journal_counts: Vec<u32>,
+    in_pos: u32,
     program_index: HashMap<u32, usize>,
     program_counts: Vec<u32>,
     memory: BTreeMap<u32, Cell>,
     byte_counts: Vec<[u32; 4]>,
     pow2_counts: Vec<u32>,
     entry: u32,
-    exit: Option<u32>,
+    /// Status and exit code, and the cycles, once the run ended.
+    exit: Option<(u8, u32, u64)>,
     pub(crate) error: Option<ProveError>,
 }
 
@@ -58,7 +75,7 @@ fn f(v: u32) -> Val {
 }
 
 impl Tracer {
-    pub(crate) fn new(program: &Program, airs: &[EmberAir]) -> Tracer {
+    pub(crate) fn new(program: &Program, airs: &[EmberAir], input: &[u8]) -> Tracer {
         let EmberAir::Program(p) = &airs[table::PROGRAM] else {
             unreachable!("table order")
         };
@@ -87,6 +104,13 @@ impl Tracer {
         Tracer {
             cols: CpuCols::new(),
             rows: Vec::new(),
+            io: IoCols::new(),
+            io_rows: Vec::new(),
+            input: input.to_vec(),
+            journal: Vec::new(),
+            input_counts: vec![0; input.len()],
+            journal_counts: Vec::new(),
+            in_pos: 0,
             program_index,
             program_counts: vec![0; p.rows().len()],
             memory,
@@ -120,7 +144,19 @@ impl Tracer {
         addr: u32,
         new: Option<u32>,
     ) -> Cell {
-        let ts = 4 * clk + slot as u32;
+        let cols = self.cols.access[slot];
+        self.access_into(row, cols, 4 * clk + slot as u32, addr, new)
+    }
+
+    /// An access at timestamp `ts`, into the columns `a` of `row`.
+    fn access_into(
+        &mut self,
+        row: &mut [Val],
+        a: AccessCols,
+        ts: u32,
+        addr: u32,
+        new: Option<u32>,
+    ) -> Cell {
         let cell = *self.memory.entry(addr).or_insert(Cell {
             value: 0,
             ts: 0,
@@ -128,7 +164,6 @@ impl Tracer {
             in_image: false,
         });
         let gap = ts - cell.ts - 1;
-        let a = self.cols.access[slot];
         row[a.prev_ts] = f(cell.ts);
         let [g0, g1, g2, g3] = bytes_of(gap);
         debug_assert_eq!(g3, 0, "timestamps stay below 2^24");
@@ -256,13 +291,14 @@ impl Tracer {
     }
 
     /// The common part of a row: program fields, flag, clock, pc.
-    fn begin(&mut self, pc: u32, next_pc: u32, r: &ProgramRow) -> Option<Vec<Val>> {
+    fn begin(&mut self, pc: u32, next_pc: u32, cycle: u64, r: &ProgramRow) -> Option<Vec<Val>> {
         let &index = self.program_index.get(&pc)?;
         self.program_counts[index] += 1;
         let c = &self.cols;
         let mut row = vec![Val::ZERO; c.width];
         let clk = self.rows.len() as u32 + 1;
         row[c.is_real] = Val::ONE;
+        row[c.cycle] = f(cycle as u32);
         row[c.clk] = f(clk);
         row[c.pc] = f(pc);
         row[c.next_pc] = f(next_pc);
@@ -285,7 +321,7 @@ impl Tracer {
         };
         let r = program_row(s.pc, s.insn).map_err(|_| unsupported)?;
         let mut row = self
-            .begin(s.pc, s.next_pc, &r)
+            .begin(s.pc, s.next_pc, s.cycle, &r)
             .expect("every supported instruction has a program row");
         let c = self.cols.clone();
         let clk = self.rows.len() as u32 + 1;
@@ -531,32 +567,206 @@ impl Tracer {
     }
 
     fn ecall_row(&mut self, e: &EcallStep<'_>) -> Result<(), ProveError> {
-        if e.number != ecall::HALT {
-            return Err(ProveError::UnsupportedEcall {
+        let [a0, a1, a2] = e.args;
+        let k = match e.number {
+            ecall::HALT => kind::HALT,
+            ecall::READ => kind::READ,
+            ecall::WRITE if a0 == fd::JOURNAL => kind::WRITE_JOURNAL,
+            ecall::WRITE => kind::WRITE_OUT,
+            ecall::INPUT_REMAINING => kind::INPUT_REMAINING,
+            ecall::CYCLE_COUNT => kind::CYCLE_COUNT,
+            ecall::PANIC => kind::PANIC,
+            _ => {
+                return Err(ProveError::UnsupportedEcall {
+                    pc: e.pc,
+                    name: ecall_name(e.number),
+                    cycle: e.cycle,
+                });
+            }
+        };
+        let (buf, len) = match k {
+            kind::READ | kind::WRITE_OUT | kind::WRITE_JOURNAL => (a1, a2),
+            kind::PANIC => (a0, a1),
+            _ => (0, 0),
+        };
+        if len >= 1 << 24 {
+            return Err(ProveError::BufferTooLong {
                 pc: e.pc,
                 name: ecall_name(e.number),
                 cycle: e.cycle,
+                len,
             });
         }
+        let ends = matches!(k, kind::HALT | kind::PANIC);
+        let extra = (e.cost - 1) as u32;
+
+        // The CPU row: a0 and t0 read, a1 through the memory slot, a0 written.
         let r = program_row(e.pc, ember_core::Instruction::Ecall).expect("ECALL is supported");
-        let mut row = self.begin(e.pc, e.pc, &r).expect("ECALL has a program row");
+        let mut row = self
+            .begin(e.pc, e.pc.wrapping_add(4), e.cycle, &r)
+            .expect("ECALL has a program row");
         let c = self.cols.clone();
         let clk = self.rows.len() as u32 + 1;
         let a = self.access(&mut row, clk, slot::RS1, 10, None).value;
         let b = self.access(&mut row, clk, slot::RS2, 5, None).value;
         self.put(&mut row, c.a, a);
         self.put(&mut row, c.b, b);
-        row[c.is_halt] = Val::ONE;
-        self.exit = Some(a);
+        let a1_out = if k == kind::CYCLE_COUNT {
+            e.results[1]
+        } else {
+            a1
+        };
+        let cell = self.access(&mut row, clk, slot::MEM, 11, Some(a1_out));
+        debug_assert_eq!(cell.value, a1);
+        self.put(&mut row, c.mem_prev, a1);
+        self.put(&mut row, c.mem_new, a1_out);
+        row[c.mem_writable] = Val::from_bool(cell.writable);
+        row[c.k] = f(11);
+        let res = e.results[0];
+        let prev = self.access(&mut row, clk, slot::RD, 10, Some(res));
+        self.put(&mut row, c.rd_prev, prev.value);
+        self.put(&mut row, c.c, res);
+        row[c.extra] = f(extra);
+        row[c.ends] = Val::from_bool(ends);
         self.rows.push(row);
+        if let Some(exit) = e.exit {
+            let (status, code) = match exit {
+                ember_core::Exit::Halted { code } => (0, *code),
+                ember_core::Exit::Panicked { .. } => (1, 0),
+            };
+            self.exit = Some((status, code, e.cycle + e.cost));
+        }
+
+        // The I/O table's header.
+        let io = self.io.clone();
+        let mut h = vec![Val::ZERO; io.width];
+        h[io.is_header] = Val::ONE;
+        h[io.clk] = f(clk);
+        h[io.cycle] = f(e.cycle as u32);
+        h[io.number] = f(e.number);
+        h[io.kind[k]] = Val::ONE;
+        h[io.stderr] = Val::from_bool(k == kind::WRITE_OUT && a0 == fd::STDERR);
+        self.put(&mut h, io.a0, a0);
+        self.put(&mut h, io.a1, a1);
+        self.put(&mut h, io.a1_out, a1_out);
+        self.put(&mut h, io.res, res);
+        h[io.extra] = f(extra);
+        self.put(&mut h, io.buf, buf);
+        self.put(&mut h, io.len, len);
+        if len != 0 {
+            h[io.nz] = Val::ONE;
+            h[io.len_inv] = f(len).inverse();
+            h[io.guard_inv] = f(buf >> 16).inverse();
+        }
+        let k0 = (buf & 0xff) >> 2;
+        h[io.k0] = f(k0);
+        self.lookup(tag::RANGE, k0, 4 * k0);
+        h[io.w] = f(buf >> 2);
+        h[io.start[(buf & 3) as usize]] = Val::ONE;
+        h[io.start_next[(buf & 3) as usize]] = Val::ONE;
+        if matches!(k, kind::READ | kind::INPUT_REMAINING | kind::CYCLE_COUNT) {
+            let [r0, r1, r2, r3] = bytes_of(res);
+            self.lookup(tag::RANGE, u32::from(r0), u32::from(r1));
+            self.lookup(tag::RANGE, u32::from(r2), u32::from(r3));
+        }
+        let is_io = matches!(k, kind::READ | kind::WRITE_OUT | kind::WRITE_JOURNAL);
+        if is_io {
+            let r0 = res & 0xff;
+            h[io.q] = f(r0 >> 2);
+            h[io.r0] = f(r0 & 1);
+            h[io.r1] = f((r0 >> 1) & 1);
+            self.lookup(tag::RANGE, r0 >> 2, 4 * (r0 >> 2));
+            let cell = self.access_into(&mut h, io.access, 4 * clk + slot::MEM as u32, 12, None);
+            debug_assert_eq!(cell.value, a2);
+            self.put(&mut h, io.mem_prev, a2);
+            self.put(&mut h, io.mem_new, a2);
+            h[io.writable] = Val::from_bool(cell.writable);
+        }
+        let data_total = match k {
+            kind::READ => res,
+            kind::WRITE_JOURNAL => len,
+            _ => 0,
+        };
+        h[io.left_next] = f(len);
+        h[io.data_next] = f(data_total);
+        h[io.in_pos] = f(self.in_pos);
+        h[io.in_next] = f(self.in_pos);
+        let j_pos = self.journal.len() as u32;
+        h[io.j_pos] = f(j_pos);
+        h[io.j_next] = f(j_pos);
+        self.io_rows.push(h);
+
+        // One row per word of the buffer.
+        if len == 0 {
+            return Ok(());
+        }
+        let (first, last) = (buf >> 2, (buf + (len - 1)) >> 2);
+        let mut offset = 0u32; // buffer bytes before this word
+        for w in first..=last {
+            let mut r = vec![Val::ZERO; io.width];
+            r[io.is_word] = Val::ONE;
+            r[io.clk] = f(clk);
+            r[io.w] = f(w);
+            let lo = if w == first { buf & 3 } else { 0 };
+            let hi = if w == last { (buf + (len - 1)) & 3 } else { 3 };
+            r[io.start[lo as usize]] = Val::ONE;
+            r[io.start_next[0]] = Val::ONE;
+            r[io.end[hi as usize]] = Val::ONE;
+            if w == last {
+                r[io.last] = Val::ONE;
+                let limit = 0x2FFF_FFFF - w;
+                self.put(&mut r, io.limit, limit);
+                let [l0, l1, l2, l3] = bytes_of(limit);
+                self.lookup(tag::RANGE, u32::from(l0), u32::from(l1));
+                self.lookup(tag::RANGE, u32::from(l2), 4 * u32::from(l3));
+            }
+            let count = hi - lo + 1;
+            r[io.left] = f(len - offset);
+            r[io.left_next] = f(len - offset - count);
+            let data_left = data_total.saturating_sub(offset);
+            let taken = data_left.min(count);
+            r[io.data_left] = f(data_left);
+            r[io.data_next] = f(data_left - taken);
+            let store = k == kind::READ;
+            let journal = k == kind::WRITE_JOURNAL;
+            r[io.store] = Val::from_bool(store);
+            r[io.journal] = Val::from_bool(journal);
+            let after = e.memory.read_u32(4 * w);
+            let new = if store { Some(after) } else { None };
+            let cell = self.access_into(&mut r, io.access, 4 * clk + slot::MEM as u32, w, new);
+            let prev = cell.value;
+            let now = new.unwrap_or(prev);
+            self.put(&mut r, io.mem_prev, prev);
+            self.put(&mut r, io.mem_new, now);
+            r[io.writable] = Val::from_bool(cell.writable);
+            r[io.in_pos] = f(self.in_pos);
+            r[io.j_pos] = f(self.journal.len() as u32);
+            for i in 0..taken {
+                let lane = (lo + i) as usize;
+                r[io.data[lane]] = Val::ONE;
+                let byte = bytes_of(now)[lane];
+                if store {
+                    debug_assert_eq!(self.input[self.in_pos as usize], byte);
+                    self.input_counts[self.in_pos as usize] += 1;
+                    self.in_pos += 1;
+                } else {
+                    self.journal.push(byte);
+                    self.journal_counts.push(1);
+                }
+            }
+            r[io.in_next] = f(self.in_pos);
+            r[io.j_next] = f(self.journal.len() as u32);
+            self.io_rows.push(r);
+            offset += count;
+        }
         Ok(())
     }
 
     /// Pads and assembles every table.
-    pub(crate) fn finish(self) -> Traces {
+    pub(crate) fn finish(mut self) -> (Traces, Io) {
+        let (status, exit, cycles) = self.exit.unwrap_or((0, 0, 0));
+        let io_matrix = self.io_matrix();
         let c = &self.cols;
-        let cycles = self.rows.len() as u32;
-        let exit = self.exit.unwrap_or(0);
 
         // CPU: real rows, then padding (clk keeps counting).
         let height = self.rows.len().next_power_of_two().max(16);
@@ -633,14 +843,28 @@ impl Tracer {
         let bytes: Vec<Val> = byte_counts.iter().flat_map(|r| r.map(f)).collect();
         let pow2: Vec<Val> = self.pow2_counts.iter().map(|&n| f(n)).collect();
 
+        // Data: how often each input and journal byte was looked up.
+        let data_height = (self.input.len() + self.journal.len())
+            .next_power_of_two()
+            .max(16);
+        let mut data = Val::zero_vec(data_height);
+        for (v, &n) in data
+            .iter_mut()
+            .zip(self.input_counts.iter().chain(&self.journal_counts))
+        {
+            *v = f(n);
+        }
+
         let mut public_values = vec![Val::ZERO; public::COUNT];
         public_values[public::ENTRY] = f(self.entry);
         public_values[public::EXIT_LO] = f(exit & 0xffff);
         public_values[public::EXIT_HI] = f(exit >> 16);
-        public_values[public::STATUS] = Val::ZERO;
-        public_values[public::CYCLES] = f(cycles);
+        public_values[public::STATUS] = f(u32::from(status));
+        public_values[public::CYCLES] = f(cycles as u32);
+        public_values[public::JOURNAL_LEN] = f(self.journal.len() as u32);
+        public_values[public::INPUT_LEN] = f(self.input.len() as u32);
 
-        Traces {
+        let traces = Traces {
             matrices: vec![
                 RowMajorMatrix::new(cpu, c.width),
                 RowMajorMatrix::new(program, 1),
@@ -648,9 +872,45 @@ impl Tracer {
                 RowMajorMatrix::new(memory, m.width),
                 RowMajorMatrix::new(bytes, tag::ALL.len()),
                 RowMajorMatrix::new(pow2, 1),
+                io_matrix,
+                RowMajorMatrix::new(data, 1),
             ],
             public_values,
+        };
+        let io = Io {
+            input: self.input,
+            journal: self.journal,
+        };
+        (traces, io)
+    }
+
+    /// The I/O table: the rows, each header's clock gap to the next, padding.
+    fn io_matrix(&mut self) -> RowMajorMatrix<Val> {
+        let io = self.io.clone();
+        let clks: Vec<Option<u32>> = self
+            .io_rows
+            .iter()
+            .map(|r| (r[io.is_header] == Val::ONE).then(|| r[io.clk].as_canonical_u32()))
+            .collect();
+        let height = self.io_rows.len().next_power_of_two().max(16);
+        let mut values = Val::zero_vec(height * io.width);
+        for (i, chunk) in values.chunks_mut(io.width).enumerate() {
+            let Some(row) = self.io_rows.get(i) else {
+                break;
+            };
+            chunk.copy_from_slice(row);
+            let gap = match clks.get(i + 1) {
+                Some(Some(next)) => next - row[io.clk].as_canonical_u32() - 1,
+                _ => 0,
+            };
+            let [g0, g1, g2, _] = bytes_of(gap);
+            for (col, g) in io.clk_gap.into_iter().zip([g0, g1, g2]) {
+                chunk[col] = f(u32::from(g));
+            }
+            self.lookup(tag::RANGE, u32::from(g0), u32::from(g1));
+            self.lookup(tag::RANGE, u32::from(g2), 0);
         }
+        RowMajorMatrix::new(values, io.width)
     }
 }
 

@@ -256,21 +256,3 @@ fn code_above_the_proof_limit_is_refused_by_both_sides() {
         Err(ember_verifier::VerifyError::CodeTooHigh { end: 0x4000_000c })
     );
 }
-
-/// A run that panics cannot be proven yet (PANIC is not in the proof).
-#[test]
-fn a_panicking_run_is_refused() {
-    let words = [
-        asm::addi(10, 0, 0),
-        asm::addi(11, 0, 0),
-        asm::addi(5, 0, ember_abi::ecall::PANIC as i32),
-        asm::ecall(),
-    ];
-    let err = ember_prover::prove(&program(&words), b"")
-        .err()
-        .expect("refused");
-    assert_eq!(
-        err.to_string(),
-        "cannot prove this run yet: ECALL PANIC at pc 0x0040000c (cycle 3) is not yet covered by Ember's proof"
-    );
-}

@@ -886,25 +886,6 @@ fn an_honest_proof_against_another_image() {
     }
 }
 
-/// An honest proof of a run that wrote no journal, checked with a journal.
-/// No WRITE is provable yet, so a proof can only attest an empty journal:
-/// the verifier refuses any other before it looks at the STARK.
-#[test]
-fn an_honest_proof_with_a_journal_it_did_not_write() {
-    let p = program(&with_halt(&[addi(A0, 0, 7)]));
-    let proof = ember_prover::prove(&p, b"").unwrap();
-    let statement = ember_verifier::Statement {
-        status: 0,
-        exit_code: 7,
-        cycles: 3,
-    };
-    verify(&p, b"", b"", &statement, &proof.proof).unwrap();
-    assert_eq!(
-        verify(&p, b"", b"forged", &statement, &proof.proof),
-        Err(ember_verifier::VerifyError::JournalNotProven { len: 6 })
-    );
-}
-
 // --- Division. ---
 
 /// `rd = rs1 / rs2` rows: `li x1, a; li x2, b; <op> a0, x1, x2; HALT`, the

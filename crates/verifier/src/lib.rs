@@ -41,13 +41,12 @@ pub enum VerifyError {
     /// table's height, a CPU table too tall).
     #[error("the proof's shape is wrong: {0}")]
     Shape(String),
-    /// The claimed journal is not empty, but no proven run can write one yet
-    /// (WRITE is not in the proof), so the proof cannot attest it.
-    #[error(
-        "the claimed journal has {len} bytes, but proofs do not cover WRITE yet: a proven run's journal is empty"
-    )]
-    JournalNotProven {
-        /// The claimed journal's length.
+    /// The input or the journal is longer than a proof can hold.
+    #[error("the {what} has {len} bytes, more than a proof holds (2^{MAX_LOG_DATA} bytes)")]
+    DataTooLong {
+        /// "input" or "journal".
+        what: &'static str,
+        /// Its length.
         len: usize,
     },
     /// The STARK did not verify: the named check failed.
@@ -58,17 +57,33 @@ pub enum VerifyError {
 /// The tables for `program` run on `input` with `journal`, as the verifier
 /// builds them from the ELF.
 pub fn airs(program: &Program, input: &[u8], journal: &[u8]) -> Result<Vec<EmberAir>, VerifyError> {
-    let _ = (input, journal);
-    ember_air::tables(program).map_err(|e| match e {
+    ember_air::tables(program, input, journal).map_err(|e| match e {
         ember_air::ops::ProgramError::CodeTooHigh { end } => VerifyError::CodeTooHigh { end },
     })
 }
 
-/// The public values the CPU table must expose for `statement`.
-pub fn public_values(program: &Program, statement: &Statement) -> Result<Vec<Val>, VerifyError> {
+/// The longest input or journal a proof holds: positions are below 2^24.
+pub const MAX_LOG_DATA: usize = 22;
+
+/// The public values the CPU and I/O tables must expose for `statement`.
+pub fn public_values(
+    program: &Program,
+    input: &[u8],
+    journal: &[u8],
+    statement: &Statement,
+) -> Result<Vec<Val>, VerifyError> {
+    for (what, data) in [("input", input), ("journal", journal)] {
+        if data.len() > 1 << MAX_LOG_DATA {
+            return Err(VerifyError::DataTooLong {
+                what,
+                len: data.len(),
+            });
+        }
+    }
+    // Each CPU row costs a cycle, each I/O word at most one more.
     let cycles = u32::try_from(statement.cycles)
         .ok()
-        .filter(|&c| c < 1 << MAX_LOG_HEIGHT)
+        .filter(|&c| c <= 2 << MAX_LOG_HEIGHT)
         .ok_or_else(|| {
             VerifyError::Shape(format!(
                 "{} cycles cannot be in one proof",
@@ -81,6 +96,8 @@ pub fn public_values(program: &Program, statement: &Statement) -> Result<Vec<Val
     pv[public::EXIT_HI] = Val::from_u32(statement.exit_code >> 16);
     pv[public::STATUS] = Val::from_u8(statement.status);
     pv[public::CYCLES] = Val::from_u32(cycles);
+    pv[public::JOURNAL_LEN] = Val::from_usize(journal.len());
+    pv[public::INPUT_LEN] = Val::from_usize(input.len());
     Ok(pv)
 }
 
@@ -93,13 +110,8 @@ pub fn verify(
     statement: &Statement,
     proof: &BatchProof<EmberConfig>,
 ) -> Result<(), VerifyError> {
-    // Until WRITE is in the tables, a proven run wrote nothing: any other
-    // journal is a claim the proof does not support.
-    if !journal.is_empty() {
-        return Err(VerifyError::JournalNotProven { len: journal.len() });
-    }
+    let pv = public_values(program, input, journal, statement)?;
     let airs = airs(program, input, journal)?;
-    let pv = public_values(program, statement)?;
     let degree_bits = &proof.degree_bits;
     if degree_bits.len() != table::COUNT {
         return Err(VerifyError::Shape(format!(
@@ -114,6 +126,7 @@ pub fn verify(
         (table::IMAGE, height(&airs[table::IMAGE])),
         (table::BYTES, 1 << ember_air::bytes::LOG_HEIGHT),
         (table::POW2, ember_air::pow2::HEIGHT),
+        (table::DATA, height(&airs[table::DATA])),
     ];
     for (t, rows) in fixed {
         if degree_bits[t] != rows.trailing_zeros() as usize {
@@ -130,11 +143,13 @@ pub fn verify(
             "a table has 2^{bits} rows, more than 2^{MAX_LOG_TABLE_HEIGHT}"
         )));
     }
-    if degree_bits[table::CPU] > MAX_LOG_HEIGHT {
-        return Err(VerifyError::Shape(format!(
-            "the CPU table has 2^{} rows, more than 2^{MAX_LOG_HEIGHT}",
-            degree_bits[table::CPU]
-        )));
+    for (t, name) in [(table::CPU, "CPU"), (table::IO, "I/O")] {
+        if degree_bits[t] > MAX_LOG_HEIGHT {
+            return Err(VerifyError::Shape(format!(
+                "the {name} table has 2^{} rows, more than 2^{MAX_LOG_HEIGHT}",
+                degree_bits[t]
+            )));
+        }
     }
     let config = config();
     // The preprocessed commitments come from the verifier's own tables.
@@ -142,7 +157,8 @@ pub fn verify(
         .map_err(|e| VerifyError::Shape(format!("{e:?}")))?
         .common;
     let mut public_values = vec![Vec::new(); table::COUNT];
-    public_values[table::CPU] = pv;
+    public_values[table::CPU] = pv.clone();
+    public_values[table::IO] = pv;
     verify_batch(&config, &airs, proof, &public_values, &common)
         .map_err(|e| VerifyError::Stark(format!("{e:?}")))
 }
@@ -151,6 +167,7 @@ fn height(air: &EmberAir) -> usize {
     match air {
         EmberAir::Program(p) => p.height(),
         EmberAir::Image(i) => i.height(),
+        EmberAir::Data(d) => d.height(),
         _ => unreachable!("only preprocessed tables have a fixed height"),
     }
 }

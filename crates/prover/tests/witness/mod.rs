@@ -16,6 +16,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::{Mutex, OnceLock};
 
 use ember_air::cpu::{CpuCols, public};
+use ember_air::io::IoCols;
 use ember_air::memory::MemoryCols;
 use ember_air::ops::Op;
 use ember_air::{EmberAir, EmberConfig, Val, config, table};
@@ -166,7 +167,7 @@ impl fmt::Display for Audit {
 fn common() -> &'static CommonData<EmberConfig> {
     static COMMON: OnceLock<CommonData<EmberConfig>> = OnceLock::new();
     COMMON.get_or_init(|| {
-        let airs = ember_prover::airs(&program(&halt())).unwrap();
+        let airs = ember_prover::airs(&program(&halt()), b"", b"").unwrap();
         // Preprocessed tables have their own heights; the others any.
         let degrees: Vec<usize> = airs
             .iter()
@@ -266,7 +267,7 @@ fn bus_counts(
 }
 
 fn public_values_of(traces: &Traces, t: usize) -> &[Val] {
-    if t == table::CPU {
+    if t == table::CPU || t == table::IO {
         &traces.public_values
     } else {
         &[]
@@ -319,6 +320,8 @@ pub struct Case {
     pub c: CpuCols,
     /// Memory columns.
     pub m: MemoryCols,
+    /// I/O columns.
+    pub io: IoCols,
 }
 
 impl Case {
@@ -351,7 +354,7 @@ impl Case {
     /// then patches the rows where the two programs differ.
     pub fn shadow(program: Program, shadow: &Program) -> Case {
         let (_, traces) = ember_prover::trace(shadow, b"").unwrap();
-        let airs = ember_prover::airs(&program).unwrap();
+        let airs = ember_prover::airs(&program, b"", b"").unwrap();
         let mut case = Case::new(program, airs, traces);
         case.traces.public_values[public::ENTRY] = f(case.program.entry());
         let (program_height, image_height) =
@@ -406,12 +409,43 @@ impl Case {
             statement,
             c: CpuCols::new(),
             m: MemoryCols::new(),
+            io: IoCols::new(),
         }
     }
 
     /// The audit of the current traces.
     pub fn audit(&self) -> Audit {
         audit(&self.airs, &self.traces)
+    }
+
+    // --- The I/O table. ---
+
+    /// An I/O cell.
+    pub fn io_cell(&self, row: usize, col: usize) -> Val {
+        self.traces.matrices[table::IO].row_slice(row).unwrap()[col]
+    }
+
+    /// Sets an I/O cell.
+    pub fn set_io(&mut self, row: usize, col: usize, v: Val) {
+        let io = &mut self.traces.matrices[table::IO];
+        let width = io.width;
+        io.values[row * width + col] = v;
+    }
+
+    /// Sets four I/O cells to the bytes of `w`.
+    pub fn set_io_word(&mut self, row: usize, cols: [usize; 4], w: u32) {
+        for (col, v) in cols.into_iter().zip(bytes(w)) {
+            self.set_io(row, col, v);
+        }
+    }
+
+    /// The I/O table's header of the HALT (or PANIC): the last header.
+    pub fn io_halt_row(&self) -> usize {
+        let height = self.traces.matrices[table::IO].height();
+        (0..height)
+            .rev()
+            .find(|&r| self.io_cell(r, self.io.is_header) == Val::ONE)
+            .expect("a header")
     }
 
     // --- The CPU table. ---
@@ -505,7 +539,7 @@ impl Case {
             self.set(row, flag, Val::ZERO);
         }
         self.set(row, self.c.flags[op.index()], Val::ONE);
-        self.set(row, self.c.is_halt, Val::from_bool(op == Op::Ecall));
+        self.set(row, self.c.ends, Val::from_bool(op == Op::Ecall));
     }
 
     /// Fills the multiplier with `U * V mod 2^64`, `U` being `u`
@@ -607,7 +641,13 @@ impl Case {
     pub fn claim_exit(&mut self, code: u32) {
         let halt = self.halt_row();
         self.set_word(halt, self.c.a, code);
+        // HALT writes a0 back unchanged.
+        self.set_word(halt, self.c.c, code);
+        self.set_word(halt, self.c.rd_prev, code);
         self.edit_memory(10, |e| e.value = bytes(code));
+        let header = self.io_halt_row();
+        self.set_io_word(header, self.io.a0, code);
+        self.set_io_word(header, self.io.res, code);
         self.traces.public_values[public::EXIT_LO] = f(code & 0xffff);
         self.traces.public_values[public::EXIT_HI] = f(code >> 16);
         self.statement.exit_code = code;
@@ -694,7 +734,8 @@ impl Case {
             caught,
             "the tamper is not caught where the case says:\n{found}"
         );
-        let expected_pv = ember_verifier::public_values(&self.program, &self.statement).unwrap();
+        let expected_pv =
+            ember_verifier::public_values(&self.program, b"", b"", &self.statement).unwrap();
         assert_eq!(
             expected_pv, self.traces.public_values,
             "the statement and the traces' public values differ"
