@@ -4,10 +4,12 @@
 //! - `cargo xtask run NAME`: build a guest and run it on the host.
 //! - `cargo xtask prove NAME`: build a guest, run it and prove the run.
 //! - `cargo xtask new NAME`: scaffold a guest that builds and runs unchanged.
+//! - `cargo xtask bench [--prove]`: measure the interpreter (the prover).
 //! - `cargo xtask test`: everything CI runs. It installs what it needs and is
 //!   missing (the guest target; qemu-user for the differential tests).
 
 mod bench;
+mod bench_prove;
 mod guests;
 mod template;
 
@@ -98,11 +100,13 @@ enum Cmd {
     },
     /// Run everything CI runs: formatting, clippy, every test, every example.
     Test,
-    /// Measure the interpreter: MIPS and peak memory on each workload.
+    /// Measure the interpreter: MIPS and peak memory on each workload
+    /// (`--prove`: the prover).
     Bench {
-        /// Runs per workload (best and median are reported).
-        #[arg(long, default_value_t = 5)]
-        runs: usize,
+        /// Runs per workload (best and median are reported; default 5, with
+        /// --prove 1).
+        #[arg(long)]
+        runs: Option<usize>,
         /// Also measure `ember` as built from this git revision, each run
         /// interleaved with the current one's, and print both tables.
         #[arg(long, value_name = "REV")]
@@ -110,6 +114,14 @@ enum Cmd {
         /// Also measure the cost of profiling and tracing.
         #[arg(long)]
         modes: bool,
+        /// Measure the prover instead: proving time and kHz, each phase's
+        /// share, proof size, verification time and peak RSS, per workload
+        /// and size (target/bench-prove.json).
+        #[arg(long, conflicts_with_all = ["baseline", "modes"])]
+        prove: bool,
+        /// With --prove: the loop's sizes, log2 of its cycles.
+        #[arg(long, value_delimiter = ',', default_values_t = [16, 18, 20], requires = "prove")]
+        sizes: Vec<u32>,
     },
 }
 
@@ -169,9 +181,16 @@ fn main() -> ExitCode {
         Cmd::Test => test().map(|()| 0),
         Cmd::Bench {
             runs,
+            prove: true,
+            sizes,
+            ..
+        } => bench_prove::bench_prove(&sizes, runs.unwrap_or(1).max(1)).map(|()| 0),
+        Cmd::Bench {
+            runs,
             baseline,
             modes,
-        } => bench::bench(runs.max(1), baseline.as_deref(), modes).map(|()| 0),
+            ..
+        } => bench::bench(runs.unwrap_or(5).max(1), baseline.as_deref(), modes).map(|()| 0),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -444,6 +463,7 @@ fn test() -> Result {
     }
     scaffold_builds_and_runs()?;
     template_builds_and_runs()?;
+    bench_prove::smoke()?;
     // One closing line for CI and people: the whole suite's count.
     println!("xtask: {passed} passed, {failed} failed");
     Ok(())
