@@ -12,14 +12,17 @@ use std::path::PathBuf;
 use ember_host::{Error, Executor, Exit, FaultKind, Program};
 use sha2::{Digest as _, Sha256};
 
-fn guest(name: &str) -> Program {
+fn guest_elf(name: &str) -> Vec<u8> {
     let dir = std::env::var_os("EMBER_GUEST_DIR").expect(
         "EMBER_GUEST_DIR is unset: the example tests need the guests built by \
          `cargo xtask test`, which sets it to their directory and runs these tests",
     );
     let path = PathBuf::from(dir).join(name);
-    let elf = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    Program::load(&elf).expect("example loads")
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn guest(name: &str) -> Program {
+    Program::load(&guest_elf(name)).expect("example loads")
 }
 
 fn example_file(path: &str) -> Vec<u8> {
@@ -398,4 +401,38 @@ fn printing_touches_no_more_memory_for_20000_lines_than_for_one() {
     );
     // Code, data, stack and the input's one small heap block.
     assert!(one_line_pages <= 8, "{one_line_pages} pages");
+}
+
+/// The examples the proof covers, proven and verified end to end through
+/// the library, with the receipt's bytes round-tripped; a changed journal
+/// or input is rejected.
+#[test]
+#[ignore = "needs the guests built by cargo xtask test (EMBER_GUEST_DIR)"]
+fn hello_fibonacci_json_and_panic_prove_and_verify() {
+    let cases: [(&str, Vec<u8>, u8); 4] = [
+        ("hello", Vec::new(), 0),
+        ("fibonacci", example_file("fibonacci/input.bin"), 0),
+        ("json", example_file("json/input.json"), 0),
+        ("panic", Vec::new(), 1),
+    ];
+    for (name, input, status) in cases {
+        let elf = guest_elf(name);
+        let p = Program::load(&elf).unwrap();
+        let proven = Executor::new(&p)
+            .write_bytes(&input)
+            .prove()
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let receipt = ember_host::Receipt::from_bytes(&proven.receipt.to_bytes()).unwrap();
+        assert_eq!(receipt.claim.status, status, "{name}");
+        assert_eq!(receipt.claim_digest, proven.session.claim_digest, "{name}");
+        let journal = proven.session.journal.bytes.clone();
+        ember_host::verify_receipt(&elf, &input, &journal, &receipt)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut other = journal.clone();
+        other.push(0);
+        assert!(ember_host::verify_receipt(&elf, &input, &other, &receipt).is_err());
+        let mut other = input.clone();
+        other.push(0);
+        assert!(ember_host::verify_receipt(&elf, &other, &journal, &receipt).is_err());
+    }
 }
