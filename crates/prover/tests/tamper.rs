@@ -10,8 +10,9 @@ mod witness;
 use ember_air::Val;
 use ember_air::bus;
 use ember_air::cpu::{public, slot};
+use ember_air::io::kind;
 use ember_air::ops::Op;
-use ember_air::table::{BYTES, CPU, PROGRAM};
+use ember_air::table::{BYTES, CPU, IO, PROGRAM};
 use ember_core::asm::*;
 use ember_core::{Program, Segment};
 use ember_verifier::verify;
@@ -120,9 +121,10 @@ fn a_program_count_off_by_one() {
 }
 
 /// 0x1FF + 1 written as bytes (256, 1, 0, 0): the same field value as
-/// (0, 2, 0, 0), and the adder holds with carry0 = 0; a0, its final value
-/// and the exit code (a0 + 256 a1 = 512) agree. Caught by the bytes bus:
-/// the range check of (z0, z1) = (256, 1).
+/// (0, 2, 0, 0), and the adder holds with carry0 = 0; a0 at the HALT (read,
+/// written back, received by the I/O table's header), its final value and
+/// the exit code (a0 + 256 a1 = 512) agree. Caught by the bytes bus: the
+/// range check of (z0, z1) = (256, 1).
 #[test]
 fn a_result_byte_of_256_with_the_next_byte_one_less() {
     let mut case = Case::honest(program(&with_halt(&[addi(1, 0, 0x1FF), addi(A0, 1, 1)])));
@@ -131,9 +133,7 @@ fn a_result_byte_of_256_with_the_next_byte_one_less() {
     case.set_limbs(row, case.c.c, limbs);
     case.set_limbs(row, case.c.z, limbs);
     case.set(row, case.c.carry[0], Val::ZERO);
-    let halt = case.halt_row();
-    case.set_limbs(halt, case.c.a, limbs);
-    case.edit_memory(A0.into(), |e| e.value = limbs);
+    case.claim_exit_limbs(limbs);
     case.rebalance();
     case.expect_rejected(Caught::bus(bus::BYTES));
 }
@@ -746,61 +746,76 @@ fn two_flags_on_one_row() {
     case.expect_rejected(Caught::row(CPU, row).and_bus(bus::MEMORY));
 }
 
-/// A HALT followed by more rows: the trace of a program with `add x0, a0,
-/// t0` (which reads what ECALL reads) in the ECALL's place, relabelled
-/// ECALL; the run goes on to a second HALT with the same exit code. Caught
-/// on the first HALT's row by "a HALT is the last real row" and by "cycles
-/// = clk at the HALT".
+/// A HALT followed by more rows, claiming the program's honest statement
+/// (exit code 0 after 2 cycles): the first ECALL (`t0 = 0`) is an ending
+/// HALT, and the run goes on to a second ECALL, `t0 = 3`
+/// (INPUT_REMAINING), which is the last real row and does not end. The
+/// trace is the shadow's, whose `t0` is 3 at the first ECALL and 0 at the
+/// second, with both `t0` writes, both reads, both headers' kinds and the
+/// `ends` flags patched to the program's. Caught by the CPU's "the ending
+/// ECALL is the last real row" on both ECALL rows (ending with rows after
+/// it; last without ending).
 #[test]
 fn rows_after_halt() {
-    let tail = |stop| {
-        program(&[
-            addi(A0, 0, 1),
-            addi(T0, 0, 0),
-            stop,
-            addi(A0, 0, 1),
-            ecall(),
-        ])
+    let run = |first: i32, second: i32| {
+        program(&[addi(T0, 0, first), ecall(), addi(T0, 0, second), ecall()])
     };
-    let mut case = Case::shadow(tail(ecall()), &tail(add(0, A0, T0)));
-    let row = case.row_at(CODE + 8);
-    case.set_op(row, Op::Ecall);
+    let mut case = Case::shadow(run(0, 3), &run(3, 0));
+    for (set, stop, number, k, ends) in [
+        (0, 1, 0, kind::HALT, true),
+        (2, 3, 3, kind::INPUT_REMAINING, false),
+    ] {
+        case.set_word(set, case.c.imm, number);
+        case.set_word(set, case.c.opb, number);
+        case.set_adder(set, 0, number);
+        case.set_word(set, case.c.c, number);
+        // t0 was 0 before each write (the first's result is now 0).
+        case.set_word(set, case.c.rd_prev, 0);
+        case.set_word(stop, case.c.b, number);
+        case.set_word(stop, case.c.opb, number);
+        case.set(stop, case.c.ends, Val::from_bool(ends));
+        let header = case.io_header_of(stop);
+        case.set_io_kind(header, k);
+    }
+    case.edit_memory(T0.into(), |e| e.value = bytes(3));
+    case.traces.public_values[public::CYCLES] = f(2);
+    case.statement.cycles = 2;
     case.rebalance();
-    case.expect_rejected(Caught::row(CPU, row));
+    case.expect_rejected(Caught::row(CPU, 1).and_row(CPU, 3));
 }
 
 // --- Public values and the program. ---
 
-/// The honest trace claiming exit code 43 for 42. Caught by the HALT row's
-/// `a0 = exit code`.
+/// The honest trace claiming exit code 43 for 42. Caught by the I/O
+/// table's HALT header: `halt => a0 = exit code` (its low half).
 #[test]
 fn a_changed_exit_code() {
     let mut case = Case::honest(program(&with_halt(&[addi(A0, 0, 42)])));
     case.claim_public_exit(43);
-    let halt = case.halt_row();
-    case.expect_rejected(Caught::row(CPU, halt));
+    let header = case.io_halt_row();
+    case.expect_rejected(Caught::row(IO, header));
 }
 
-/// The honest trace claiming one more cycle. Caught by the HALT row's
-/// `clk = cycles`.
+/// The honest trace claiming one more cycle. Caught by the I/O table's
+/// HALT header: `ends => cycles = cycle + 1`.
 #[test]
 fn a_changed_cycle_count() {
     let mut case = Case::honest(program(&with_halt(&[addi(A0, 0, 42)])));
     case.traces.public_values[public::CYCLES] += Val::ONE;
     case.statement.cycles += 1;
-    let halt = case.halt_row();
-    case.expect_rejected(Caught::row(CPU, halt));
+    let header = case.io_halt_row();
+    case.expect_rejected(Caught::row(IO, header));
 }
 
-/// The honest trace claiming it panicked. Caught by the HALT row's
-/// `status = 0`.
+/// The honest trace claiming it panicked. Caught by the I/O table's HALT
+/// header: `halt => status = 0`.
 #[test]
 fn a_changed_status() {
     let mut case = Case::honest(program(&with_halt(&[addi(A0, 0, 42)])));
     case.traces.public_values[public::STATUS] = Val::ONE;
     case.statement.status = 1;
-    let halt = case.halt_row();
-    case.expect_rejected(Caught::row(CPU, halt));
+    let header = case.io_halt_row();
+    case.expect_rejected(Caught::row(IO, header));
 }
 
 /// A run that starts before the ELF's entry (at an instruction that sets
@@ -1046,10 +1061,7 @@ fn remu_with_a_remainder_limb_of_256_stored_by_sb() {
     case.set_limbs(load, case.c.c, limbs);
     case.edit_memory(3, |e| e.value = limbs);
     case.edit_memory(word_addr(DATA + 0x80), |e| e.value = limbs);
-    let halt = case.halt_row();
-    case.set_limbs(halt, case.c.a, limbs);
-    case.edit_memory(A0.into(), |e| e.value = limbs);
-    case.claim_public_exit(256);
+    case.claim_exit_limbs(limbs);
     case.rebalance();
     case.expect_rejected(Caught::bus(bus::BYTES));
 }

@@ -16,11 +16,11 @@ use std::panic::AssertUnwindSafe;
 use std::sync::{Mutex, OnceLock};
 
 use ember_air::cpu::{CpuCols, public};
-use ember_air::io::IoCols;
+use ember_air::io::{IoCols, kind};
 use ember_air::memory::MemoryCols;
 use ember_air::ops::Op;
 use ember_air::{EmberAir, EmberConfig, Val, config, table};
-use ember_core::{Program, Segment};
+use ember_core::{BufferHost, Machine, Program, Segment};
 use ember_prover::Traces;
 use ember_verifier::{Statement, verify};
 use p3_air::{BaseAir, DebugConstraintBuilder, check_all_constraints};
@@ -302,6 +302,14 @@ pub fn audit(airs: &[EmberAir], traces: &Traces) -> Audit {
     }
 }
 
+/// The journal the executor writes running `program` on `input`.
+fn journal_of(program: &Program, input: &[u8]) -> Vec<u8> {
+    let mut machine = Machine::new(program);
+    let mut host = BufferHost::with_input(input);
+    machine.run(&mut host).expect("the honest run ends");
+    host.journal
+}
+
 /// Programs whose honest proof has been checked already.
 static VERIFIED: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
@@ -316,6 +324,11 @@ pub struct Case {
     pub traces: Traces,
     /// The claim, kept in step with the traces' public values.
     pub statement: Statement,
+    /// The input given to the verifier (and the run).
+    pub input: Vec<u8>,
+    /// The journal given to the verifier: the run's, unless the case
+    /// claims another.
+    pub journal: Vec<u8>,
     /// CPU columns.
     pub c: CpuCols,
     /// Memory columns.
@@ -328,20 +341,38 @@ impl Case {
     /// The honest traces of `program` (run on no input): the audit finds
     /// nothing, and (once per program) the honest proof verifies.
     pub fn honest(program: Program) -> Case {
-        let (airs, traces) = ember_prover::trace(&program, b"").unwrap();
-        let case = Case::new(program, airs, traces);
+        Case::honest_with(program, b"")
+    }
+
+    /// The honest traces of `program` run on `input`, checked as
+    /// [`Case::honest`] checks them.
+    pub fn honest_with(program: Program, input: &[u8]) -> Case {
+        let (airs, traces) = ember_prover::trace(&program, input).unwrap();
+        let journal = journal_of(&program, input);
+        let case = Case::new(program, input, journal, airs, traces);
         let found = case.audit();
         assert_eq!(
             found.caught(),
             Caught::nothing(),
             "the honest trace fails its own audit:\n{found}"
         );
-        let key = format!("{:?}/{:?}", case.program.image_id(), case.statement);
+        let key = format!(
+            "{:?}/{:?}/{:?}",
+            case.program.image_id(),
+            case.input,
+            case.statement
+        );
         let checked = VERIFIED.lock().unwrap().contains(&key);
         if !checked {
             let proof = ember_prover::prove_traces(&case.airs, &case.traces).unwrap();
-            verify(&case.program, b"", b"", &case.statement, &proof.proof)
-                .expect("the honest proof verifies");
+            verify(
+                &case.program,
+                &case.input,
+                &case.journal,
+                &case.statement,
+                &proof.proof,
+            )
+            .expect("the honest proof verifies");
             VERIFIED.lock().unwrap().push(key);
         }
         case
@@ -355,7 +386,7 @@ impl Case {
     pub fn shadow(program: Program, shadow: &Program) -> Case {
         let (_, traces) = ember_prover::trace(shadow, b"").unwrap();
         let airs = ember_prover::airs(&program, b"", b"").unwrap();
-        let mut case = Case::new(program, airs, traces);
+        let mut case = Case::new(program, b"", Vec::new(), airs, traces);
         case.traces.public_values[public::ENTRY] = f(case.program.entry());
         let (program_height, image_height) =
             match (&case.airs[table::PROGRAM], &case.airs[table::IMAGE]) {
@@ -393,7 +424,13 @@ impl Case {
         case
     }
 
-    fn new(program: Program, airs: Vec<EmberAir>, traces: Traces) -> Case {
+    fn new(
+        program: Program,
+        input: &[u8],
+        journal: Vec<u8>,
+        airs: Vec<EmberAir>,
+        traces: Traces,
+    ) -> Case {
         let pv = &traces.public_values;
         let exit =
             pv[public::EXIT_LO].as_canonical_u32() | pv[public::EXIT_HI].as_canonical_u32() << 16;
@@ -407,6 +444,8 @@ impl Case {
             airs,
             traces,
             statement,
+            input: input.to_vec(),
+            journal,
             c: CpuCols::new(),
             m: MemoryCols::new(),
             io: IoCols::new(),
@@ -432,9 +471,9 @@ impl Case {
         io.values[row * width + col] = v;
     }
 
-    /// Sets four I/O cells to the bytes of `w`.
-    pub fn set_io_word(&mut self, row: usize, cols: [usize; 4], w: u32) {
-        for (col, v) in cols.into_iter().zip(bytes(w)) {
+    /// Sets four I/O cells.
+    pub fn set_io_limbs(&mut self, row: usize, cols: [usize; 4], limbs: [Val; 4]) {
+        for (col, v) in cols.into_iter().zip(limbs) {
             self.set_io(row, col, v);
         }
     }
@@ -446,6 +485,27 @@ impl Case {
             .rev()
             .find(|&r| self.io_cell(r, self.io.is_header) == Val::ONE)
             .expect("a header")
+    }
+
+    /// The I/O table's header of the ECALL on CPU row `cpu_row`.
+    pub fn io_header_of(&self, cpu_row: usize) -> usize {
+        let clk = self.cpu(cpu_row, self.c.clk);
+        let height = self.traces.matrices[table::IO].height();
+        (0..height)
+            .find(|&r| {
+                self.io_cell(r, self.io.is_header) == Val::ONE
+                    && self.io_cell(r, self.io.clk) == clk
+            })
+            .unwrap_or_else(|| panic!("no header for CPU row {cpu_row}"))
+    }
+
+    /// Makes header `row` one of kind `k` (its flag, and its number `t0`).
+    pub fn set_io_kind(&mut self, row: usize, k: usize) {
+        for flag in self.io.kind {
+            self.set_io(row, flag, Val::ZERO);
+        }
+        self.set_io(row, self.io.kind[k], Val::ONE);
+        self.set_io(row, self.io.number, f(kind::NUMBER[k]));
     }
 
     // --- The CPU table. ---
@@ -636,21 +696,33 @@ impl Case {
 
     // --- Claims. ---
 
-    /// Claims exit code `code`: the HALT row reads it from a0, a0's final
-    /// value is it, and the public values and the statement say it.
+    /// Claims exit code `code`: see [`Case::claim_exit_limbs`].
     pub fn claim_exit(&mut self, code: u32) {
+        self.claim_exit_limbs(bytes(code));
+    }
+
+    /// Claims the exit code whose limbs are `limbs` (bytes or not): the
+    /// HALT row reads them from a0 and writes them back (HALT leaves a0),
+    /// a0's final value is them, the I/O table's HALT header receives them
+    /// as `a0` and its result, and the public values and the statement say
+    /// `limbs[0] + 256 limbs[1]` and `limbs[2] + 256 limbs[3]` (each below
+    /// 2^16).
+    pub fn claim_exit_limbs(&mut self, limbs: [Val; 4]) {
         let halt = self.halt_row();
-        self.set_word(halt, self.c.a, code);
-        // HALT writes a0 back unchanged.
-        self.set_word(halt, self.c.c, code);
-        self.set_word(halt, self.c.rd_prev, code);
-        self.edit_memory(10, |e| e.value = bytes(code));
+        self.set_limbs(halt, self.c.a, limbs);
+        self.set_limbs(halt, self.c.c, limbs);
+        self.set_limbs(halt, self.c.rd_prev, limbs);
+        self.edit_memory(10, |e| e.value = limbs);
         let header = self.io_halt_row();
-        self.set_io_word(header, self.io.a0, code);
-        self.set_io_word(header, self.io.res, code);
-        self.traces.public_values[public::EXIT_LO] = f(code & 0xffff);
-        self.traces.public_values[public::EXIT_HI] = f(code >> 16);
-        self.statement.exit_code = code;
+        self.set_io_limbs(header, self.io.a0, limbs);
+        self.set_io_limbs(header, self.io.res, limbs);
+        let half = |lo: Val, hi: Val| {
+            let v = (lo + hi * f(256)).as_canonical_u32();
+            assert!(v < 1 << 16, "an exit code half of {v}");
+            v
+        };
+        let (lo, hi) = (half(limbs[0], limbs[1]), half(limbs[2], limbs[3]));
+        self.claim_public_exit(lo | hi << 16);
     }
 
     /// Claims `code` as the exit code in the public values and the
@@ -734,8 +806,13 @@ impl Case {
             caught,
             "the tamper is not caught where the case says:\n{found}"
         );
-        let expected_pv =
-            ember_verifier::public_values(&self.program, b"", b"", &self.statement).unwrap();
+        let expected_pv = ember_verifier::public_values(
+            &self.program,
+            &self.input,
+            &self.journal,
+            &self.statement,
+        )
+        .unwrap();
         assert_eq!(
             expected_pv, self.traces.public_values,
             "the statement and the traces' public values differ"
@@ -751,7 +828,13 @@ impl Case {
             }
             Ok(Ok(proof)) => proof,
         };
-        let verdict = verify(&self.program, b"", b"", &self.statement, &proof.proof);
+        let verdict = verify(
+            &self.program,
+            &self.input,
+            &self.journal,
+            &self.statement,
+            &proof.proof,
+        );
         assert!(
             verdict.is_err(),
             "SOUNDNESS: a tampered trace verified (audit: {caught:?})\n{found}"
