@@ -48,7 +48,14 @@ pub const NUM_QUERIES: usize = 100;
 /// Proof-of-work bits before the FRI queries are drawn.
 pub const QUERY_POW_BITS: usize = 16;
 /// Proof-of-work bits before each FRI folding challenge.
-pub const COMMIT_POW_BITS: usize = 0;
+pub const COMMIT_POW_BITS: usize = 4;
+/// Proof-of-work bits before the challenge that batches every opening into
+/// one FRI instance (the round that binds first without it).
+pub const BATCH_POW_BITS: usize = 14;
+/// Proof-of-work bits before the LogUp challenges.
+pub const LOOKUP_POW_BITS: usize = 14;
+/// Proof-of-work bits before the out-of-domain point.
+pub const OOD_POW_BITS: usize = 12;
 /// log2 of the length of FRI's final polynomial.
 pub const LOG_FINAL_POLY_LEN: usize = 0;
 /// Merkle-tree arity of the FRI commit phase (log2).
@@ -62,7 +69,7 @@ pub fn fri_parameters<M>(mmcs: M) -> FriParameters<M> {
         log_final_poly_len: LOG_FINAL_POLY_LEN,
         max_log_arity: MAX_LOG_ARITY,
         num_queries: NUM_QUERIES,
-        batch_proof_of_work_bits: 0,
+        batch_proof_of_work_bits: BATCH_POW_BITS,
         commit_proof_of_work_bits: COMMIT_POW_BITS,
         query_proof_of_work_bits: QUERY_POW_BITS,
         mmcs,
@@ -80,4 +87,6 @@ pub fn config() -> EmberConfig {
     let challenge_mmcs = ChallengeMmcs::new(val_mmcs.clone());
     let pcs = Pcs::new(Dft::default(), val_mmcs, fri_parameters(challenge_mmcs));
     StarkConfig::new(pcs, Challenger::new(perm))
+        .with_lookup_proof_of_work_bits(LOOKUP_POW_BITS)
+        .with_ood_proof_of_work_bits(OOD_POW_BITS)
 }
