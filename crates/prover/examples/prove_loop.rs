@@ -305,7 +305,21 @@ fn measure(spans: &Spans, program: &Program, input: &[u8], json: bool) {
     let prove_s = (proved - traced).as_secs_f64();
     let total = (proved - started).as_secs_f64();
     let phases = phases(spans, traced, proved);
-    let size = postcard::to_allocvec(&proof.proof).map_or(0, |v| v.len());
+    let size = postcard_len(&proof.proof);
+    // Where the proof's bytes are: the opened rows of the committed tables,
+    // their Merkle paths (shared between queries), FRI's folding layers.
+    let fri = &proof.proof.opening_proof;
+    let opened_rows: usize = fri
+        .input_openings
+        .iter()
+        .map(|o| postcard_len(&o.opened_values))
+        .sum();
+    let row_paths: usize = fri
+        .input_openings
+        .iter()
+        .map(|o| postcard_len(&o.opening_proof))
+        .sum();
+    let fri_layers = postcard_len(&fri.commit_phase_openings);
     let statement = ember_verifier::Statement {
         status: 0,
         exit_code: code,
@@ -342,6 +356,9 @@ fn measure(spans: &Spans, program: &Program, input: &[u8], json: bool) {
         format!("\"prove_seconds\":{prove_s}"),
         format!("\"total_seconds\":{total}"),
         format!("\"proof_bytes\":{size}"),
+        format!("\"proof_opened_rows_bytes\":{opened_rows}"),
+        format!("\"proof_row_paths_bytes\":{row_paths}"),
+        format!("\"proof_fri_layers_bytes\":{fri_layers}"),
         format!("\"verify_ms\":{verify_ms}"),
         format!("\"verify_recommit_ms\":{verify_recommit_ms}"),
         format!("\"peak_rss_kib\":{rss_kib}"),
@@ -361,4 +378,8 @@ fn measure(spans: &Spans, program: &Program, input: &[u8], json: bool) {
         ]);
     }
     println!("{{{}}}", fields.join(","));
+}
+
+fn postcard_len(value: &impl serde::Serialize) -> usize {
+    postcard::to_allocvec(value).map_or(0, |v| v.len())
 }
