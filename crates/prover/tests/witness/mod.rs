@@ -10,13 +10,17 @@
 //! `check_all_constraints`) and the lookups Plonky3 derives from them, so it
 //! holds no second copy of the AIR.
 
+// Shared by the suite's two binaries (`tamper`, `tamper_io`), each of
+// which uses part of it.
+#![allow(dead_code)]
+
 use std::collections::HashMap;
 use std::fmt;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Mutex, OnceLock};
 
-use ember_air::cpu::{CpuCols, public};
-use ember_air::io::{IoCols, kind};
+use ember_air::cpu::{CpuCols, public, slot};
+use ember_air::io::{DataAir, IoCols, kind};
 use ember_air::memory::MemoryCols;
 use ember_air::ops::Op;
 use ember_air::{EmberAir, EmberConfig, Val, config, table};
@@ -302,6 +306,18 @@ pub fn audit(airs: &[EmberAir], traces: &Traces) -> Audit {
     }
 }
 
+/// A gap as three bytes when it fits, and otherwise as one field element in
+/// the lowest limb (the range check's business).
+pub fn gap_limbs(gap: Val) -> [Val; 3] {
+    let g = gap.as_canonical_u32();
+    if g < 1 << 24 {
+        let [g0, g1, g2, _] = bytes(g);
+        [g0, g1, g2]
+    } else {
+        [gap, Val::ZERO, Val::ZERO]
+    }
+}
+
 /// The journal the executor writes running `program` on `input`.
 fn journal_of(program: &Program, input: &[u8]) -> Vec<u8> {
     let mut machine = Machine::new(program);
@@ -384,9 +400,16 @@ impl Case {
     /// entry is `program`'s, and the lookup tables are re-counted. The case
     /// then patches the rows where the two programs differ.
     pub fn shadow(program: Program, shadow: &Program) -> Case {
-        let (_, traces) = ember_prover::trace(shadow, b"").unwrap();
-        let airs = ember_prover::airs(&program, b"", b"").unwrap();
-        let mut case = Case::new(program, b"", Vec::new(), airs, traces);
+        Case::shadow_with(program, shadow, b"")
+    }
+
+    /// [`Case::shadow`] with `shadow` run on `input` (the journal claimed
+    /// is the shadow's).
+    pub fn shadow_with(program: Program, shadow: &Program, input: &[u8]) -> Case {
+        let (_, traces) = ember_prover::trace(shadow, input).unwrap();
+        let journal = journal_of(shadow, input);
+        let airs = ember_prover::airs(&program, input, &journal).unwrap();
+        let mut case = Case::new(program, input, journal, airs, traces);
         case.traces.public_values[public::ENTRY] = f(case.program.entry());
         let (program_height, image_height) =
             match (&case.airs[table::PROGRAM], &case.airs[table::IMAGE]) {
@@ -471,6 +494,18 @@ impl Case {
         io.values[row * width + col] = v;
     }
 
+    /// Sets four I/O cells to the bytes of `w`.
+    pub fn set_io_word(&mut self, row: usize, cols: [usize; 4], w: u32) {
+        self.set_io_limbs(row, cols, bytes(w));
+    }
+
+    /// Replaces I/O row `row`.
+    pub fn set_io_row(&mut self, row: usize, values: &[Val]) {
+        let io = &mut self.traces.matrices[table::IO];
+        let width = io.width;
+        io.values[row * width..(row + 1) * width].copy_from_slice(values);
+    }
+
     /// Sets four I/O cells.
     pub fn set_io_limbs(&mut self, row: usize, cols: [usize; 4], limbs: [Val; 4]) {
         for (col, v) in cols.into_iter().zip(limbs) {
@@ -485,6 +520,37 @@ impl Case {
             .rev()
             .find(|&r| self.io_cell(r, self.io.is_header) == Val::ONE)
             .expect("a header")
+    }
+
+    /// An I/O row.
+    pub fn io_row(&self, row: usize) -> Vec<Val> {
+        self.traces.matrices[table::IO]
+            .row_slice(row)
+            .unwrap()
+            .to_vec()
+    }
+
+    /// Inserts `values` as I/O row `at`; the table keeps its height (its
+    /// last row, which must be padding, goes).
+    pub fn insert_io_row(&mut self, at: usize, values: &[Val]) {
+        let io = &mut self.traces.matrices[table::IO];
+        let width = io.width;
+        let last = io.values.len() - width;
+        assert!(
+            io.values[last..].iter().all(|v| v.is_zero()),
+            "the I/O table's last row is not padding"
+        );
+        io.values.truncate(last);
+        io.values
+            .splice(at * width..at * width, values.iter().copied());
+    }
+
+    /// Removes I/O row `at`; a padding row takes its place at the end.
+    pub fn remove_io_row(&mut self, at: usize) {
+        let io = &mut self.traces.matrices[table::IO];
+        let width = io.width;
+        io.values.drain(at * width..(at + 1) * width);
+        io.values.extend(std::iter::repeat_n(Val::ZERO, width));
     }
 
     /// The I/O table's header of the ECALL on CPU row `cpu_row`.
@@ -565,18 +631,60 @@ impl Case {
     /// one field element in the lowest (the range check's business).
     pub fn set_access(&mut self, row: usize, slot: usize, prev_ts: u32) {
         let a = self.c.access[slot];
-        let gap = f(self.ts(row, slot)) - f(prev_ts) - Val::ONE;
-        let g = gap.as_canonical_u32();
-        let limbs = if g < 1 << 24 {
-            let [g0, g1, g2, _] = bytes(g);
-            [g0, g1, g2]
-        } else {
-            [gap, Val::ZERO, Val::ZERO]
-        };
+        let limbs = gap_limbs(f(self.ts(row, slot)) - f(prev_ts) - Val::ONE);
         self.set(row, a.prev_ts, f(prev_ts));
         for (col, v) in a.gap.into_iter().zip(limbs) {
             self.set(row, col, v);
         }
+    }
+
+    /// [`Case::set_access`] for I/O row `row` (its memory slot).
+    pub fn set_io_access(&mut self, row: usize, prev_ts: u32) {
+        let a = self.io.access;
+        let ts = 4 * self.io_cell(row, self.io.clk).as_canonical_u32() + slot::MEM as u32;
+        let limbs = gap_limbs(f(ts) - f(prev_ts) - Val::ONE);
+        self.set_io(row, a.prev_ts, f(prev_ts));
+        for (col, v) in a.gap.into_iter().zip(limbs) {
+            self.set_io(row, col, v);
+        }
+    }
+
+    /// Sets I/O row `row`'s gap to the next header's clock, `next_clk -
+    /// clk - 1`, as [`gap_limbs`] writes it.
+    pub fn set_clk_gap(&mut self, row: usize, next_clk: Val) {
+        let gap = next_clk - self.io_cell(row, self.io.clk) - Val::ONE;
+        for (col, v) in self.io.clk_gap.into_iter().zip(gap_limbs(gap)) {
+            self.set_io(row, col, v);
+        }
+    }
+
+    /// The CPU rows of ECALLs, in order.
+    pub fn ecall_rows(&self) -> Vec<usize> {
+        (0..self.real_rows())
+            .filter(|&r| self.cpu(r, self.c.flags[Op::Ecall.index()]) == Val::ONE)
+            .collect()
+    }
+
+    /// Adds `delta` to the cycle count of CPU row `from` and every real row
+    /// after it, of their I/O headers, and of the claim (public value and
+    /// statement).
+    pub fn shift_cycles_from(&mut self, from: usize, delta: i32) {
+        let d = if delta < 0 {
+            -f(delta.unsigned_abs())
+        } else {
+            f(delta as u32)
+        };
+        for row in from..self.real_rows() {
+            let cycle = self.cpu(row, self.c.cycle);
+            self.set(row, self.c.cycle, cycle + d);
+            if self.cpu(row, self.c.flags[Op::Ecall.index()]) == Val::ONE {
+                let header = self.io_header_of(row);
+                let cycle = self.io_cell(header, self.io.cycle);
+                self.set_io(header, self.io.cycle, cycle + d);
+            }
+        }
+        self.traces.public_values[public::CYCLES] += d;
+        self.statement.cycles = self.statement.cycles.wrapping_add_signed(i64::from(delta));
     }
 
     /// Fills the adder with `z = x + y` on bytes, carries included.
@@ -695,6 +803,17 @@ impl Case {
     }
 
     // --- Claims. ---
+
+    /// Claims `journal`: the verifier's journal, so the data table it
+    /// builds (its multiplicity column resized, all zero until
+    /// [`Case::rebalance`]) and the public journal length.
+    pub fn claim_journal(&mut self, journal: &[u8]) {
+        self.journal = journal.to_vec();
+        let data = DataAir::new(&self.input, journal);
+        self.traces.matrices[table::DATA] = RowMajorMatrix::new(vec![Val::ZERO; data.height()], 1);
+        self.airs[table::DATA] = EmberAir::Data(data);
+        self.traces.public_values[public::JOURNAL_LEN] = f(journal.len() as u32);
+    }
 
     /// Claims exit code `code`: see [`Case::claim_exit_limbs`].
     pub fn claim_exit(&mut self, code: u32) {

@@ -1,0 +1,635 @@
+//! The tamper suite's ECALL cases (see `tamper.rs` for the method): each
+//! takes an honest run that reads input, writes a journal or asks the
+//! machine something, changes what the I/O table or the claim says, and
+//! expects the verifier to reject it where the case says.
+
+mod witness;
+
+use ember_abi::{ecall, fd};
+use ember_air::Val;
+use ember_air::bus;
+use ember_air::cpu::public;
+use ember_air::io::kind;
+use ember_air::table::{CPU, IO};
+use ember_core::asm::*;
+use ember_core::{Program, Segment};
+use p3_field::{Field, PrimeCharacteristicRing, PrimeField32};
+use witness::{CODE, Case, Caught, DATA, MemEntry, bytes, f, halt, program, word_addr};
+
+const A0: u8 = 10;
+const A1: u8 = 11;
+/// Where READs put their bytes: zero, writable memory.
+const BUF: u32 = DATA + 0x80;
+/// The first word of the data segment (see `witness::DATA_BYTES`).
+const DATA_WORD: u32 = 0x0403_0201;
+/// Its second word.
+const DATA_WORD2: u32 = 0x0807_0605;
+
+/// `t0 = number; ecall`.
+fn call(number: u32) -> [u32; 2] {
+    [addi(5, 0, number as i32), ecall()]
+}
+
+/// `a0, a1, a2 = args; t0 = number; ecall` (each `li` a LUI and an ADDI).
+fn ecall_with(number: u32, args: [u32; 3]) -> Vec<u32> {
+    let mut w = Vec::new();
+    for (reg, v) in [A0, A1, 12].into_iter().zip(args) {
+        w.extend(li(reg, v));
+    }
+    w.extend(call(number));
+    w
+}
+
+/// `words`, then HALT with a0 as they leave it.
+fn run(words: &[u32]) -> Program {
+    let mut w = words.to_vec();
+    w.extend(halt());
+    program(&w)
+}
+
+/// The I/O header of the case's `i`-th ECALL.
+fn header(case: &Case, i: usize) -> usize {
+    case.io_header_of(case.ecall_rows()[i])
+}
+
+/// `last - w` as limbs: the bytes of the field element.
+fn limit(w: Val) -> u32 {
+    (f(0x2FFF_FFFF) - w).as_canonical_u32()
+}
+
+// --- The journal. ---
+
+/// `WRITE(JOURNAL, DATA, len)`, HALT: the journal is the data segment's
+/// first `len` bytes, 1, 2, 3, ..., and the exit code `len`.
+fn journal_write(len: u32) -> Case {
+    Case::honest(run(&ecall_with(ecall::WRITE, [fd::JOURNAL, DATA, len])))
+}
+
+/// The verifier is given the journal 1, 2, 9, 4 where the run wrote 1, 2,
+/// 3, 4 (its data table re-counted). Caught by the data bus: the word row
+/// looks up (journal, 2, 3), which the verifier's table does not hold.
+#[test]
+fn a_journal_byte_changed_in_the_claim() {
+    let mut case = journal_write(4);
+    case.claim_journal(&[1, 2, 9, 4]);
+    case.rebalance();
+    case.expect_rejected(Caught::bus(bus::DATA));
+}
+
+/// The same claim, with the trace's word saying 9 too (so the data bus
+/// balances). Caught by the memory bus: the word in memory holds 3.
+#[test]
+fn a_journal_byte_changed_in_the_claim_and_the_trace() {
+    let mut case = journal_write(4);
+    let word = header(&case, 0) + 1;
+    let forged = 0x0409_0201;
+    case.set_io_word(word, case.io.mem_prev, forged);
+    case.set_io_word(word, case.io.mem_new, forged);
+    case.edit_memory(word_addr(DATA), |e| e.value = bytes(forged));
+    case.claim_journal(&[1, 2, 9, 4]);
+    case.rebalance();
+    case.expect_rejected(Caught::bus(bus::MEMORY));
+}
+
+/// The verifier is given the journal without its last byte. Caught by the
+/// HALT header's `ends => j_pos = JOURNAL_LEN` (4 bytes written, 3
+/// claimed) and by the data bus (the fourth byte has no row in the
+/// verifier's table).
+#[test]
+fn a_journal_one_byte_shorter() {
+    let mut case = journal_write(4);
+    case.claim_journal(&[1, 2, 3]);
+    case.rebalance();
+    let halt = case.io_halt_row();
+    case.expect_rejected(Caught::row(IO, halt).and_bus(bus::DATA));
+}
+
+/// The verifier is given the journal with one more byte (which nothing
+/// looks up: its multiplicity is 0). Caught by the HALT header's `ends =>
+/// j_pos = JOURNAL_LEN` alone.
+#[test]
+fn a_journal_one_byte_longer() {
+    let mut case = journal_write(4);
+    case.claim_journal(&[1, 2, 3, 4, 0]);
+    case.rebalance();
+    let halt = case.io_halt_row();
+    case.expect_rejected(Caught::row(IO, halt));
+}
+
+/// A journal WRITE of 8 bytes whose second word row is dropped (the first
+/// becomes the last, with its limit; the memory table leaves the second
+/// word untouched), so the journal is 1, 2, 3, 4 and the HALT's journal
+/// position 4. Caught on the remaining word row by `last => left_next = 0`
+/// and `last => data_next = 0`: 4 bytes of the buffer were never visited.
+#[test]
+fn a_buffer_word_skipped() {
+    let mut case = journal_write(8);
+    let io = case.io.clone();
+    let (w1, w2) = (header(&case, 0) + 1, header(&case, 0) + 2);
+    let gap = io.clk_gap.map(|c| case.io_cell(w2, c));
+    case.remove_io_row(w2);
+    for (c, v) in io.clk_gap.into_iter().zip(gap) {
+        case.set_io(w1, c, v);
+    }
+    case.set_io(w1, io.last, Val::ONE);
+    let w = case.io_cell(w1, io.w);
+    case.set_io_word(w1, io.limit, limit(w));
+    let halt = case.io_halt_row();
+    case.set_io(halt, io.j_pos, f(4));
+    case.set_io(halt, io.j_next, f(4));
+    case.edit_memory(word_addr(DATA + 4), |e| e.ts = 0);
+    case.claim_journal(&[1, 2, 3, 4]);
+    case.rebalance();
+    case.expect_rejected(Caught::row(IO, w1));
+}
+
+/// A journal WRITE of 4 bytes followed by one more word row, the next
+/// word's, sending 5, 6, 7, 8 to the journal (claimed: 1 to 8). The byte
+/// counters run on honestly into it. Caught on the extra row by `last =>
+/// left_next = 0` and `last => data_next = 0` (both are -4).
+#[test]
+fn a_buffer_word_added() {
+    let mut case = journal_write(4);
+    let io = case.io.clone();
+    let w1 = header(&case, 0) + 1;
+    let mut extra = case.io_row(w1);
+    extra[io.w] += Val::ONE;
+    extra[io.left] = Val::ZERO;
+    extra[io.left_next] = -f(4);
+    extra[io.data_left] = Val::ZERO;
+    extra[io.data_next] = -f(4);
+    extra[io.j_pos] = f(4);
+    extra[io.j_next] = f(8);
+    for (c, v) in io
+        .mem_prev
+        .into_iter()
+        .chain(io.mem_new)
+        .zip(bytes(DATA_WORD2).into_iter().chain(bytes(DATA_WORD2)))
+    {
+        extra[c] = v;
+    }
+    for (c, v) in io.limit.into_iter().zip(bytes(limit(extra[io.w]))) {
+        extra[c] = v;
+    }
+    case.set_io(w1, io.last, Val::ZERO);
+    case.set_io_word(w1, io.limit, 0);
+    for c in io.clk_gap {
+        case.set_io(w1, c, Val::ZERO);
+    }
+    case.insert_io_row(w1 + 1, &extra);
+    case.set_io_access(w1 + 1, 0);
+    let halt = case.io_halt_row();
+    case.set_io(halt, io.j_pos, f(8));
+    case.set_io(halt, io.j_next, f(8));
+    let ts = 4 * case.io_cell(w1, io.clk).as_canonical_u32() + 2;
+    case.edit_memory(word_addr(DATA + 4), |e| e.ts = ts);
+    case.claim_journal(&[1, 2, 3, 4, 5, 6, 7, 8]);
+    case.rebalance();
+    case.expect_rejected(Caught::row(IO, w1 + 1));
+}
+
+/// A journal WRITE sent as a WRITE to stdout (same ECALL number; the word
+/// row sends nothing to the journal), so the claimed journal is empty.
+/// Caught on the header by `write_out => a0 = 1 + stderr`: a0 is 3.
+#[test]
+fn a_journal_write_passed_off_as_stdout() {
+    let mut case = journal_write(4);
+    let io = case.io.clone();
+    let h = header(&case, 0);
+    let word = h + 1;
+    case.set_io_kind(h, kind::WRITE_OUT);
+    case.set_io(h, io.data_next, Val::ZERO);
+    case.set_io(word, io.journal, Val::ZERO);
+    case.set_io_word(word, io.data, 0);
+    case.set_io(word, io.data_left, Val::ZERO);
+    case.set_io(word, io.data_next, Val::ZERO);
+    case.set_io(word, io.j_next, Val::ZERO);
+    let halt = case.io_halt_row();
+    case.set_io(halt, io.j_pos, Val::ZERO);
+    case.set_io(halt, io.j_next, Val::ZERO);
+    case.claim_journal(&[]);
+    case.rebalance();
+    case.expect_rejected(Caught::row(IO, h));
+}
+
+// --- WRITE's memory. ---
+
+/// `WRITE(fd, DATA, 4); lw a0, 0(a1)`, HALT: exits with the data word.
+fn write_then_load(fd: u32) -> Case {
+    let mut w = ecall_with(ecall::WRITE, [fd, DATA, 4]);
+    w.push(lw(A0, A1, 0));
+    Case::honest(run(&w))
+}
+
+/// Makes the WRITE's word row leave `forged` in memory, the load after it
+/// read it, and the exit code say it.
+fn forge_written_word(case: &mut Case, forged: u32) -> usize {
+    let write = case.ecall_rows()[0];
+    let word = case.io_header_of(write) + 1;
+    case.set_io_word(word, case.io.mem_new, forged);
+    let load = write + 1;
+    case.set_memory_access(load, forged, forged);
+    case.set_word(load, case.c.c, forged);
+    case.edit_memory(word_addr(DATA), |e| e.value = bytes(forged));
+    case.claim_exit(forged);
+    word
+}
+
+/// A WRITE to stdout whose word row changes the first byte of the word it
+/// reads (1 to 0x99), which a load then returns as the exit code. Caught on
+/// the word row by `(1 - data) => mem_new = mem_prev`.
+#[test]
+fn a_write_that_changes_the_memory_it_reads() {
+    let mut case = write_then_load(fd::STDOUT);
+    let word = forge_written_word(&mut case, 0x0403_0299);
+    case.rebalance();
+    case.expect_rejected(Caught::row(IO, word));
+}
+
+/// A journal WRITE whose word row changes the byte it sends (1 to 0x99,
+/// the claimed journal agreeing, so the data bus balances), which a load
+/// then returns. Caught on the word row by `journal => mem_new = mem_prev`.
+#[test]
+fn a_journal_write_that_changes_the_bytes_it_sends() {
+    let mut case = write_then_load(fd::JOURNAL);
+    let word = forge_written_word(&mut case, 0x0403_0299);
+    case.claim_journal(&[0x99, 2, 3, 4]);
+    case.rebalance();
+    case.expect_rejected(Caught::row(IO, word));
+}
+
+/// `WRITE(STDOUT, at, 8)`, HALT (exit code 8), proven with the trace of the
+/// same program writing from `honest`, one word away (`li a1`'s ADDI is the
+/// only instruction that differs): the ADDI's result, a1 wherever it goes
+/// (both ECALL rows' memory slot, both headers, the memory table), the
+/// header's buffer fields, its word rows and their memory rows, moved to
+/// `at`.
+fn write_moved(at: u32, honest: u32) -> Case {
+    let words = |buf| run(&ecall_with(ecall::WRITE, [fd::STDOUT, buf, 8]));
+    let mut case = Case::shadow(words(at), &words(honest));
+    let io = case.io.clone();
+    // li a1: instructions 2 (LUI) and 3 (ADDI).
+    let addi_row = case.row_at(CODE + 12);
+    let lo = (((at & 0xfff) as i32) << 20 >> 20) as u32;
+    case.set_word(addi_row, case.c.imm, lo);
+    case.set_word(addi_row, case.c.opb, lo);
+    case.set_adder(addi_row, at.wrapping_sub(lo), lo);
+    case.set_word(addi_row, case.c.c, at);
+    for row in case.ecall_rows() {
+        case.set_memory_access(row, at, at);
+        let h = case.io_header_of(row);
+        case.set_io_word(h, io.a1, at);
+        case.set_io_word(h, io.a1_out, at);
+    }
+    case.edit_memory(A1.into(), |e| e.value = bytes(at));
+    let h = header(&case, 0);
+    case.set_io_word(h, io.buf, at);
+    case.set_io(h, io.w, f(at >> 2));
+    case.set_io(h, io.k0, f((at & 0xff) >> 2));
+    if at >> 16 != 0 {
+        case.set_io(h, io.guard_inv, f(at >> 16).inverse());
+    }
+    let mut entries: Vec<MemEntry> = case.memory();
+    let listed: Vec<usize> = (0..2)
+        .map(|i| {
+            entries
+                .iter()
+                .position(|e| e.addr == (honest >> 2) + i)
+                .expect("the honest word is listed")
+        })
+        .collect();
+    for (i, e) in listed.into_iter().enumerate() {
+        let (row, w) = (h + 1 + i, (at >> 2) + i as u32);
+        case.set_io(row, io.w, f(w));
+        if i == 1 {
+            case.set_io_word(row, io.limit, limit(f(w)));
+        }
+        entries[e].addr = w;
+    }
+    entries.sort_by_key(|e| e.addr);
+    case.set_memory(&entries);
+    case.rebalance();
+    case
+}
+
+/// A WRITE from 0xFFFC, in the guard region below 0x10000, where the
+/// executor faults (the trace is that of a WRITE from 0x10000, moved).
+/// Caught on the header by `nz => (buf2 + 256 buf3) guard_inv = 1`.
+#[test]
+fn a_write_buffer_starting_in_the_guard_region() {
+    let case = write_moved(0xFFFC, 0x1_0000);
+    let h = header(&case, 0);
+    case.expect_rejected(Caught::row(IO, h));
+}
+
+/// A WRITE of 8 bytes from 0xBFFF_FFFC, whose second word is in the system
+/// region (the trace is that of a WRITE from 0xBFFF_FFF8, moved). Caught by
+/// the bytes bus: the last word's `limit = 0x2FFF_FFFF - w` is -1, not a
+/// byte-checked value below 2^30.
+#[test]
+fn a_write_buffer_ending_in_the_system_region() {
+    let case = write_moved(0xBFFF_FFFC, 0xBFFF_FFF8);
+    case.expect_rejected(Caught::bus(bus::BYTES));
+}
+
+// --- READ. ---
+
+/// `READ(INPUT, BUF, len)`, HALT: exits with the bytes read.
+fn read(len: u32, input: &[u8]) -> Case {
+    Case::honest_with(run(&ecall_with(ecall::READ, [fd::INPUT, BUF, len])), input)
+}
+
+/// READ 4 bytes of 0x11 0x22 0x33 0x44 and load them: the word row stores
+/// 0x99 for 0x11, which the load returns as the exit code (the data
+/// table's counts re-counted). Caught by the data bus: there is no input
+/// byte 0x99 at position 0.
+#[test]
+fn an_input_byte_read_as_another_value() {
+    let mut w = ecall_with(ecall::READ, [fd::INPUT, BUF, 4]);
+    w.push(lw(A0, A1, 0));
+    let mut case = Case::honest_with(run(&w), &[0x11, 0x22, 0x33, 0x44]);
+    let read = case.ecall_rows()[0];
+    let word = case.io_header_of(read) + 1;
+    let forged = 0x4433_2299;
+    case.set_io_word(word, case.io.mem_new, forged);
+    let load = read + 1;
+    case.set_memory_access(load, forged, forged);
+    case.set_word(load, case.c.c, forged);
+    case.edit_memory(word_addr(BUF), |e| e.value = bytes(forged));
+    case.claim_exit(forged);
+    case.rebalance();
+    case.expect_rejected(Caught::bus(bus::DATA));
+}
+
+/// Sets `n`, the bytes a READ returns, and its cost's rounding on header
+/// `h` (the CPU row writes it to a0, the HALT returns it).
+fn set_read_result(case: &mut Case, read: usize, h: usize, n: u32) {
+    let io = case.io.clone();
+    case.set_word(read, case.c.c, n);
+    case.set_io_word(h, io.res, n);
+    case.set_io(h, io.q, f(n >> 2));
+    case.set_io(h, io.r0, f(n & 1));
+    case.set_io(h, io.r1, f((n >> 1) & 1));
+    case.set_io(h, io.data_next, f(n));
+    case.claim_exit(n);
+}
+
+/// READ of 8 bytes with 10 left returns 5 (same cost, 2 extra cycles): the
+/// second word takes one input byte and keeps its other three, and the
+/// input position after it is 5. Caught on the header by `read => (n -
+/// len)(in_pos + n - input_len) = 0`.
+#[test]
+fn a_read_of_fewer_bytes_than_it_could() {
+    let input: Vec<u8> = (1..=10).collect();
+    let mut case = read(8, &input);
+    let io = case.io.clone();
+    let read = case.ecall_rows()[0];
+    let h = case.io_header_of(read);
+    let (w1, w2) = (h + 1, h + 2);
+    set_read_result(&mut case, read, h, 5);
+    case.set_io(w1, io.data_left, f(5));
+    case.set_io(w1, io.data_next, f(1));
+    case.set_io(w2, io.data_left, f(1));
+    case.set_io(w2, io.data_next, Val::ZERO);
+    case.set_io_word(w2, io.data, 1);
+    case.set_io_word(w2, io.mem_new, 5);
+    case.set_io(w2, io.in_next, f(5));
+    let halt = case.io_halt_row();
+    case.set_io(halt, io.in_pos, f(5));
+    case.set_io(halt, io.in_next, f(5));
+    case.edit_memory(word_addr(BUF + 4), |e| e.value = bytes(5));
+    case.rebalance();
+    case.expect_rejected(Caught::row(IO, h));
+}
+
+/// READ of 8 bytes with 5 left returns 8 (n = len, so the header's rule
+/// holds), the last three from past the input's end. Caught by the data
+/// bus: the input has no positions 5, 6, 7 (n <= input left is the data
+/// table's business).
+#[test]
+fn a_read_of_more_bytes_than_the_input_has() {
+    let input: Vec<u8> = (1..=5).collect();
+    let mut case = read(8, &input);
+    let io = case.io.clone();
+    let read = case.ecall_rows()[0];
+    let h = case.io_header_of(read);
+    let (w1, w2) = (h + 1, h + 2);
+    set_read_result(&mut case, read, h, 8);
+    case.set_io(w1, io.data_left, f(8));
+    case.set_io(w1, io.data_next, f(4));
+    case.set_io(w2, io.data_left, f(4));
+    case.set_io_limbs(w2, io.data, [Val::ONE; 4]);
+    let forged = 0x0C0B_0A05;
+    case.set_io_word(w2, io.mem_new, forged);
+    case.set_io(w2, io.in_next, f(8));
+    let halt = case.io_halt_row();
+    case.set_io(halt, io.in_pos, f(8));
+    case.set_io(halt, io.in_next, f(8));
+    case.edit_memory(word_addr(BUF + 4), |e| e.value = bytes(forged));
+    case.rebalance();
+    case.expect_rejected(Caught::bus(bus::DATA));
+}
+
+/// READ of 8 bytes with 5 left (n = 5) that skips the buffer's second byte:
+/// the input goes to bytes 0, 2, 3 of the first word and 0, 1 of the
+/// second, byte 1 keeping its 0. Caught on the first word row by the data
+/// mask's prefix rule `mask_i data_{i+1} (1 - data_i) = 0`, and by
+/// `(count - taken) data_next = 0` (a word with a byte left out must be the
+/// last with data).
+#[test]
+fn a_read_with_a_gap_in_its_data_bytes() {
+    let input: Vec<u8> = (1..=5).collect();
+    let mut case = read(8, &input);
+    let io = case.io.clone();
+    let h = header(&case, 0);
+    let (w1, w2) = (h + 1, h + 2);
+    let (first, second) = (0x0302_0001, 0x0000_0504);
+    case.set_io_limbs(w1, io.data, [1, 0, 1, 1].map(f));
+    case.set_io_word(w1, io.mem_new, first);
+    case.set_io(w1, io.data_next, f(2));
+    case.set_io(w1, io.in_next, f(3));
+    case.set_io(w2, io.data_left, f(2));
+    case.set_io_limbs(w2, io.data, [1, 1, 0, 0].map(f));
+    case.set_io_word(w2, io.mem_new, second);
+    case.set_io(w2, io.in_pos, f(3));
+    case.edit_memory(word_addr(BUF), |e| e.value = bytes(first));
+    case.edit_memory(word_addr(BUF + 4), |e| e.value = bytes(second));
+    case.rebalance();
+    case.expect_rejected(Caught::row(IO, w1));
+}
+
+/// Two READs of 4 bytes, the second reading the input's first four bytes
+/// again (its header and word at input position 0; the data table counts
+/// them twice). Caught on the first READ's word row by the positions'
+/// transition `next header => next in_pos = in_next`.
+#[test]
+fn an_input_read_twice() {
+    let mut w = ecall_with(ecall::READ, [fd::INPUT, BUF, 4]);
+    w.extend(ecall_with(ecall::READ, [fd::INPUT, BUF + 4, 4]));
+    let input: Vec<u8> = (1..=8).collect();
+    let mut case = Case::honest_with(run(&w), &input);
+    let io = case.io.clone();
+    let (h1, h2) = (header(&case, 0), header(&case, 1));
+    case.set_io(h2, io.in_pos, Val::ZERO);
+    case.set_io(h2, io.in_next, Val::ZERO);
+    case.set_io(h2 + 1, io.in_pos, Val::ZERO);
+    case.set_io(h2 + 1, io.in_next, f(4));
+    case.set_io_word(h2 + 1, io.mem_new, DATA_WORD);
+    let halt = case.io_halt_row();
+    case.set_io(halt, io.in_pos, f(4));
+    case.set_io(halt, io.in_next, f(4));
+    case.edit_memory(word_addr(BUF + 4), |e| e.value = bytes(DATA_WORD));
+    case.rebalance();
+    case.expect_rejected(Caught::row(IO, h1 + 1));
+}
+
+/// Where the code-segment case reads: a second code segment (two FENCEs,
+/// never executed) that the shadow program has as data.
+const CODE2: u32 = CODE + 0x1000;
+
+/// A READ of 4 bytes into code, which the executor refuses: the trace of a
+/// program that has the same words as data, its word row and the memory
+/// table keeping the word read-only (`writable = 0`, so the memory bus
+/// balances). Caught on the word row by `store => writable`.
+#[test]
+fn a_read_into_code() {
+    let words = {
+        let mut w = ecall_with(ecall::READ, [fd::INPUT, CODE2, 4]);
+        w.extend(halt());
+        w
+    };
+    let fences = [fence(), fence()];
+    let fence_bytes: Vec<u8> = fences.iter().flat_map(|w| w.to_le_bytes()).collect();
+    let with = |second: Segment| {
+        Program::from_segments(CODE, vec![Segment::code(CODE, &words), second]).unwrap()
+    };
+    let code = with(Segment::code(CODE2, &fences));
+    let data = with(Segment::data(CODE2, &fence_bytes, 8));
+    let mut case = Case::shadow_with(code, &data, &[1, 2, 3, 4]);
+    let word = header(&case, 0) + 1;
+    case.set_io(word, case.io.writable, Val::ZERO);
+    case.edit_memory(word_addr(CODE2), |e| e.writable = false);
+    case.expect_rejected(Caught::row(IO, word));
+}
+
+// --- INPUT_REMAINING and CYCLE_COUNT. ---
+
+/// INPUT_REMAINING with 3 bytes left returns 5 (the exit code). Caught on
+/// the header by `input_remaining => n = input_len - in_pos`.
+#[test]
+fn input_remaining_with_another_value() {
+    let mut case = Case::honest_with(run(&call(ecall::INPUT_REMAINING)), &[1, 2, 3]);
+    let row = case.ecall_rows()[0];
+    let h = case.io_header_of(row);
+    case.set_word(row, case.c.c, 5);
+    case.set_io_word(h, case.io.res, 5);
+    case.claim_exit(5);
+    case.rebalance();
+    case.expect_rejected(Caught::row(IO, h));
+}
+
+/// CYCLE_COUNT after 1 cycle returns 2 (the exit code). Caught on the
+/// header by `cycle_count => a0' = cycle`.
+#[test]
+fn cycle_count_with_another_value() {
+    let mut case = Case::honest(run(&call(ecall::CYCLE_COUNT)));
+    let row = case.ecall_rows()[0];
+    let h = case.io_header_of(row);
+    assert_eq!(case.cpu(row, case.c.cycle), Val::ONE);
+    case.set_word(row, case.c.c, 2);
+    case.set_io_word(h, case.io.res, 2);
+    case.claim_exit(2);
+    case.rebalance();
+    case.expect_rejected(Caught::row(IO, h));
+}
+
+// --- Cycles and order. ---
+
+/// A WRITE of 8 bytes charged 1 extra cycle instead of 2 (CPU row and
+/// header agree; every later cycle and the claim one fewer). Caught on the
+/// header by `io => extra = ceil(len / 4)`.
+#[test]
+fn an_ecall_charged_too_few_cycles() {
+    let mut case = Case::honest(run(&ecall_with(ecall::WRITE, [fd::STDOUT, DATA, 8])));
+    let row = case.ecall_rows()[0];
+    let h = case.io_header_of(row);
+    case.set(row, case.c.extra, Val::ONE);
+    case.set_io(h, case.io.extra, Val::ONE);
+    case.shift_cycles_from(row + 1, -1);
+    case.expect_rejected(Caught::row(IO, h));
+}
+
+/// Every cycle from the second instruction on one more (HALT's header and
+/// the claim agreeing). Caught on the first row by `next cycle = cycle + 1
+/// + extra`.
+#[test]
+fn a_cycle_column_off_by_one() {
+    let mut case = Case::honest(run(&[addi(A0, 0, 1)]));
+    case.shift_cycles_from(1, 1);
+    case.expect_rejected(Caught::row(CPU, 0));
+}
+
+/// INPUT_REMAINING then CYCLE_COUNT, their headers swapped in the I/O table
+/// (the ecall bus still balances; the first header's clock gap to the
+/// next, `clk2 - clk1 - 1`, is then negative). Caught by the bytes bus:
+/// the gap's range check.
+#[test]
+fn two_headers_out_of_clock_order() {
+    let mut w = call(ecall::INPUT_REMAINING).to_vec();
+    w.extend(call(ecall::CYCLE_COUNT));
+    let mut case = Case::honest_with(run(&w), &[1, 2, 3]);
+    let (h1, h2) = (header(&case, 0), header(&case, 1));
+    let (r1, r2) = (case.io_row(h1), case.io_row(h2));
+    case.set_io_row(h1, &r2);
+    case.set_io_row(h2, &r1);
+    let clk = |case: &Case, row| case.io_cell(row, case.io.clk);
+    case.set_clk_gap(h1, clk(&case, h2));
+    let halt = case.io_halt_row();
+    case.set_clk_gap(h2, clk(&case, halt));
+    case.rebalance();
+    case.expect_rejected(Caught::bus(bus::BYTES));
+}
+
+// --- Kinds and the end. ---
+
+/// A PANIC claimed as a halt (status 0, exit code 0, the trace honest).
+/// Caught on the PANIC header by `panic => status = 1`.
+#[test]
+fn a_panic_claimed_as_a_halt() {
+    let mut case = Case::honest(program(&ecall_with(ecall::PANIC, [DATA, 4, 0])));
+    assert_eq!(case.statement.status, 1);
+    case.traces.public_values[public::STATUS] = Val::ZERO;
+    case.statement.status = 0;
+    let h = case.io_halt_row();
+    case.expect_rejected(Caught::row(IO, h));
+}
+
+/// A HALT (a0 = a1 = 0, so an empty PANIC message) claimed as a panic: its
+/// header flagged PANIC, status 1. Caught on the header by `number =
+/// sum(kind * NUMBER)`: t0 is 0, PANIC's number 5.
+#[test]
+fn a_halt_claimed_as_a_panic() {
+    let mut case = Case::honest(run(&[]));
+    let h = case.io_halt_row();
+    case.set_io_kind(h, kind::PANIC);
+    case.set_io(h, case.io.number, Val::ZERO);
+    case.traces.public_values[public::STATUS] = Val::ONE;
+    case.statement.status = 1;
+    case.expect_rejected(Caught::row(IO, h));
+}
+
+/// INPUT_REMAINING (t0 = 3) at cycle 1 with 1 byte of input, its header
+/// flagged CYCLE_COUNT, whose result would be the same 1. Caught on the
+/// header by `number = sum(kind * NUMBER)`.
+#[test]
+fn a_header_kind_that_does_not_match_t0() {
+    let mut case = Case::honest_with(run(&call(ecall::INPUT_REMAINING)), &[7]);
+    let h = header(&case, 0);
+    assert_eq!(
+        case.io_cell(h, case.io.cycle),
+        case.io_cell(h, case.io.res[0])
+    );
+    case.set_io_kind(h, kind::CYCLE_COUNT);
+    case.set_io(h, case.io.number, f(3));
+    case.expect_rejected(Caught::row(IO, h));
+}
