@@ -211,6 +211,18 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
+/// The host workspace's target directory as cargo resolves it (honouring
+/// `CARGO_TARGET_DIR` and `build.target-dir`), where `cargo build` puts the
+/// `ember` binaries.
+pub(crate) fn target_dir() -> Result<PathBuf> {
+    let metadata = cargo_metadata::MetadataCommand::new()
+        .manifest_path(root().join("Cargo.toml"))
+        .no_deps()
+        .exec()
+        .map_err(|e| format!("cannot read the workspace's metadata: {e}"))?;
+    Ok(metadata.target_directory.into_std_path_buf())
+}
+
 pub(crate) fn cargo() -> Command {
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     cmd.current_dir(root());
@@ -266,7 +278,7 @@ pub(crate) fn build_ember() -> Result<PathBuf> {
             "ember",
         ]),
     )?;
-    Ok(root().join("target/release/ember"))
+    Ok(target_dir()?.join("release/ember"))
 }
 
 fn run_guest(
@@ -579,7 +591,7 @@ fn same_in_debug_and_release(ws: &Workspace) -> Result {
         cargo().args(["build", "--quiet", "-p", "ember-host", "--bin", "ember"]),
     )?;
     let release = build_ember()?;
-    let debug = root().join("target/debug/ember");
+    let debug = target_dir()?.join("debug/ember");
     for g in ws.guests.iter().filter(|g| !g.bench) {
         let summary = |ember: &Path| -> Result<serde_json::Value> {
             let mut cmd = Command::new(ember);

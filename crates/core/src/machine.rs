@@ -474,20 +474,19 @@ fn exec<O: Observer>(
     // Filled only for an observer; `before` then holds the operands.
     let before = if O::ENABLED { *x } else { [0; 32] };
     let mut mem = None;
-    // Each instruction ends in its own copy of this tail (rather than all
-    // meeting in one), so the compiler can give each its own dispatch of the
-    // next instruction, as an interpreter loop wants.
+    // The instruction completed and the pc moves to `$next`: the observer
+    // hears of it (nothing happens without one).
     macro_rules! finish {
-        ($rd:expr, $next:expr) => {{
+        ($next:expr) => {{
+            let next = $next;
             if O::ENABLED {
                 let (rs1, rs2) = insn.sources();
                 let rd = insn.destination().unwrap_or(0);
-                debug_assert!(rd == 0 || rd == $rd);
                 observer.step(&Step {
                     cycle,
                     pc,
                     insn,
-                    next_pc: $next,
+                    next_pc: next,
                     rs1_value: rs1.map_or(0, |i| r(&before, i)),
                     rs2_value: rs2.map_or(0, |i| r(&before, i)),
                     rd,
@@ -495,127 +494,126 @@ fn exec<O: Observer>(
                     mem,
                 });
             }
-            return Ok($next);
+            return Ok(next);
         }};
     }
-    // An instruction that writes `rd`.
-    macro_rules! done {
-        ($rd:expr, $value:expr, $next:expr) => {{
-            let (rd, value, next) = ($rd, $value, $next);
-            set(x, rd, value);
-            finish!(rd, next)
-        }};
-    }
-    // An instruction that writes no register (branches, stores, fences).
-    macro_rules! moved {
-        ($next:expr) => {{
-            let next = $next;
-            finish!(0, next)
-        }};
-    }
-    match insn {
-        Lui { rd, imm } => done!(rd, imm, next),
-        Auipc { rd, imm } => done!(rd, pc.wrapping_add(imm), next),
-        Jal { rd, offset } => done!(rd, next, jump(pc.wrapping_add_signed(offset))?),
+    // Instructions that write `rd` and go on to the next one give (rd, value)
+    // and meet in one tail below; the others return from their arm: the
+    // shape of fe5dd7c's loop. A register write and return in every arm
+    // (meant to give each its own dispatch) was merged by LLVM into one
+    // dispatch anyway, and left the loop's speed at the mercy of where its
+    // code landed (fib at 0.4-1.0x of fe5dd7c from one build to the next).
+    let (rd, value) = match insn {
+        Lui { rd, imm } => (rd, imm),
+        Auipc { rd, imm } => (rd, pc.wrapping_add(imm)),
+        Jal { rd, offset } => {
+            let target = jump(pc.wrapping_add_signed(offset))?;
+            set(x, rd, next);
+            finish!(target)
+        }
         Jalr { rd, rs1, offset } => {
-            done!(rd, next, jump(r(x, rs1).wrapping_add_signed(offset) & !1)?)
+            let target = jump(r(x, rs1).wrapping_add_signed(offset) & !1)?;
+            set(x, rd, next);
+            finish!(target)
         }
 
-        Beq { rs1, rs2, offset } => moved!(branch(r(x, rs1) == r(x, rs2), pc, offset)?),
-        Bne { rs1, rs2, offset } => moved!(branch(r(x, rs1) != r(x, rs2), pc, offset)?),
+        Beq { rs1, rs2, offset } => finish!(branch(r(x, rs1) == r(x, rs2), pc, offset)?),
+        Bne { rs1, rs2, offset } => finish!(branch(r(x, rs1) != r(x, rs2), pc, offset)?),
         Blt { rs1, rs2, offset } => {
             let taken = (r(x, rs1) as i32) < (r(x, rs2) as i32);
-            moved!(branch(taken, pc, offset)?)
+            finish!(branch(taken, pc, offset)?)
         }
         Bge { rs1, rs2, offset } => {
             let taken = (r(x, rs1) as i32) >= (r(x, rs2) as i32);
-            moved!(branch(taken, pc, offset)?)
+            finish!(branch(taken, pc, offset)?)
         }
-        Bltu { rs1, rs2, offset } => moved!(branch(r(x, rs1) < r(x, rs2), pc, offset)?),
-        Bgeu { rs1, rs2, offset } => moved!(branch(r(x, rs1) >= r(x, rs2), pc, offset)?),
+        Bltu { rs1, rs2, offset } => finish!(branch(r(x, rs1) < r(x, rs2), pc, offset)?),
+        Bgeu { rs1, rs2, offset } => finish!(branch(r(x, rs1) >= r(x, rs2), pc, offset)?),
 
         Lb { rd, rs1, offset } => {
             let addr = r(x, rs1).wrapping_add_signed(offset);
             let [b] = memory.load::<1>(addr).ok_or(Stop::load(addr, 1))?;
             observe_load::<O>(memory, &mut mem, addr, 1);
-            done!(rd, b as i8 as u32, next)
+            (rd, b as i8 as u32)
         }
         Lbu { rd, rs1, offset } => {
             let addr = r(x, rs1).wrapping_add_signed(offset);
             let [b] = memory.load::<1>(addr).ok_or(Stop::load(addr, 1))?;
             observe_load::<O>(memory, &mut mem, addr, 1);
-            done!(rd, u32::from(b), next)
+            (rd, u32::from(b))
         }
         Lh { rd, rs1, offset } => {
             let addr = r(x, rs1).wrapping_add_signed(offset);
             let h = memory.load(addr).ok_or(Stop::load(addr, 2))?;
             observe_load::<O>(memory, &mut mem, addr, 2);
-            done!(rd, i16::from_le_bytes(h) as u32, next)
+            (rd, i16::from_le_bytes(h) as u32)
         }
         Lhu { rd, rs1, offset } => {
             let addr = r(x, rs1).wrapping_add_signed(offset);
             let h = memory.load(addr).ok_or(Stop::load(addr, 2))?;
             observe_load::<O>(memory, &mut mem, addr, 2);
-            done!(rd, u32::from(u16::from_le_bytes(h)), next)
+            (rd, u32::from(u16::from_le_bytes(h)))
         }
         Lw { rd, rs1, offset } => {
             let addr = r(x, rs1).wrapping_add_signed(offset);
             let w = memory.load(addr).ok_or(Stop::load(addr, 4))?;
             observe_load::<O>(memory, &mut mem, addr, 4);
-            done!(rd, u32::from_le_bytes(w), next)
+            (rd, u32::from_le_bytes(w))
         }
 
         Sb { rs1, rs2, offset } => {
             let addr = r(x, rs1).wrapping_add_signed(offset);
             store::<O, 1>(memory, &mut mem, addr, [r(x, rs2) as u8])?;
-            moved!(next)
+            finish!(next)
         }
         Sh { rs1, rs2, offset } => {
             let addr = r(x, rs1).wrapping_add_signed(offset);
             store::<O, 2>(memory, &mut mem, addr, (r(x, rs2) as u16).to_le_bytes())?;
-            moved!(next)
+            finish!(next)
         }
         Sw { rs1, rs2, offset } => {
             let addr = r(x, rs1).wrapping_add_signed(offset);
             store::<O, 4>(memory, &mut mem, addr, r(x, rs2).to_le_bytes())?;
-            moved!(next)
+            finish!(next)
         }
 
-        Addi { rd, rs1, imm } => done!(rd, r(x, rs1).wrapping_add_signed(imm), next),
-        Slti { rd, rs1, imm } => done!(rd, alu::slt(r(x, rs1), imm as u32), next),
-        Sltiu { rd, rs1, imm } => done!(rd, alu::sltu(r(x, rs1), imm as u32), next),
-        Xori { rd, rs1, imm } => done!(rd, r(x, rs1) ^ imm as u32, next),
-        Ori { rd, rs1, imm } => done!(rd, r(x, rs1) | imm as u32, next),
-        Andi { rd, rs1, imm } => done!(rd, r(x, rs1) & imm as u32, next),
-        Slli { rd, rs1, shamt } => done!(rd, alu::sll(r(x, rs1), u32::from(shamt)), next),
-        Srli { rd, rs1, shamt } => done!(rd, alu::srl(r(x, rs1), u32::from(shamt)), next),
-        Srai { rd, rs1, shamt } => done!(rd, alu::sra(r(x, rs1), u32::from(shamt)), next),
+        Addi { rd, rs1, imm } => (rd, r(x, rs1).wrapping_add_signed(imm)),
+        Slti { rd, rs1, imm } => (rd, alu::slt(r(x, rs1), imm as u32)),
+        Sltiu { rd, rs1, imm } => (rd, alu::sltu(r(x, rs1), imm as u32)),
+        Xori { rd, rs1, imm } => (rd, r(x, rs1) ^ imm as u32),
+        Ori { rd, rs1, imm } => (rd, r(x, rs1) | imm as u32),
+        Andi { rd, rs1, imm } => (rd, r(x, rs1) & imm as u32),
+        Slli { rd, rs1, shamt } => (rd, alu::sll(r(x, rs1), u32::from(shamt))),
+        Srli { rd, rs1, shamt } => (rd, alu::srl(r(x, rs1), u32::from(shamt))),
+        Srai { rd, rs1, shamt } => (rd, alu::sra(r(x, rs1), u32::from(shamt))),
 
-        Add { rd, rs1, rs2 } => done!(rd, r(x, rs1).wrapping_add(r(x, rs2)), next),
-        Sub { rd, rs1, rs2 } => done!(rd, r(x, rs1).wrapping_sub(r(x, rs2)), next),
-        Sll { rd, rs1, rs2 } => done!(rd, alu::sll(r(x, rs1), r(x, rs2)), next),
-        Slt { rd, rs1, rs2 } => done!(rd, alu::slt(r(x, rs1), r(x, rs2)), next),
-        Sltu { rd, rs1, rs2 } => done!(rd, alu::sltu(r(x, rs1), r(x, rs2)), next),
-        Xor { rd, rs1, rs2 } => done!(rd, r(x, rs1) ^ r(x, rs2), next),
-        Srl { rd, rs1, rs2 } => done!(rd, alu::srl(r(x, rs1), r(x, rs2)), next),
-        Sra { rd, rs1, rs2 } => done!(rd, alu::sra(r(x, rs1), r(x, rs2)), next),
-        Or { rd, rs1, rs2 } => done!(rd, r(x, rs1) | r(x, rs2), next),
-        And { rd, rs1, rs2 } => done!(rd, r(x, rs1) & r(x, rs2), next),
+        Add { rd, rs1, rs2 } => (rd, r(x, rs1).wrapping_add(r(x, rs2))),
+        Sub { rd, rs1, rs2 } => (rd, r(x, rs1).wrapping_sub(r(x, rs2))),
+        Sll { rd, rs1, rs2 } => (rd, alu::sll(r(x, rs1), r(x, rs2))),
+        Slt { rd, rs1, rs2 } => (rd, alu::slt(r(x, rs1), r(x, rs2))),
+        Sltu { rd, rs1, rs2 } => (rd, alu::sltu(r(x, rs1), r(x, rs2))),
+        Xor { rd, rs1, rs2 } => (rd, r(x, rs1) ^ r(x, rs2)),
+        Srl { rd, rs1, rs2 } => (rd, alu::srl(r(x, rs1), r(x, rs2))),
+        Sra { rd, rs1, rs2 } => (rd, alu::sra(r(x, rs1), r(x, rs2))),
+        Or { rd, rs1, rs2 } => (rd, r(x, rs1) | r(x, rs2)),
+        And { rd, rs1, rs2 } => (rd, r(x, rs1) & r(x, rs2)),
 
-        Mul { rd, rs1, rs2 } => done!(rd, r(x, rs1).wrapping_mul(r(x, rs2)), next),
-        Mulh { rd, rs1, rs2 } => done!(rd, alu::mulh(r(x, rs1), r(x, rs2)), next),
-        Mulhsu { rd, rs1, rs2 } => done!(rd, alu::mulhsu(r(x, rs1), r(x, rs2)), next),
-        Mulhu { rd, rs1, rs2 } => done!(rd, alu::mulhu(r(x, rs1), r(x, rs2)), next),
-        Div { rd, rs1, rs2 } => done!(rd, alu::div(r(x, rs1), r(x, rs2)), next),
-        Divu { rd, rs1, rs2 } => done!(rd, alu::divu(r(x, rs1), r(x, rs2)), next),
-        Rem { rd, rs1, rs2 } => done!(rd, alu::rem(r(x, rs1), r(x, rs2)), next),
-        Remu { rd, rs1, rs2 } => done!(rd, alu::remu(r(x, rs1), r(x, rs2)), next),
+        Mul { rd, rs1, rs2 } => (rd, r(x, rs1).wrapping_mul(r(x, rs2))),
+        Mulh { rd, rs1, rs2 } => (rd, alu::mulh(r(x, rs1), r(x, rs2))),
+        Mulhsu { rd, rs1, rs2 } => (rd, alu::mulhsu(r(x, rs1), r(x, rs2))),
+        Mulhu { rd, rs1, rs2 } => (rd, alu::mulhu(r(x, rs1), r(x, rs2))),
+        Div { rd, rs1, rs2 } => (rd, alu::div(r(x, rs1), r(x, rs2))),
+        Divu { rd, rs1, rs2 } => (rd, alu::divu(r(x, rs1), r(x, rs2))),
+        Rem { rd, rs1, rs2 } => (rd, alu::rem(r(x, rs1), r(x, rs2))),
+        Remu { rd, rs1, rs2 } => (rd, alu::remu(r(x, rs1), r(x, rs2))),
 
-        Fence { .. } | FenceI => moved!(next),
-        Ecall => Err(Stop::Ecall),
-        Ebreak => Err(Stop::Ebreak),
-        Illegal(_) => Err(Stop::Illegal),
-    }
+        Fence { .. } | FenceI => finish!(next),
+        Ecall => return Err(Stop::Ecall),
+        Ebreak => return Err(Stop::Ebreak),
+        Illegal(_) => return Err(Stop::Illegal),
+    };
+    set(x, rd, value);
+    finish!(next)
 }
 
 impl Stop {
