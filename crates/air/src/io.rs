@@ -605,7 +605,7 @@ where
                 ],
                 Count::bounded(data[i].clone(), 1),
             );
-            before = before + data[i].clone();
+            before += data[i].clone();
         }
     }
 }
