@@ -633,3 +633,40 @@ fn a_header_kind_that_does_not_match_t0() {
     case.set_io(h, case.io.number, f(3));
     case.expect_rejected(Caught::row(IO, h));
 }
+
+/// A second journal WRITE that the program never made: a copy of the real
+/// one's header and word at the next clock (an ADDI's row), sending 1, 2,
+/// 3, 4 to the journal again (claimed: both copies), with its a2 and word
+/// reads chained after the real ones and the clock gaps in order. Caught
+/// by the ecall bus: the CPU sent no ECALL at that clock.
+#[test]
+fn a_journal_write_without_an_ecall() {
+    let mut case = journal_write(4);
+    let io = case.io.clone();
+    let h = header(&case, 0);
+    let word = h + 1;
+    let clk = case.io_cell(h, io.clk) + Val::ONE;
+    let ts = |clk: Val| 4 * clk.as_canonical_u32() + 2;
+    let (mut copy, mut copy_word) = (case.io_row(h), case.io_row(word));
+    for row in [&mut copy, &mut copy_word] {
+        row[io.clk] = clk;
+        row[io.j_pos] += f(4);
+        row[io.j_next] += f(4);
+    }
+    copy_word[io.clk_gap[0]] -= Val::ONE;
+    for c in io.clk_gap {
+        case.set_io(word, c, Val::ZERO);
+    }
+    case.insert_io_row(word + 1, &copy);
+    case.insert_io_row(word + 2, &copy_word);
+    case.set_io_access(word + 1, ts(clk - Val::ONE));
+    case.set_io_access(word + 2, ts(clk - Val::ONE));
+    case.edit_memory(12, |e| e.ts = ts(clk));
+    case.edit_memory(word_addr(DATA), |e| e.ts = ts(clk));
+    let halt = case.io_halt_row();
+    case.set_io(halt, io.j_pos, f(8));
+    case.set_io(halt, io.j_next, f(8));
+    case.claim_journal(&[1, 2, 3, 4, 1, 2, 3, 4]);
+    case.rebalance();
+    case.expect_rejected(Caught::bus(bus::ECALL));
+}
