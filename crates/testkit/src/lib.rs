@@ -1,10 +1,11 @@
 //! Test support shared by Ember's crates: a minimal ELF32 writer (so tests
 //! can make hostile and valid files without a cross toolchain), the
-//! addresses test programs use, and the bodies of the fuzz targets
-//! ([`fuzz`]).
+//! addresses test programs use, the bodies of the fuzz targets ([`fuzz`])
+//! and a generator of random programs ([`programs`]).
 #![allow(missing_docs)]
 
 pub mod fuzz;
+pub mod programs;
 
 /// Where test code is placed (the image start).
 pub const CODE: u32 = 0x0040_0000;

@@ -13,12 +13,12 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use ember_core::{BufferHost, Machine, Program, asm};
+use ember_testkit::programs::{BASE_REG, Flavour, SplitMix, assemble, op};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
 
 use crate::common::*;
-use crate::programs::{BASE_REG, Flavour, SplitMix, assemble, op};
 
 const WINDOW: u32 = 0x1000;
 const DUMP: u32 = DATA + WINDOW;

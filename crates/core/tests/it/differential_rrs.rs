@@ -9,6 +9,7 @@
 //! fetch from non-executable memory.
 
 use ember_core::{BufferHost, FaultKind, Machine, Program, Segment};
+use ember_testkit::programs::{BASE_REG, Flavour, Op, SplitMix, assemble, op};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use rrs_lib::instruction_executor::InstructionExecutor;
@@ -16,7 +17,6 @@ use rrs_lib::memories::{MemorySpace, VecMemory};
 use rrs_lib::{HartState, MemAccessSize, Memory};
 
 use crate::common::{CODE, DATA};
-use crate::programs::{BASE_REG, Flavour, Op, SplitMix, assemble, op};
 
 const WINDOW: u32 = 0x1000;
 

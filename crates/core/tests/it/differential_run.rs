@@ -14,6 +14,7 @@ use ember_core::commit::memory_root;
 use ember_core::{
     BufferHost, EcallStep, Exit, Fault, Machine, Observer, Program, Segment, Step, asm,
 };
+use ember_testkit::programs::{BASE_REG, Flavour, Op, SplitMix, assemble, op};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use rrs_lib::instruction_executor::InstructionExecutor;
@@ -21,7 +22,6 @@ use rrs_lib::memories::{MemorySpace, VecMemory};
 use rrs_lib::{HartState, MemAccessSize, Memory};
 
 use crate::common::{CODE, DATA};
-use crate::programs::{BASE_REG, Flavour, Op, SplitMix, assemble, op};
 
 const WINDOW: u32 = 0x1000;
 const JOURNAL_LIMIT: u64 = 96;

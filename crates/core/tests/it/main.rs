@@ -10,4 +10,3 @@ mod ecalls;
 mod elf_loader;
 mod faults;
 mod instructions;
-mod programs;
