@@ -509,6 +509,11 @@ where
         builder
             .when_transition()
             .assert_zero(nz.clone() * (one() - n[c.is_word].clone()));
+        // An empty buffer has none (a word whose end lane is before its start
+        // lane would count no byte).
+        builder
+            .when_transition()
+            .assert_zero((header.clone() - nz.clone()) * n[c.is_word].clone());
         builder.when_last_row().assert_zero(nz);
         // Data bytes: the first n (READ) or all (journal WRITE), in order.
         let data = w4(c.data);

@@ -188,6 +188,50 @@ fn a_buffer_word_added() {
     case.expect_rejected(Caught::row(IO, w1 + 1));
 }
 
+/// A zero-length WRITE to stdout at `DATA + 2` followed by a word row whose
+/// end lane (1) comes before its start lane (2): its mask is empty, so it
+/// counts no byte and the counters still end at 0; it only reads the data
+/// word back unchanged. Caught on the header by "an empty buffer has no
+/// words" (`(header - nz) => next is not a word`), the one rule that rules
+/// such rows out.
+#[test]
+fn a_word_row_after_an_empty_buffer() {
+    let mut case = Case::honest(run(&ecall_with(ecall::WRITE, [fd::STDOUT, DATA + 2, 0])));
+    let io = case.io.clone();
+    let h = header(&case, 0);
+    let mut extra = vec![Val::ZERO; io.width];
+    extra[io.is_word] = Val::ONE;
+    extra[io.clk] = case.io_cell(h, io.clk);
+    extra[io.w] = f(DATA / 4);
+    extra[io.start[2]] = Val::ONE;
+    extra[io.start_next[0]] = Val::ONE;
+    extra[io.end[1]] = Val::ONE;
+    extra[io.last] = Val::ONE;
+    for (c, v) in io.limit.into_iter().zip(bytes(limit(f(DATA / 4)))) {
+        extra[c] = v;
+    }
+    for (c, v) in io
+        .mem_prev
+        .into_iter()
+        .chain(io.mem_new)
+        .zip(bytes(DATA_WORD).into_iter().chain(bytes(DATA_WORD)))
+    {
+        extra[c] = v;
+    }
+    extra[io.writable] = Val::ONE;
+    // The clock gap to the HALT's header moves to the new row.
+    for c in io.clk_gap {
+        extra[c] = case.io_cell(h, c);
+        case.set_io(h, c, Val::ZERO);
+    }
+    case.insert_io_row(h + 1, &extra);
+    case.set_io_access(h + 1, 0);
+    let ts = 4 * case.io_cell(h, io.clk).as_canonical_u32() + 2;
+    case.edit_memory(word_addr(DATA), |e| e.ts = ts);
+    case.rebalance();
+    case.expect_rejected(Caught::row(IO, h));
+}
+
 /// A journal WRITE sent as a WRITE to stdout (same ECALL number; the word
 /// row sends nothing to the journal), so the claimed journal is empty.
 /// Caught on the header by `write_out => a0 = 1 + stderr`: a0 is 3.
