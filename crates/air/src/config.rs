@@ -48,7 +48,7 @@ pub const NUM_QUERIES: usize = 100;
 /// Proof-of-work bits before the FRI queries are drawn.
 pub const QUERY_POW_BITS: usize = 16;
 /// Proof-of-work bits before each FRI folding challenge.
-pub const COMMIT_POW_BITS: usize = 6;
+pub const COMMIT_POW_BITS: usize = 8;
 /// Proof-of-work bits before the challenge that batches every opening into
 /// one FRI instance (the round that binds first without it).
 pub const BATCH_POW_BITS: usize = 14;
@@ -59,7 +59,7 @@ pub const OOD_POW_BITS: usize = 12;
 /// log2 of the length of FRI's final polynomial.
 pub const LOG_FINAL_POLY_LEN: usize = 3;
 /// Merkle-tree arity of the FRI commit phase (log2).
-pub const MAX_LOG_ARITY: usize = 2;
+pub const MAX_LOG_ARITY: usize = 3;
 
 /// FRI with the constants above, over `mmcs` (the security analysis,
 /// `tests/security.rs`, reads them from here with `mmcs = ()`).
