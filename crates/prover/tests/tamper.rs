@@ -702,6 +702,48 @@ fn sb_clobbering_its_neighbour() {
     case.expect_rejected(Caught::row(CPU, store));
 }
 
+/// LH of 0x8000 zero-extended (sign 0, and `sx_flip = 256` so the sign rule
+/// holds on the half's top byte). Caught by the bytes bus: no XOR lookup
+/// gives `0x80 ^ 0x80 = 256`.
+#[test]
+fn lh_zero_extended() {
+    let mut case = Case::honest(program(&with_halt(&[
+        lui(1, DATA >> 12),
+        addi(2, 0, 1),
+        slli(2, 2, 15),
+        sh(2, 2, 1),
+        lh(A0, 1, 2),
+    ])));
+    let row = case.row_at(CODE + 16);
+    case.set(row, case.c.sign, Val::ZERO);
+    case.set(row, case.c.sx_flip, f(256));
+    case.set_word(row, case.c.c, 0x8000);
+    case.claim_exit(0x8000);
+    case.rebalance();
+    case.expect_rejected(Caught::bus(bus::BYTES));
+}
+
+/// SH of 0x0555 into the upper half that also clears byte 1 (the load after
+/// it and the memory table agree). Caught by SH's merge rule on the SH row.
+#[test]
+fn sh_clobbering_its_neighbour() {
+    let mut case = Case::honest(program(&with_halt(&[
+        lui(1, DATA >> 12),
+        addi(2, 0, 0x555),
+        sh(2, 2, 1),
+        lw(A0, 1, 0),
+    ])));
+    let (store, load) = (case.row_at(CODE + 8), case.row_at(CODE + 12));
+    let clobbered = 0x0555_0001;
+    case.set_memory_access(store, DATA_WORD, clobbered);
+    case.set_memory_access(load, clobbered, clobbered);
+    case.set_word(load, case.c.c, clobbered);
+    case.edit_memory(word_addr(DATA), |e| e.value = bytes(clobbered));
+    case.claim_exit(clobbered);
+    case.rebalance();
+    case.expect_rejected(Caught::row(CPU, store));
+}
+
 // --- Selectors and the trace's shape. ---
 
 /// Every padding row marked real (the program table's all-zero padding
