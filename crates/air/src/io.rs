@@ -639,16 +639,6 @@ impl DataAir {
             .next_power_of_two()
             .max(16)
     }
-
-    /// The row of input byte `pos`.
-    pub fn input_row(&self, pos: usize) -> usize {
-        pos
-    }
-
-    /// The row of journal byte `pos`.
-    pub fn journal_row(&self, pos: usize) -> usize {
-        self.input.len() + pos
-    }
 }
 
 const DATA_WIDTH: usize = 3;
