@@ -661,80 +661,63 @@ fn srai_without_the_sign() {
     case.expect_rejected(Caught::row(CPU, row));
 }
 
-/// LB of 0x80 zero-extended (sign 0, and `sx_flip = 256` so the sign rule
-/// holds). Caught by the bytes bus: no XOR lookup gives `0x80 ^ 0x80 =
-/// 256`.
+/// A signed load of a negative value, zero-extended: its row (at `load`)
+/// claims sign 0 and `sx_flip = 256` so the sign rule holds, and `value`.
+fn zero_extended(words: &[u32], load: u32, value: u32) {
+    let mut case = Case::honest(program(&with_halt(words)));
+    let row = case.row_at(CODE + load);
+    case.set(row, case.c.sign, Val::ZERO);
+    case.set(row, case.c.sx_flip, f(256));
+    case.set_word(row, case.c.c, value);
+    case.claim_exit(value);
+    case.rebalance();
+    case.expect_rejected(Caught::bus(bus::BYTES));
+}
+
+/// LB of 0x80 zero-extended. Caught by the bytes bus: no XOR lookup gives
+/// `0x80 ^ 0x80 = 256`.
 #[test]
 fn lb_zero_extended() {
-    let mut case = Case::honest(program(&with_halt(&[
-        lui(1, DATA >> 12),
-        addi(2, 0, -128),
-        sb(2, 0, 1),
-        lb(A0, 1, 0),
-    ])));
-    let row = case.row_at(CODE + 12);
-    case.set(row, case.c.sign, Val::ZERO);
-    case.set(row, case.c.sx_flip, f(256));
-    case.set_word(row, case.c.c, 0x80);
-    case.claim_exit(0x80);
-    case.rebalance();
-    case.expect_rejected(Caught::bus(bus::BYTES));
+    zero_extended(
+        &[
+            lui(1, DATA >> 12),
+            addi(2, 0, -128),
+            sb(2, 0, 1),
+            lb(A0, 1, 0),
+        ],
+        12,
+        0x80,
+    );
 }
 
-/// SB of 0x55 into byte 1 that also clears byte 0 (the load after it and
-/// the memory table agree). Caught by SB's merge rule on the SB row.
-#[test]
-fn sb_clobbering_its_neighbour() {
-    let mut case = Case::honest(program(&with_halt(&[
-        lui(1, DATA >> 12),
-        addi(2, 0, 0x55),
-        sb(2, 1, 1),
-        lw(A0, 1, 0),
-    ])));
-    let (store, load) = (case.row_at(CODE + 8), case.row_at(CODE + 12));
-    let clobbered = 0x0403_5500;
-    case.set_memory_access(store, DATA_WORD, clobbered);
-    case.set_memory_access(load, clobbered, clobbered);
-    case.set_word(load, case.c.c, clobbered);
-    case.edit_memory(word_addr(DATA), |e| e.value = bytes(clobbered));
-    case.claim_exit(clobbered);
-    case.rebalance();
-    case.expect_rejected(Caught::row(CPU, store));
-}
-
-/// LH of 0x8000 zero-extended (sign 0, and `sx_flip = 256` so the sign rule
-/// holds on the half's top byte). Caught by the bytes bus: no XOR lookup
-/// gives `0x80 ^ 0x80 = 256`.
+/// LH of 0x8000 zero-extended (the sign rule on the half's top byte).
+/// Caught by the bytes bus, as for LB.
 #[test]
 fn lh_zero_extended() {
-    let mut case = Case::honest(program(&with_halt(&[
-        lui(1, DATA >> 12),
-        addi(2, 0, 1),
-        slli(2, 2, 15),
-        sh(2, 2, 1),
-        lh(A0, 1, 2),
-    ])));
-    let row = case.row_at(CODE + 16);
-    case.set(row, case.c.sign, Val::ZERO);
-    case.set(row, case.c.sx_flip, f(256));
-    case.set_word(row, case.c.c, 0x8000);
-    case.claim_exit(0x8000);
-    case.rebalance();
-    case.expect_rejected(Caught::bus(bus::BYTES));
+    zero_extended(
+        &[
+            lui(1, DATA >> 12),
+            addi(2, 0, 1),
+            slli(2, 2, 15),
+            sh(2, 2, 1),
+            lh(A0, 1, 2),
+        ],
+        16,
+        0x8000,
+    );
 }
 
-/// SH of 0x0555 into the upper half that also clears byte 1 (the load after
-/// it and the memory table agree). Caught by SH's merge rule on the SH row.
-#[test]
-fn sh_clobbering_its_neighbour() {
+/// `store` (the third instruction, after `lui x1, DATA` and loading x2)
+/// leaving `clobbered` in the data word, the `lw a0` after it and the memory
+/// table agreeing. Caught by the store's merge rule on its row.
+fn clobbering_store(load_x2: u32, store: u32, clobbered: u32) {
     let mut case = Case::honest(program(&with_halt(&[
         lui(1, DATA >> 12),
-        addi(2, 0, 0x555),
-        sh(2, 2, 1),
+        load_x2,
+        store,
         lw(A0, 1, 0),
     ])));
     let (store, load) = (case.row_at(CODE + 8), case.row_at(CODE + 12));
-    let clobbered = 0x0555_0001;
     case.set_memory_access(store, DATA_WORD, clobbered);
     case.set_memory_access(load, clobbered, clobbered);
     case.set_word(load, case.c.c, clobbered);
@@ -742,6 +725,20 @@ fn sh_clobbering_its_neighbour() {
     case.claim_exit(clobbered);
     case.rebalance();
     case.expect_rejected(Caught::row(CPU, store));
+}
+
+/// SB of 0x55 into byte 1 that also clears byte 0. Caught by SB's merge
+/// rule on the SB row.
+#[test]
+fn sb_clobbering_its_neighbour() {
+    clobbering_store(addi(2, 0, 0x55), sb(2, 1, 1), 0x0403_5500);
+}
+
+/// SH of 0x0555 into the upper half that also clears byte 1. Caught by
+/// SH's merge rule on the SH row.
+#[test]
+fn sh_clobbering_its_neighbour() {
+    clobbering_store(addi(2, 0, 0x555), sh(2, 2, 1), 0x0555_0001);
 }
 
 // --- Selectors and the trace's shape. ---
