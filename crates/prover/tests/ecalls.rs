@@ -230,3 +230,42 @@ fn sha256_compress_is_refused_with_its_pc_and_cycle() {
         "cannot prove this run yet: ECALL SHA256_COMPRESS at pc 0x0040001c (cycle 7) is not yet covered by Ember's proof"
     );
 }
+
+/// A buffer of 16 MiB or more (here an empty READ: nothing left to read, so
+/// it costs nothing) is too long for the I/O table's byte counter: the
+/// prover says so by name; the executor ran it.
+#[test]
+fn a_buffer_of_16_mib_is_refused_with_its_length() {
+    let mut w = ecall_with(ecall::READ, [fd::INPUT, DATA, 1 << 24]);
+    w.extend(call(ecall::HALT));
+    let p = program(&w, b"");
+    assert_eq!(execute(&p, b"").statement.status, 0);
+    let err = ember_prover::prove(&p, b"").err().expect("refused");
+    assert_eq!(
+        err.to_string(),
+        "cannot prove this run: ECALL READ at pc 0x0040001c (cycle 7) has a 16777216-byte buffer; a proof holds buffers below 16 MiB"
+    );
+}
+
+/// The verifier refuses an input or a journal longer than a proof holds
+/// before it looks at the proof.
+#[test]
+fn an_input_or_journal_over_4_mib_is_refused_by_the_verifier() {
+    let p = program(&call(ecall::HALT), b"");
+    let run = execute(&p, b"");
+    let proof = ember_prover::prove(&p, b"").unwrap().proof;
+    let long = vec![0u8; (1 << 22) + 1];
+    assert_eq!(
+        verify(&p, &long, b"", &run.statement, &proof),
+        Err(VerifyError::DataTooLong {
+            what: "input",
+            len: long.len()
+        })
+    );
+    assert_eq!(
+        verify(&p, b"", &long, &run.statement, &proof)
+            .unwrap_err()
+            .to_string(),
+        "the journal has 4194305 bytes, more than a proof holds (2^22 bytes)"
+    );
+}
