@@ -57,6 +57,38 @@ fn limit(w: Val) -> u32 {
     (f(0x2FFF_FFFF) - w).as_canonical_u32()
 }
 
+/// Makes the `li` at `pc` (a LUI, then an ADDI: see `ecall_with`) load
+/// `value`: the LUI's static result, the ADDI's read of it, its immediate,
+/// adder and result.
+fn set_li(case: &mut Case, pc: u32, value: u32) {
+    let c = case.c.clone();
+    let (lui, addi) = (case.row_at(pc), case.row_at(pc + 4));
+    let lo = (((value & 0xfff) as i32) << 20 >> 20) as u32;
+    let hi = value.wrapping_sub(lo);
+    case.set_word(lui, c.value, hi);
+    case.set_word(lui, c.c, hi);
+    case.set_word(addi, c.a, hi);
+    case.set_word(addi, c.rd_prev, hi);
+    case.set_word(addi, c.imm, lo);
+    case.set_word(addi, c.opb, lo);
+    case.set_adder(addi, hi, lo);
+    case.set_word(addi, c.c, value);
+}
+
+/// Makes `ecall_with`'s `li a1` load `at`, and a1 be `at` wherever it goes
+/// after it: every ECALL row's memory slot (none changes it), every
+/// header's `a1` and `a1'`, the memory table.
+fn set_a1(case: &mut Case, at: u32) {
+    set_li(case, CODE + 8, at);
+    for row in case.ecall_rows() {
+        case.set_memory_access(row, at, at);
+        let h = case.io_header_of(row);
+        case.set_io_word(h, case.io.a1, at);
+        case.set_io_word(h, case.io.a1_out, at);
+    }
+    case.edit_memory(A1.into(), |e| e.value = bytes(at));
+}
+
 // --- The journal. ---
 
 /// `WRITE(JOURNAL, DATA, len)`, HALT: the journal is the data segment's
@@ -312,20 +344,7 @@ fn write_moved(at: u32, honest: u32) -> Case {
     let words = |buf| run(&ecall_with(ecall::WRITE, [fd::STDOUT, buf, 8]));
     let mut case = Case::shadow(words(at), &words(honest));
     let io = case.io.clone();
-    // li a1: instructions 2 (LUI) and 3 (ADDI).
-    let addi_row = case.row_at(CODE + 12);
-    let lo = (((at & 0xfff) as i32) << 20 >> 20) as u32;
-    case.set_word(addi_row, case.c.imm, lo);
-    case.set_word(addi_row, case.c.opb, lo);
-    case.set_adder(addi_row, at.wrapping_sub(lo), lo);
-    case.set_word(addi_row, case.c.c, at);
-    for row in case.ecall_rows() {
-        case.set_memory_access(row, at, at);
-        let h = case.io_header_of(row);
-        case.set_io_word(h, io.a1, at);
-        case.set_io_word(h, io.a1_out, at);
-    }
-    case.edit_memory(A1.into(), |e| e.value = bytes(at));
+    set_a1(&mut case, at);
     let h = header(&case, 0);
     case.set_io_word(h, io.buf, at);
     case.set_io(h, io.w, f(at >> 2));
@@ -584,6 +603,87 @@ fn cycle_count_with_another_value() {
     case.set_io_word(h, case.io.res, 2);
     case.claim_exit(2);
     case.rebalance();
+    case.expect_rejected(Caught::row(IO, h));
+}
+
+/// ECALL `number` (READ or INPUT_REMAINING) from fd 1, which the executor
+/// refuses, proven with the trace of the same ECALL from fd 0: `li a0`,
+/// the ECALL row's read of a0 (and a0 before its write) and the header's
+/// `a0` say 1. Returns the header.
+fn from_fd_1(number: u32, input: &[u8]) -> (Case, usize) {
+    let words = |fd| run(&ecall_with(number, [fd, BUF, 4]));
+    let mut case = Case::shadow_with(words(fd::STDOUT), &words(fd::INPUT), input);
+    set_li(&mut case, CODE, fd::STDOUT);
+    let row = case.ecall_rows()[0];
+    case.set_word(row, case.c.a, fd::STDOUT);
+    case.set_word(row, case.c.rd_prev, fd::STDOUT);
+    let h = case.io_header_of(row);
+    case.set_io_word(h, case.io.a0, fd::STDOUT);
+    case.rebalance();
+    (case, h)
+}
+
+/// A READ from fd 1 that reads the input (4 bytes, the exit code). Caught
+/// on the header by `(read + input_remaining) => a0 = 0`.
+#[test]
+fn a_read_from_stdout() {
+    let (case, h) = from_fd_1(ecall::READ, &[1, 2, 3, 4]);
+    case.expect_rejected(Caught::row(IO, h));
+}
+
+/// An INPUT_REMAINING of fd 1 that says how much input is left (3, the
+/// exit code). Caught on the header by `(read + input_remaining) => a0 =
+/// 0`.
+#[test]
+fn input_remaining_of_stdout() {
+    let (case, h) = from_fd_1(ecall::INPUT_REMAINING, &[1, 2, 3]);
+    case.expect_rejected(Caught::row(IO, h));
+}
+
+/// `a1 = 5; ECALL number; a0 = a1`, HALT, with the ECALL leaving `forged`
+/// in a1 (its memory slot, its header's `a1'`), which the ADDI then
+/// copies to a0 and the HALT's memory slot and header read. Returns the
+/// ECALL's header.
+fn a1_left_as(number: u32, forged: u32) -> (Case, usize) {
+    let mut w = vec![addi(A1, 0, 5)];
+    w.extend(call(number));
+    w.push(addi(A0, A1, 0));
+    let mut case = Case::honest(run(&w));
+    let io = case.io.clone();
+    let [row, halt] = case.ecall_rows()[..] else {
+        unreachable!("two ECALLs")
+    };
+    let h = case.io_header_of(row);
+    case.set_memory_access(row, 5, forged);
+    case.set_io_word(h, io.a1_out, forged);
+    let copy = row + 1;
+    case.set_word(copy, case.c.a, forged);
+    case.set_adder(copy, forged, 0);
+    case.set_word(copy, case.c.c, forged);
+    case.set_memory_access(halt, forged, forged);
+    let halt_header = case.io_header_of(halt);
+    case.set_io_word(halt_header, io.a1, forged);
+    case.set_io_word(halt_header, io.a1_out, forged);
+    case.edit_memory(A1.into(), |e| e.value = bytes(forged));
+    case.claim_exit(forged);
+    case.rebalance();
+    (case, h)
+}
+
+/// INPUT_REMAINING that changes a1 from 5 to 9 (the exit code). Caught on
+/// its header by `(header - cycle_count) => a1' = a1`.
+#[test]
+fn an_ecall_that_changes_a1() {
+    let (case, h) = a1_left_as(ecall::INPUT_REMAINING, 9);
+    case.expect_rejected(Caught::row(IO, h));
+}
+
+/// CYCLE_COUNT that leaves a1 at 5 (the exit code) instead of clearing it
+/// (the cycles' high word). Caught on its header by `cycle_count => a1' =
+/// 0`.
+#[test]
+fn cycle_count_that_keeps_a1() {
+    let (case, h) = a1_left_as(ecall::CYCLE_COUNT, 5);
     case.expect_rejected(Caught::row(IO, h));
 }
 
