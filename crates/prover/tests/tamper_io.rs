@@ -577,18 +577,45 @@ fn a_read_into_code() {
 
 // --- INPUT_REMAINING and CYCLE_COUNT. ---
 
+/// INPUT_REMAINING on `input` returning `limbs` (the CPU row writes them
+/// to a0, the HALT returns them). Returns the header.
+fn input_remaining_returning(input: &[u8], limbs: [Val; 4]) -> (Case, usize) {
+    let mut case = Case::honest_with(run(&call(ecall::INPUT_REMAINING)), input);
+    let row = case.ecall_rows()[0];
+    let h = case.io_header_of(row);
+    case.set_limbs(row, case.c.c, limbs);
+    case.set_io_limbs(h, case.io.res, limbs);
+    case.claim_exit_limbs(limbs);
+    case.rebalance();
+    (case, h)
+}
+
 /// INPUT_REMAINING with 3 bytes left returns 5 (the exit code). Caught on
 /// the header by `input_remaining => n = input_len - in_pos`.
 #[test]
 fn input_remaining_with_another_value() {
-    let mut case = Case::honest_with(run(&call(ecall::INPUT_REMAINING)), &[1, 2, 3]);
-    let row = case.ecall_rows()[0];
-    let h = case.io_header_of(row);
-    case.set_word(row, case.c.c, 5);
-    case.set_io_word(h, case.io.res, 5);
-    case.claim_exit(5);
-    case.rebalance();
+    let (case, h) = input_remaining_returning(&[1, 2, 3], bytes(5));
     case.expect_rejected(Caught::row(IO, h));
+}
+
+/// INPUT_REMAINING with 3 bytes left returns 0x7F00_0004 (the exit code),
+/// bytes whose value is p + 3 = 3 in the field, so `n = input_len -
+/// in_pos` holds. Caught on the header by `computed => res3 = 0`.
+#[test]
+fn input_remaining_with_a_value_past_p() {
+    let (case, h) = input_remaining_returning(&[1, 2, 3], bytes(Val::ORDER_U32 + 3));
+    case.expect_rejected(Caught::row(IO, h));
+}
+
+/// INPUT_REMAINING with 256 bytes left returns limbs (256, 0, 0, 0), the
+/// same value as its bytes (0, 1, 0, 0) (a0 at the HALT and the exit code
+/// agree). Caught by the bytes bus: the result's range check of (res0,
+/// res1) = (256, 0).
+#[test]
+fn input_remaining_with_a_result_limb_of_256() {
+    let input = [7; 256];
+    let (case, _) = input_remaining_returning(&input, [f(256), Val::ZERO, Val::ZERO, Val::ZERO]);
+    case.expect_rejected(Caught::bus(bus::BYTES));
 }
 
 /// CYCLE_COUNT after 1 cycle returns 2 (the exit code). Caught on the
@@ -684,6 +711,36 @@ fn an_ecall_that_changes_a1() {
 #[test]
 fn cycle_count_that_keeps_a1() {
     let (case, h) = a1_left_as(ecall::CYCLE_COUNT, 5);
+    case.expect_rejected(Caught::row(IO, h));
+}
+
+// --- Buffer lengths below 2^24. ---
+
+/// `WRITE(STDOUT, DATA, 0x7F00_0004)`, which the executor would charge
+/// 0x1FC0_0001 cycles for, proven with the trace of the WRITE of 3 bytes:
+/// its length's bytes are p + 3 = 3 in the field, so the word row's 3
+/// bytes are all the counters want, and its cost (`res0 = 4`: q = 1) is
+/// 1, as for 3 bytes. `li a2`, the header's a2, length and result, a0 and
+/// the exit code say 0x7F00_0004. Caught on the header by `len3 = 0`.
+#[test]
+fn a_write_length_past_p() {
+    let len = Val::ORDER_U32 + 3;
+    let words = |len| run(&ecall_with(ecall::WRITE, [fd::STDOUT, DATA, len]));
+    let mut case = Case::shadow(words(len), &words(3));
+    let io = case.io.clone();
+    set_li(&mut case, CODE + 16, len);
+    let row = case.ecall_rows()[0];
+    let h = case.io_header_of(row);
+    for cols in [io.mem_prev, io.mem_new, io.len, io.res] {
+        case.set_io_word(h, cols, len);
+    }
+    case.set_io(h, io.q, Val::ONE);
+    case.set_io(h, io.r0, Val::ZERO);
+    case.set_io(h, io.r1, Val::ZERO);
+    case.set_word(row, case.c.c, len);
+    case.edit_memory(12, |e| e.value = bytes(len));
+    case.claim_exit(len);
+    case.rebalance();
     case.expect_rejected(Caught::row(IO, h));
 }
 
