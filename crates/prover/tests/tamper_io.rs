@@ -760,6 +760,82 @@ fn an_ecall_charged_too_few_cycles() {
     case.expect_rejected(Caught::row(IO, h));
 }
 
+/// A WRITE of 8 bytes charged 1 extra cycle instead of 2 (as in
+/// [`an_ecall_charged_too_few_cycles`]) through its rounding: `res0 =
+/// 4 q + r0 + 2 r1` and `extra = q + r0 + r1 - r0 r1` both hold with these
+/// `q`, `r0`, `r1`. Returns the header.
+fn write_of_8_rounded_to_1(q: Val, r0: Val, r1: Val) -> (Case, usize) {
+    let mut case = Case::honest(run(&ecall_with(ecall::WRITE, [fd::STDOUT, DATA, 8])));
+    let row = case.ecall_rows()[0];
+    let h = case.io_header_of(row);
+    for (col, v) in [(case.io.q, q), (case.io.r0, r0), (case.io.r1, r1)] {
+        case.set_io(h, col, v);
+    }
+    case.set(row, case.c.extra, Val::ONE);
+    case.set_io(h, case.io.extra, Val::ONE);
+    case.shift_cycles_from(row + 1, -1);
+    case.rebalance();
+    (case, h)
+}
+
+/// The WRITE of 8 bytes charged 1 with `q = 0`, `r0 = 6`, `r1 = 1`.
+/// Caught on the header by `r0` boolean.
+#[test]
+fn a_cost_rounding_bit_r0_of_6() {
+    let (case, h) = write_of_8_rounded_to_1(Val::ZERO, f(6), Val::ONE);
+    case.expect_rejected(Caught::row(IO, h));
+}
+
+/// The WRITE of 8 bytes charged 1 with `q = 0`, `r0 = 1`, `r1 = 7/2`.
+/// Caught on the header by `r1` boolean.
+#[test]
+fn a_cost_rounding_bit_r1_of_7_halves() {
+    let (case, h) = write_of_8_rounded_to_1(Val::ZERO, Val::ONE, f(7).halve());
+    case.expect_rejected(Caught::row(IO, h));
+}
+
+/// The WRITE of 8 bytes charged 1 with `q = 1` and no remainder bits
+/// (`extra = q` holds). Caught on the header by `io => res0 = 4 q + r0 + 2
+/// r1`.
+#[test]
+fn a_cost_quotient_that_does_not_divide() {
+    let (case, h) = write_of_8_rounded_to_1(Val::ONE, Val::ZERO, Val::ZERO);
+    case.expect_rejected(Caught::row(IO, h));
+}
+
+/// Two WRITEs of 5 bytes (cost 2 each) with other remainder bits, each
+/// with the `q` that keeps `res0 = 4 q + r0 + 2 r1` in the field: bits
+/// (0, 0) give `q = 5/4`, cost 5/4; bits (0, 1) give `q = 3/4`, cost 7/4.
+/// Together they cost 3, one cycle fewer than the run (the cycle column
+/// between them is far out of range, but nothing bounds it there; the
+/// claim is one fewer). Caught by the bytes bus: `q`'s range check (`q`
+/// and `4 q` bytes).
+#[test]
+fn a_cost_quotient_past_its_range() {
+    let mut w = ecall_with(ecall::WRITE, [fd::STDOUT, DATA, 5]);
+    w.extend(ecall_with(ecall::WRITE, [fd::STDOUT, DATA, 5]));
+    let mut case = Case::honest(run(&w));
+    let io = case.io.clone();
+    let honest_cycles = case.statement.cycles;
+    let quarter = f(4).inverse();
+    for (i, r1) in [(0, 0), (1, 1)] {
+        let row = case.ecall_rows()[i];
+        let h = case.io_header_of(row);
+        assert_eq!(case.io_cell(h, io.extra), f(2));
+        let q = (f(5) - f(2 * r1)) * quarter;
+        let extra = q + f(r1);
+        case.set_io(h, io.q, q);
+        case.set_io(h, io.r0, Val::ZERO);
+        case.set_io(h, io.r1, f(r1));
+        case.set(row, case.c.extra, extra);
+        case.set_io(h, io.extra, extra);
+        case.shift_cycles_by(row + 1, extra - f(2));
+    }
+    assert_eq!(case.statement.cycles, honest_cycles - 1);
+    case.rebalance();
+    case.expect_rejected(Caught::bus(bus::BYTES));
+}
+
 /// Every cycle from the second instruction on one more (HALT's header and
 /// the claim agreeing). Caught on the first row by `next cycle = cycle + 1
 /// + extra`.
