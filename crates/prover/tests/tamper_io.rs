@@ -395,6 +395,172 @@ fn a_write_buffer_ending_in_the_system_region() {
     case.expect_rejected(Caught::bus(bus::BYTES));
 }
 
+// --- Where a buffer's words are. ---
+
+/// A journal WRITE of 4 bytes from `DATA` whose header (`w`, and `k0` as
+/// given) and word row say the next word, so the journal is 5, 6, 7, 8
+/// (claimed so; the memory table reads that word, not the first).
+fn journal_of_the_next_word(k0: u32) -> (Case, usize) {
+    let mut case = journal_write(4);
+    let io = case.io.clone();
+    let h = header(&case, 0);
+    let word = h + 1;
+    let w = f(word_addr(DATA) + 1);
+    case.set_io(h, io.k0, f(k0));
+    case.set_io(h, io.w, w);
+    case.set_io(word, io.w, w);
+    case.set_io_word(word, io.limit, limit(w));
+    case.set_io_word(word, io.mem_prev, DATA_WORD2);
+    case.set_io_word(word, io.mem_new, DATA_WORD2);
+    let ts = 4 * case.io_cell(word, io.clk).as_canonical_u32() + 2;
+    case.edit_memory(word_addr(DATA), |e| e.ts = 0);
+    case.edit_memory(word_addr(DATA + 4), |e| e.ts = ts);
+    case.claim_journal(&[5, 6, 7, 8]);
+    case.rebalance();
+    (case, h)
+}
+
+/// The journal of the word after the buffer, through `k0 = 1` (so the
+/// header's `w = k0 + 2^6 buf1 + ...` holds). Caught on the header by
+/// `buf0 = 4 k0 + lane`: buf0 is 0.
+#[test]
+fn a_buffer_start_word_off_by_one_in_k0() {
+    let (case, h) = journal_of_the_next_word(1);
+    case.expect_rejected(Caught::row(IO, h));
+}
+
+/// The journal of the word after the buffer, through `w` alone (`k0 = 0`
+/// agrees with buf0). Caught on the header by `w = k0 + 2^6 buf1 + 2^14
+/// buf2 + 2^22 buf3`.
+#[test]
+fn a_buffer_start_word_off_by_one_in_w() {
+    let (case, h) = journal_of_the_next_word(0);
+    case.expect_rejected(Caught::row(IO, h));
+}
+
+/// A journal WRITE of 4 bytes from `DATA + p` (0x7F50_0001, where the
+/// executor finds zeros) whose word row reads `DATA` and sends 1, 2, 3, 4: the
+/// trace of the WRITE from `DATA`, a1 moved, with lane 0 and `k0 = 1/4`
+/// in the field, so `buf0 = 4 k0 + lane` holds and `w = k0 + ...` is
+/// `(DATA + p) / 4 = DATA / 4` mod p. Caught by the bytes bus: `k0`'s range
+/// check (`k0` and `4 k0` bytes).
+#[test]
+fn a_buffer_start_word_that_wraps_past_p() {
+    let far = DATA + Val::ORDER_U32;
+    let words = |buf| run(&ecall_with(ecall::WRITE, [fd::JOURNAL, buf, 4]));
+    let mut case = Case::shadow(words(far), &words(DATA));
+    let io = case.io.clone();
+    set_a1(&mut case, far);
+    let h = header(&case, 0);
+    case.set_io_word(h, io.buf, far);
+    case.set_io(h, io.k0, f(4).inverse());
+    case.set_io(h, io.guard_inv, f(far >> 16).inverse());
+    case.rebalance();
+    case.expect_rejected(Caught::bus(bus::BYTES));
+}
+
+/// A journal WRITE of 4 bytes whose word row is at the next clock (the
+/// HALT's `addi t0`), its memory access and the clock gap to the HALT's
+/// header following. Caught on the header by `next word => next clk =
+/// clk`.
+#[test]
+fn a_word_row_at_another_clock() {
+    let mut case = journal_write(4);
+    let io = case.io.clone();
+    let h = header(&case, 0);
+    let word = h + 1;
+    let clk = case.io_cell(h, io.clk) + Val::ONE;
+    case.set_io(word, io.clk, clk);
+    case.set_io_access(word, 0);
+    let halt = case.io_halt_row();
+    case.set_clk_gap(word, case.io_cell(halt, io.clk));
+    let ts = 4 * clk.as_canonical_u32() + 2;
+    case.edit_memory(word_addr(DATA), |e| e.ts = ts);
+    case.rebalance();
+    case.expect_rejected(Caught::row(IO, h));
+}
+
+/// `WRITE(JOURNAL, DATA + 2, 2)` (journal 3, 4) whose header passes lane
+/// 0 on as the word's start, so the word row sends bytes 0 and 1 (its end
+/// lane 1): the journal is 1, 2. Caught on the header by `header =>
+/// start_next = start`.
+#[test]
+fn a_header_passing_on_another_start_lane() {
+    let mut case = Case::honest(run(&ecall_with(ecall::WRITE, [fd::JOURNAL, DATA + 2, 2])));
+    let io = case.io.clone();
+    let h = header(&case, 0);
+    let word = h + 1;
+    case.set_io_limbs(h, io.start_next, [1, 0, 0, 0].map(f));
+    case.set_io_limbs(word, io.start, [1, 0, 0, 0].map(f));
+    case.set_io_limbs(word, io.end, [0, 1, 0, 0].map(f));
+    case.set_io_limbs(word, io.data, [1, 1, 0, 0].map(f));
+    case.claim_journal(&[1, 2]);
+    case.rebalance();
+    case.expect_rejected(Caught::row(IO, h));
+}
+
+/// A journal WRITE of 6 bytes whose second word starts at lane 2 (and ends
+/// at 3), skipping bytes 5 and 6: the journal is 1, 2, 3, 4, 7, 8; the
+/// first word's `start_next` says lane 2 too when `passed_on`. Returns the
+/// first word row.
+fn second_word_from_lane_2(passed_on: bool) -> (Case, usize) {
+    let mut case = journal_write(6);
+    let io = case.io.clone();
+    let (w1, w2) = (header(&case, 0) + 1, header(&case, 0) + 2);
+    if passed_on {
+        case.set_io_limbs(w1, io.start_next, [0, 0, 1, 0].map(f));
+    }
+    case.set_io_limbs(w2, io.start, [0, 0, 1, 0].map(f));
+    case.set_io_limbs(w2, io.end, [0, 0, 0, 1].map(f));
+    case.set_io_limbs(w2, io.data, [0, 0, 1, 1].map(f));
+    case.claim_journal(&[1, 2, 3, 4, 7, 8]);
+    case.rebalance();
+    (case, w1)
+}
+
+/// The second word from lane 2, as the first word's `start_next` says.
+/// Caught on the first word row by `word => start_next = lane 0`.
+#[test]
+fn a_word_passing_on_a_start_lane_other_than_0() {
+    let (case, w1) = second_word_from_lane_2(true);
+    case.expect_rejected(Caught::row(IO, w1));
+}
+
+/// The second word from lane 2, the first word's `start_next` saying
+/// lane 0. Caught on the first word row by `next word => next start =
+/// start_next`.
+#[test]
+fn a_word_starting_where_the_last_did_not_say() {
+    let (case, w1) = second_word_from_lane_2(false);
+    case.expect_rejected(Caught::row(IO, w1));
+}
+
+/// A journal WRITE of 6 bytes whose first word ends at lane 1 and whose
+/// second (the last) runs to lane 3, skipping bytes 3 and 4 (the counters
+/// agree): the journal is 1, 2, 5, 6, 7, 8. Caught on the first word row
+/// by `(word - last) => end3 = 1`.
+#[test]
+fn a_word_before_the_last_ending_early() {
+    let mut case = journal_write(6);
+    let io = case.io.clone();
+    let (w1, w2) = (header(&case, 0) + 1, header(&case, 0) + 2);
+    case.set_io_limbs(w1, io.end, [0, 1, 0, 0].map(f));
+    case.set_io_limbs(w1, io.data, [1, 1, 0, 0].map(f));
+    for col in [io.left_next, io.data_next] {
+        case.set_io(w1, col, f(4));
+    }
+    case.set_io(w1, io.j_next, f(2));
+    case.set_io_limbs(w2, io.end, [0, 0, 0, 1].map(f));
+    case.set_io_limbs(w2, io.data, [1, 1, 1, 1].map(f));
+    for col in [io.left, io.data_left] {
+        case.set_io(w2, col, f(4));
+    }
+    case.set_io(w2, io.j_pos, f(2));
+    case.claim_journal(&[1, 2, 5, 6, 7, 8]);
+    case.rebalance();
+    case.expect_rejected(Caught::row(IO, w1));
+}
+
 // --- READ. ---
 
 /// `READ(INPUT, BUF, len)`, HALT: exits with the bytes read.
