@@ -741,6 +741,61 @@ fn a_read_into_code() {
     case.expect_rejected(Caught::row(IO, word));
 }
 
+// --- Positions. ---
+
+/// A READ of 4 bytes from an input of 8 that takes bytes 5 to 8, the
+/// positions starting at 4 on the first row (its header) and running on
+/// honestly. Caught on the first row by `first row => in_pos = 0`.
+#[test]
+fn input_positions_starting_past_0() {
+    let input: Vec<u8> = (1..=8).collect();
+    let mut case = read(4, &input);
+    let io = case.io.clone();
+    let h = header(&case, 0);
+    assert_eq!(h, 0);
+    let word = h + 1;
+    for col in [io.in_pos, io.in_next] {
+        case.set_io(h, col, f(4));
+    }
+    case.set_io(word, io.in_pos, f(4));
+    case.set_io(word, io.in_next, f(8));
+    let forged = 0x0807_0605;
+    case.set_io_word(word, io.mem_new, forged);
+    let halt = case.io_halt_row();
+    for col in [io.in_pos, io.in_next] {
+        case.set_io(halt, col, f(8));
+    }
+    case.edit_memory(word_addr(BUF), |e| e.value = bytes(forged));
+    case.rebalance();
+    case.expect_rejected(Caught::row(IO, h));
+}
+
+/// A journal WRITE of 1, 2, 3, 4 at journal positions 4 to 7 (the
+/// positions starting at 4 on the first row), so the claimed journal may
+/// begin with any 4 bytes: 9, 9, 9, 9, 1, 2, 3, 4 (its first 4 bytes
+/// looked up by nothing). Caught on the first row by `first row => j_pos =
+/// 0`.
+#[test]
+fn journal_positions_starting_past_0() {
+    let mut case = journal_write(4);
+    let io = case.io.clone();
+    let h = header(&case, 0);
+    assert_eq!(h, 0);
+    let word = h + 1;
+    for col in [io.j_pos, io.j_next] {
+        case.set_io(h, col, f(4));
+    }
+    case.set_io(word, io.j_pos, f(4));
+    case.set_io(word, io.j_next, f(8));
+    let halt = case.io_halt_row();
+    for col in [io.j_pos, io.j_next] {
+        case.set_io(halt, col, f(8));
+    }
+    case.claim_journal(&[9, 9, 9, 9, 1, 2, 3, 4]);
+    case.rebalance();
+    case.expect_rejected(Caught::row(IO, h));
+}
+
 // --- INPUT_REMAINING and CYCLE_COUNT. ---
 
 /// INPUT_REMAINING on `input` returning `limbs` (the CPU row writes them
