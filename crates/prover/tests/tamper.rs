@@ -21,6 +21,8 @@ use p3_matrix::Matrix;
 use witness::{CODE, Case, Caught, DATA, DATA_BYTES, MemEntry, bytes, f, halt, program, word_addr};
 
 const A0: u8 = 10;
+const A1: u8 = 11;
+const A2: u8 = 12;
 const T0: u8 = 5;
 /// The data segment's first word.
 const DATA_WORD: u32 = 0x0403_0201;
@@ -821,6 +823,70 @@ fn rows_after_halt() {
     case.statement.cycles = 2;
     case.rebalance();
     case.expect_rejected(Caught::row(CPU, 1).and_row(CPU, 3));
+}
+
+// --- ECALL rows. ---
+
+/// `addi t0, x0, 256; ecall`, an unknown ECALL (the executor faults),
+/// proven as a HALT: the trace of `halt()` with t0 256, so the ECALL row's
+/// `b` is (0, 1, 0, 0) and the ecall bus carries `b0 = 0`, HALT's number.
+/// Caught on the ECALL row by `ecall => b1 = b2 = b3 = 0` (`t0 < 256`).
+#[test]
+fn an_ecall_number_of_256_taken_for_halt() {
+    let mut case = Case::shadow(program(&[addi(T0, 0, 256), ecall()]), &program(&halt()));
+    let (set, call) = (case.row_at(CODE), case.row_at(CODE + 4));
+    case.set_word(set, case.c.imm, 256);
+    case.set_word(set, case.c.opb, 256);
+    case.set_adder(set, 0, 256);
+    case.set_word(set, case.c.c, 256);
+    case.set_word(call, case.c.b, 256);
+    case.edit_memory(T0.into(), |e| e.value = bytes(256));
+    case.rebalance();
+    case.expect_rejected(Caught::row(CPU, call));
+}
+
+/// `a1 = 5; a2 = 7; CYCLE_COUNT; a0 = a1 + a2`, HALT (exit code 7, a1
+/// cleared), with the CYCLE_COUNT's memory slot at register 12 (`k = 12`)
+/// instead of 11: it clears a2, the header receiving a2's 7 as a1; the ADD
+/// reads a1 = 5 from its ADDI and a2 = 0 from the ECALL, so the exit code
+/// is 5; the HALT's slot reads a1 = 5. Caught on the CYCLE_COUNT row by
+/// `ecall => word address = 11`.
+#[test]
+fn an_ecall_whose_a1_is_another_register() {
+    let mut case = Case::honest(program(&with_halt(&[
+        addi(A1, 0, 5),
+        addi(A2, 0, 7),
+        addi(T0, 0, ember_abi::ecall::CYCLE_COUNT as i32),
+        ecall(),
+        add(A0, A1, A2),
+    ])));
+    let (set_a1, set_a2) = (case.row_at(CODE), case.row_at(CODE + 4));
+    let (count, sum) = (case.row_at(CODE + 12), case.row_at(CODE + 16));
+    let halt = case.halt_row();
+    case.set(count, case.c.k, f(A2.into()));
+    case.set_memory_access(count, 7, 0);
+    let ts = case.ts(set_a2, slot::RD);
+    case.set_access(count, slot::MEM, ts);
+    let h = case.io_header_of(count);
+    case.set_io_word(h, case.io.a1, 7);
+    case.set_word(sum, case.c.a, 5);
+    let ts = case.ts(set_a1, slot::RD);
+    case.set_access(sum, slot::RS1, ts);
+    case.set_word(sum, case.c.b, 0);
+    case.set_word(sum, case.c.opb, 0);
+    let ts = case.ts(count, slot::MEM);
+    case.set_access(sum, slot::RS2, ts);
+    case.set_adder(sum, 5, 0);
+    case.set_word(sum, case.c.c, 5);
+    case.set_memory_access(halt, 5, 5);
+    let h = case.io_header_of(halt);
+    case.set_io_word(h, case.io.a1, 5);
+    case.set_io_word(h, case.io.a1_out, 5);
+    case.edit_memory(A1.into(), |e| e.value = bytes(5));
+    case.edit_memory(A2.into(), |e| e.value = bytes(0));
+    case.claim_exit(5);
+    case.rebalance();
+    case.expect_rejected(Caught::row(CPU, count));
 }
 
 // --- Public values and the program. ---
