@@ -1,6 +1,10 @@
 //! Helpers: programs from instruction words; the ELF writer is in ember-testkit.
 
-use ember_core::{BufferHost, Exit, Fault, Machine, Program, Segment, asm};
+use ember_core::{BufferHost, Exit, Fault, Machine, Memory, Program, Segment, asm};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use rrs_lib::memories::{MemorySpace, VecMemory};
+use rrs_lib::{HartState, MemAccessSize, Memory as _};
 
 pub use ember_testkit::*;
 
@@ -65,4 +69,52 @@ pub fn li(rd: u8, value: u32) -> Vec<u32> {
 /// Concatenates instruction groups.
 pub fn code(parts: &[&[u32]]) -> Vec<u32> {
     parts.concat()
+}
+
+/// The data window of the differential tests: 4 KiB at [`DATA`].
+pub const WINDOW: u32 = 0x1000;
+
+/// A proptest runner with a fixed seed, so that CI cannot fail on a lucky
+/// one: as many cases as the environment variable `var` says, `default`
+/// without it (more cases explore further).
+pub fn deterministic_runner(var: &str, default: u32) -> TestRunner {
+    let cases = std::env::var(var)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default);
+    let config = Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha))
+}
+
+/// rrs-lib's machine for a differential test: `words` at [`CODE`], the
+/// [`WINDOW`] words `data` at [`DATA`], the registers `regs`, pc at `CODE`.
+pub fn rrs_machine(words: &[u32], data: Vec<u32>, regs: [u32; 32]) -> (HartState, MemorySpace) {
+    let mut space = MemorySpace::new();
+    space
+        .add_memory(
+            CODE,
+            4 * words.len() as u32,
+            Box::new(VecMemory::new(words.to_vec())),
+        )
+        .unwrap();
+    space
+        .add_memory(DATA, WINDOW, Box::new(VecMemory::new(data)))
+        .unwrap();
+    let mut hart = HartState::new();
+    hart.registers = regs;
+    hart.pc = CODE;
+    (hart, space)
+}
+
+/// Ember's and rrs-lib's data windows hold the same words.
+pub fn same_window(ours: &Memory, theirs: &mut MemorySpace) -> Result<(), TestCaseError> {
+    for addr in (DATA..DATA + WINDOW).step_by(4) {
+        let word = theirs.read_mem(addr, MemAccessSize::Word).unwrap();
+        prop_assert_eq!(ours.read_u32(addr), word, "memory at {:#x}", addr);
+    }
+    Ok(())
 }

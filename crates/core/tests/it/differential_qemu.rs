@@ -20,7 +20,6 @@ use proptest::test_runner::TestRunner;
 
 use crate::common::*;
 
-const WINDOW: u32 = 0x1000;
 const DUMP: u32 = DATA + WINDOW;
 const PROGRAMS: usize = 1000;
 const OPS: usize = 200;

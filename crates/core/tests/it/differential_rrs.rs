@@ -11,14 +11,9 @@
 use ember_core::{BufferHost, FaultKind, Machine, Program, Segment};
 use ember_testkit::programs::{BASE_REG, Flavour, Op, SplitMix, assemble, op};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use rrs_lib::instruction_executor::InstructionExecutor;
-use rrs_lib::memories::{MemorySpace, VecMemory};
-use rrs_lib::{HartState, MemAccessSize, Memory};
 
-use crate::common::{CODE, DATA};
-
-const WINDOW: u32 = 0x1000;
+use crate::common::{CODE, DATA, WINDOW, deterministic_runner, rrs_machine, same_window};
 
 struct Outcome {
     steps: u64,
@@ -52,20 +47,7 @@ fn compare(ops: &[Op], seed: u64) -> Result<Outcome, TestCaseError> {
     let mut host = BufferHost::default();
 
     // rrs-lib.
-    let mut space = MemorySpace::new();
-    space
-        .add_memory(
-            CODE,
-            4 * words.len() as u32,
-            Box::new(VecMemory::new(words.clone())),
-        )
-        .unwrap();
-    space
-        .add_memory(DATA, WINDOW, Box::new(VecMemory::new(data)))
-        .unwrap();
-    let mut hart = HartState::new();
-    hart.registers = regs;
-    hart.pc = CODE;
+    let (mut hart, mut space) = rrs_machine(&words, data, regs);
 
     let limit = 4 * words.len() as u64 + 16;
     let mut steps = 0;
@@ -108,33 +90,14 @@ fn compare(ops: &[Op], seed: u64) -> Result<Outcome, TestCaseError> {
         prop_assert_eq!(ember.pc(), hart.pc, "pc after step {}", steps);
         prop_assert_eq!(ember.registers(), &theirs, "registers after step {}", steps);
     }
-    for addr in (DATA..DATA + WINDOW).step_by(4) {
-        let theirs = space.read_mem(addr, MemAccessSize::Word).unwrap();
-        prop_assert_eq!(
-            ember.memory().read_u32(addr),
-            theirs,
-            "memory at {:#x}",
-            addr
-        );
-    }
+    same_window(ember.memory(), &mut space)?;
     Ok(Outcome { steps })
 }
 
 #[test]
 fn random_programs_agree_with_rrs() {
-    let cases: u32 = std::env::var("EMBER_DIFF_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
-    // Deterministic, so that CI cannot fail on a lucky seed; more cases
-    // explore further.
-    let config = Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    };
-    let mut runner =
-        TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha));
+    let mut runner = deterministic_runner("EMBER_DIFF_CASES", 100_000);
+    let cases = runner.config().cases;
     let steps = std::cell::Cell::new(0u64);
     let strategy = (proptest::collection::vec(op(), 1..48), any::<u64>());
     runner

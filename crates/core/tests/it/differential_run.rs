@@ -16,14 +16,12 @@ use ember_core::{
 };
 use ember_testkit::programs::{BASE_REG, Flavour, Op, SplitMix, assemble, op};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use rrs_lib::instruction_executor::InstructionExecutor;
-use rrs_lib::memories::{MemorySpace, VecMemory};
+use rrs_lib::memories::MemorySpace;
 use rrs_lib::{HartState, MemAccessSize, Memory};
 
-use crate::common::{CODE, DATA};
+use crate::common::{CODE, DATA, WINDOW, deterministic_runner, rrs_machine, same_window};
 
-const WINDOW: u32 = 0x1000;
 const JOURNAL_LIMIT: u64 = 96;
 
 /// One random case: the code (HALT appended) cut into contiguous code
@@ -308,29 +306,16 @@ fn compare(ops: &[Op], seed: u64, cuts: &[usize]) -> Result<(u64, bool), TestCas
     prop_assert_eq!(by_run.instructions, recorder.steps.len() as u64);
 
     // 4. rrs-lib with the ECALL model.
+    let (hart, space) = rrs_machine(&case.words, case.data.clone(), case.regs);
     let mut oracle = Oracle {
-        hart: HartState::new(),
-        space: MemorySpace::new(),
+        hart,
+        space,
         cycles: 0,
         input_pos: 0,
         journal: Vec::new(),
         stdout: Vec::new(),
         stderr: Vec::new(),
     };
-    oracle
-        .space
-        .add_memory(
-            CODE,
-            4 * case.words.len() as u32,
-            Box::new(VecMemory::new(case.words.clone())),
-        )
-        .unwrap();
-    oracle
-        .space
-        .add_memory(DATA, WINDOW, Box::new(VecMemory::new(case.data.clone())))
-        .unwrap();
-    oracle.hart.registers = case.regs;
-    oracle.hart.pc = CODE;
     let end_of_code = CODE + 4 * case.words.len() as u32;
     let fault_pc = by_run.result.as_ref().err().map(|f| f.pc);
     loop {
@@ -382,31 +367,14 @@ fn compare(ops: &[Op], seed: u64, cuts: &[usize]) -> Result<(u64, bool), TestCas
     prop_assert_eq!(&oracle.stdout, &by_run.host.stdout, "stdout");
     prop_assert_eq!(&oracle.stderr, &by_run.host.stderr, "stderr");
     prop_assert_eq!(oracle.input_pos, by_run.host.input_pos, "input read");
-    for addr in (DATA..DATA + WINDOW).step_by(4) {
-        let theirs = oracle.space.read_mem(addr, MemAccessSize::Word).unwrap();
-        prop_assert_eq!(
-            fast.memory().read_u32(addr),
-            theirs,
-            "memory at {:#x}",
-            addr
-        );
-    }
+    same_window(fast.memory(), &mut oracle.space)?;
     Ok((by_run.instructions, true))
 }
 
 #[test]
 fn run_step_and_rrs_agree_on_random_programs_with_ecalls() {
-    let cases: u32 = std::env::var("EMBER_RUN_DIFF_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20_000);
-    let config = Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    };
-    let mut runner =
-        TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha));
+    let mut runner = deterministic_runner("EMBER_RUN_DIFF_CASES", 20_000);
+    let cases = runner.config().cases;
     let instructions = std::cell::Cell::new(0u64);
     let whole = std::cell::Cell::new(0u32);
     let strategy = (
