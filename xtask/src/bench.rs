@@ -324,14 +324,21 @@ pub fn bench(runs: usize, baseline: Option<&str>, modes: bool) -> Result {
         "loading a 1 MiB ELF (validate, decode 262144 words, image ID): {:.2} ms (median)",
         load_1mib * 1e3
     );
-    let path = root().join("target/bench.json");
     let report = json!({
         "runs": runs,
         "results": rows,
         "modes": modes,
         "load_1mib_elf_seconds_median": load_1mib,
     });
-    std::fs::write(&path, serde_json::to_string_pretty(&report).expect("JSON"))
+    write_report("bench.json", &report)
+}
+
+/// Writes a benchmark's results to `target/NAME` and says where.
+pub(crate) fn write_report(name: &str, report: &Value) -> Result {
+    let dir = root().join("target");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_string_pretty(report).expect("JSON"))
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     println!("written to {}", path.display());
     Ok(())

@@ -16,7 +16,7 @@ use std::process::Command;
 use serde_json::{Value, json};
 
 use crate::guests::Workspace;
-use crate::{Result, cargo, root};
+use crate::{Result, cargo};
 
 /// What one workload proves.
 #[derive(Clone, Copy)]
@@ -237,21 +237,15 @@ fn compare_with_targets(rows: &[Value]) -> Value {
 /// Proves every workload (the loop at each of `sizes`, log2 cycles) `runs`
 /// times; returns the rows.
 fn prove_all(example: &Path, sizes: &[u32], runs: usize) -> Result<Vec<Value>> {
-    let guests = WORKLOADS.iter().any(|(_, s)| matches!(s, Source::Guest(_)));
-    let ws = if guests {
-        let ws = Workspace::open(None)?;
-        ws.build()?;
-        Some(ws)
-    } else {
-        None
-    };
+    let ws = Workspace::open(None)?;
+    ws.build()?;
     print_header();
     let mut rows = Vec::new();
     for &(label, source) in WORKLOADS {
         let jobs: Vec<Vec<String>> = match source {
             Source::Loop => sizes.iter().map(|s| vec![s.to_string()]).collect(),
             Source::Guest(name) => {
-                let guest = ws.as_ref().expect("built").find(name)?.remove(0);
+                let guest = ws.find(name)?.remove(0);
                 let mut args = vec!["--elf".to_string(), guest.elf.display().to_string()];
                 if let Some(input) = &guest.default_input {
                     args.extend(["--input".to_string(), input.display().to_string()]);
@@ -280,19 +274,13 @@ pub fn bench_prove(sizes: &[u32], runs: usize) -> Result {
          Fastest of {runs} run(s); RSS the largest."
     );
     let targets = compare_with_targets(&rows);
-    let path = root().join("target/bench-prove.json");
-    std::fs::create_dir_all(root().join("target"))
-        .map_err(|e| format!("cannot create target/: {e}"))?;
     let report = json!({
         "runs": runs,
         "cores": std::thread::available_parallelism().map_or(0, |n| n.get()),
         "results": rows,
         "targets": targets,
     });
-    std::fs::write(&path, serde_json::to_string_pretty(&report).expect("JSON"))
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    println!("written to {}", path.display());
-    Ok(())
+    crate::bench::write_report("bench-prove.json", &report)
 }
 
 /// For `cargo xtask test`: the harness runs end to end at 2^12 cycles (the
