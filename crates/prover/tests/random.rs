@@ -20,17 +20,15 @@ use std::collections::BTreeSet;
 
 use ember_abi::{ecall, fd};
 use ember_core::{
-    BufferHost, EcallStep, Exit, Fault, FaultKind, Machine, Observer, Program, Segment, Step, asm,
+    BufferHost, EcallStep, Exit, Fault, FaultKind, Machine, Observer, Program, Step, asm,
 };
 use ember_prover::{Proof, ProveError};
-use ember_testkit::programs::{BASE_REG, Flavour, Op, SplitMix, assemble, op};
-use ember_testkit::{CODE, DATA};
+use ember_testkit::DATA;
+use ember_testkit::programs::{self, BASE_REG, Flavour, Op, SplitMix, WINDOW, assemble, op};
 use ember_verifier::{Statement, VerifyError, verify};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
-/// The generator's data window, with x31 at its middle.
-const WINDOW: u32 = 0x1000;
 /// Runs longer than this (loops) are not proven: the prover has no cycle
 /// limit of its own short of a full-height trace, too slow for this test.
 const CYCLE_LIMIT: u64 = 4096;
@@ -58,14 +56,7 @@ impl Case {
             .flat_map(|_| rng.value().to_le_bytes())
             .collect();
         let input = (0..rng.next_u32() % 100).map(|i| i as u8 ^ 0x5a).collect();
-        let program = Program::from_segments(
-            CODE,
-            vec![
-                Segment::code(CODE, &words),
-                Segment::data(DATA, &data, WINDOW),
-            ],
-        )
-        .expect("generated program is valid");
+        let program = programs::program(&words, &data);
         Case { program, input }
     }
 }

@@ -6,8 +6,10 @@
 //! stays inside a 4 KiB data window; branches and jumps land inside the
 //! program or on its end.
 
-use ember_core::asm;
+use ember_core::{Program, Segment, asm};
 use proptest::prelude::*;
+
+use crate::{CODE, DATA};
 
 type RegOp = fn(u8, u8, u8) -> u32;
 type ImmOp = fn(u8, u8, i32) -> u32;
@@ -15,6 +17,22 @@ type StoreOp = fn(u8, i32, u8) -> u32;
 
 /// The register that holds the data window's middle; never written.
 pub const BASE_REG: u8 = 31;
+
+/// The data window's size: 4 KiB at [`DATA`], [`BASE_REG`] at its middle.
+pub const WINDOW: u32 = 0x1000;
+
+/// A program of `words` at [`CODE`] and the data window at [`DATA`], holding
+/// `data` (at most [`WINDOW`] bytes; zero after them).
+pub fn program(words: &[u32], data: &[u8]) -> Program {
+    Program::from_segments(
+        CODE,
+        vec![
+            Segment::code(CODE, words),
+            Segment::data(DATA, data, WINDOW),
+        ],
+    )
+    .expect("generated program is valid")
+}
 
 /// One generated instruction (or `auipc`+`jalr` pair): a selector and raw
 /// operands that [`assemble`] maps onto a valid encoding.

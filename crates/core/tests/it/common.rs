@@ -6,6 +6,7 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use rrs_lib::memories::{MemorySpace, VecMemory};
 use rrs_lib::{HartState, MemAccessSize, Memory as _};
 
+pub use ember_testkit::programs::WINDOW;
 pub use ember_testkit::*;
 
 /// Length of the data segment at [`DATA`].
@@ -70,9 +71,6 @@ pub fn li(rd: u8, value: u32) -> Vec<u32> {
 pub fn code(parts: &[&[u32]]) -> Vec<u32> {
     parts.concat()
 }
-
-/// The data window of the differential tests: 4 KiB at [`DATA`].
-pub const WINDOW: u32 = 0x1000;
 
 /// A proptest runner with a fixed seed, so that CI cannot fail on a lucky
 /// one: as many cases as the environment variable `var` says, `default`

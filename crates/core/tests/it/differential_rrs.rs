@@ -8,8 +8,8 @@
 //! skipped: it neither faults on misaligned jump targets nor refuses to
 //! fetch from non-executable memory.
 
-use ember_core::{BufferHost, FaultKind, Machine, Program, Segment};
-use ember_testkit::programs::{BASE_REG, Flavour, Op, SplitMix, assemble, op};
+use ember_core::{BufferHost, FaultKind, Machine};
+use ember_testkit::programs::{self, BASE_REG, Flavour, Op, SplitMix, assemble, op};
 use proptest::prelude::*;
 use rrs_lib::instruction_executor::InstructionExecutor;
 
@@ -32,14 +32,7 @@ fn compare(ops: &[Op], seed: u64) -> Result<Outcome, TestCaseError> {
     regs[BASE_REG as usize] = DATA + WINDOW / 2;
 
     // Ember.
-    let program = Program::from_segments(
-        CODE,
-        vec![
-            Segment::code(CODE, &words),
-            Segment::data(DATA, &data_bytes, WINDOW),
-        ],
-    )
-    .expect("generated program is valid");
+    let program = programs::program(&words, &data_bytes);
     let mut ember = Machine::new(&program);
     for (i, &v) in regs.iter().enumerate() {
         ember.set_register(i, v);
