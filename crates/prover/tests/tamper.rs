@@ -917,8 +917,7 @@ fn a_changed_cycle_count() {
 #[test]
 fn a_changed_status() {
     let mut case = Case::honest(program(&with_halt(&[addi(A0, 0, 42)])));
-    case.traces.public_values[public::STATUS] = Val::ONE;
-    case.statement.status = 1;
+    case.claim_public_status(1);
     let header = case.io_halt_row();
     case.expect_rejected(Caught::row(IO, header));
 }

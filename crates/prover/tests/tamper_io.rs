@@ -8,7 +8,6 @@ mod witness;
 use ember_abi::{ecall, fd};
 use ember_air::Val;
 use ember_air::bus;
-use ember_air::cpu::public;
 use ember_air::io::kind;
 use ember_air::table::{CPU, IO};
 use ember_core::asm::*;
@@ -1096,8 +1095,7 @@ fn two_headers_out_of_clock_order() {
 fn a_panic_claimed_as_a_halt() {
     let mut case = Case::honest(program(&ecall_with(ecall::PANIC, [DATA, 4, 0])));
     assert_eq!(case.statement.status, 1);
-    case.traces.public_values[public::STATUS] = Val::ZERO;
-    case.statement.status = 0;
+    case.claim_public_status(0);
     let h = case.io_halt_row();
     case.expect_rejected(Caught::row(IO, h));
 }
@@ -1111,8 +1109,7 @@ fn a_halt_claimed_as_a_panic() {
     let h = case.io_halt_row();
     case.set_io_kind(h, kind::PANIC);
     case.set_io(h, case.io.number, Val::ZERO);
-    case.traces.public_values[public::STATUS] = Val::ONE;
-    case.statement.status = 1;
+    case.claim_public_status(1);
     case.expect_rejected(Caught::row(IO, h));
 }
 

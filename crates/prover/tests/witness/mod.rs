@@ -860,6 +860,13 @@ impl Case {
         self.statement.exit_code = code;
     }
 
+    /// Claims `status` (0 halted, 1 panicked) in the public values and the
+    /// statement only (the trace is left alone).
+    pub fn claim_public_status(&mut self, status: u8) {
+        self.traces.public_values[public::STATUS] = f(status.into());
+        self.statement.status = status;
+    }
+
     /// Re-counts the provided lookup tables (the multiplicity columns of the
     /// preprocessed tables: program, bytes, ...) so that every tuple they
     /// hold balances against the other tables' lookups: after this, only a
