@@ -354,7 +354,8 @@ fn unreachable_fault() -> FaultKind {
 /// the loop, software SHA-256 ran at 0.88x of fe5dd7c's speed in this build
 /// of the host (fib and sort at 1.0x); with this copy, at 1.03x, and that
 /// held at 16 stack placements (see docs/performance.md). Copied in and out
-/// once per call: per ECALL, not per instruction.
+/// once per call (an ECALL, a fault, leaving the segment), not per
+/// instruction.
 #[repr(align(64))]
 struct Regs([u32; 32]);
 
