@@ -83,3 +83,15 @@ where
         }
     }
 }
+
+/// Looks up `(RANGE, a, b, 0)`: both are bytes, when `count` is 1.
+pub fn range_pair<AB>(builder: &mut AB, a: AB::Expr, b: AB::Expr, count: AB::Expr)
+where
+    AB: InteractionBuilder,
+{
+    builder.push_interaction(
+        bus::BYTES,
+        [AB::Expr::from_u32(tag::RANGE), a, b, AB::Expr::ZERO],
+        Count::bounded(count, 1),
+    );
+}

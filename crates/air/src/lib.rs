@@ -20,16 +20,20 @@
 #![allow(clippy::needless_range_loop)]
 
 pub mod bytes;
+pub mod cols;
 pub mod config;
 pub mod cpu;
+pub mod gadget;
 pub mod io;
+pub mod lookups;
 pub mod memory;
 pub mod ops;
 pub mod pow2;
 pub mod program;
+pub mod public;
 
 use p3_air::{Air, AirBuilder, BaseAir, PermutationAirBuilder, WindowAccess};
-use p3_field::{Field, PrimeCharacteristicRing};
+use p3_field::Field;
 use p3_lookup::InteractionBuilder;
 use p3_matrix::dense::RowMajorMatrix;
 
@@ -214,64 +218,6 @@ where
         .collect();
     let multiplicity = builder.main().current_slice()[0];
     builder.push_interaction(bus, row, p3_lookup::Count::provided(-multiplicity.into()));
-}
-
-/// One access on the memory bus, when `count` is 1: receives `(addr, prev,
-/// prev_ts, writable)` and sends `(addr, new, ts, writable)`, with
-/// `prev_ts < ts` (the gap `ts - prev_ts - 1` is three bytes).
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn access<AB>(
-    builder: &mut AB,
-    cols: cpu::AccessCols,
-    l: &[AB::Expr],
-    addr: AB::Expr,
-    prev: [AB::Expr; 4],
-    new: [AB::Expr; 4],
-    writable: AB::Expr,
-    ts: AB::Expr,
-    count: AB::Expr,
-) where
-    AB: AirBuilder + InteractionBuilder,
-{
-    let prev_ts = l[cols.prev_ts].clone();
-    let [g0, g1, g2] = cols.gap.map(|i| l[i].clone());
-    let gap = g0.clone()
-        + g1.clone() * AB::Expr::from_u32(1 << 8)
-        + g2.clone() * AB::Expr::from_u32(1 << 16);
-    builder.assert_zero(count.clone() * (ts.clone() - prev_ts.clone() - AB::Expr::ONE - gap));
-    memory::range_pair(builder, g0, g1, count.clone());
-    memory::range_pair(builder, g2, AB::Expr::ZERO, count.clone());
-    let [p0, p1, p2, p3] = prev;
-    builder.push_interaction(
-        bus::MEMORY,
-        [addr.clone(), p0, p1, p2, p3, prev_ts, writable.clone()],
-        p3_lookup::Count::bounded(-count.clone(), 1),
-    );
-    let [n0, n1, n2, n3] = new;
-    builder.push_interaction(
-        bus::MEMORY,
-        [addr, n0, n1, n2, n3, ts, writable],
-        p3_lookup::Count::bounded(count, 1),
-    );
-}
-
-/// Hands out consecutive column indices.
-#[derive(Default)]
-pub(crate) struct Columns(usize);
-
-impl Columns {
-    pub(crate) fn one(&mut self) -> usize {
-        self.0 += 1;
-        self.0 - 1
-    }
-
-    pub(crate) fn many<const N: usize>(&mut self) -> [usize; N] {
-        core::array::from_fn(|_| self.one())
-    }
-
-    pub(crate) fn count(&self) -> usize {
-        self.0
-    }
 }
 
 /// A 32-bit word from its four little-endian bytes: `b0 + 2^8 b1 + 2^16 b2 + 2^24 b3`.

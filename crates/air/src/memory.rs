@@ -13,6 +13,8 @@
 //! between them read what the previous one wrote. `writable` is 0 for code:
 //! it travels with the value, and a store must see 1, so code is immutable.
 
+use core::borrow::Borrow;
+
 use ember_abi::memory::STACK_TOP;
 use ember_abi::reg::SP;
 use ember_core::Program;
@@ -21,8 +23,8 @@ use p3_field::{Field, PrimeCharacteristicRing};
 use p3_lookup::{Count, InteractionBuilder};
 use p3_matrix::dense::RowMajorMatrix;
 
-use crate::bytes::tag;
-use crate::{Columns, bus, word};
+use crate::bytes::range_pair;
+use crate::{bus, columns, word};
 
 /// One initial value: `(address, value, writable)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -153,50 +155,26 @@ where
 }
 
 /// The columns of the memory boundary table.
-#[derive(Clone, Debug)]
-pub struct MemoryCols {
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MemoryCols<T> {
     /// 1 on rows that list an address.
-    pub is_real: usize,
+    pub is_real: T,
     /// The address's bytes (the address is below 2^30).
-    pub addr: [usize; 4],
+    pub addr: [T; 4],
     /// The final value.
-    pub value: [usize; 4],
+    pub value: [T; 4],
     /// The final timestamp.
-    pub ts: usize,
+    pub ts: T,
     /// 0 for code.
-    pub writable: usize,
+    pub writable: T,
     /// 1 if the address starts at zero here (it is not in the image).
-    pub zero_init: usize,
+    pub zero_init: T,
     /// `addr - previous addr - 1`, in bytes (below 2^29): strictly increasing.
-    pub gap: [usize; 4],
-    /// Width.
-    pub width: usize,
+    pub gap: [T; 4],
 }
 
-impl MemoryCols {
-    /// The layout.
-    pub fn new() -> Self {
-        let mut c = Columns::default();
-        let mut cols = MemoryCols {
-            is_real: c.one(),
-            addr: c.many(),
-            value: c.many(),
-            ts: c.one(),
-            writable: c.one(),
-            zero_init: c.one(),
-            gap: c.many(),
-            width: 0,
-        };
-        cols.width = c.count();
-        cols
-    }
-}
-
-impl Default for MemoryCols {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+columns!(MemoryCols, MEMORY_WIDTH, MEMORY_COLS);
 
 /// The memory boundary table.
 #[derive(Clone, Debug, Default)]
@@ -204,7 +182,7 @@ pub struct MemoryAir;
 
 impl<F: Field> BaseAir<F> for MemoryAir {
     fn width(&self) -> usize {
-        MemoryCols::new().width
+        MEMORY_WIDTH
     }
 }
 
@@ -214,63 +192,53 @@ where
     AB::F: Field,
 {
     fn eval(&self, builder: &mut AB) {
-        let c = MemoryCols::new();
         let main = builder.main();
-        let local: Vec<AB::Expr> = main.current_slice().iter().map(|&v| v.into()).collect();
-        let next: Vec<AB::Expr> = main.next_slice().iter().map(|&v| v.into()).collect();
-        let at = |row: &[AB::Expr], i: usize| row[i].clone();
-        let bytes = |row: &[AB::Expr], cols: [usize; 4]| cols.map(|i| row[i].clone());
+        let local: &MemoryCols<AB::Var> = main.current_slice().borrow();
+        let next: &MemoryCols<AB::Var> = main.next_slice().borrow();
+        let one = || AB::Expr::ONE;
 
-        let is_real = at(&local, c.is_real);
-        let zero_init = at(&local, c.zero_init);
-        let writable = at(&local, c.writable);
+        let is_real: AB::Expr = local.is_real.into();
+        let zero_init: AB::Expr = local.zero_init.into();
+        let writable: AB::Expr = local.writable.into();
         builder.assert_bool(is_real.clone());
         builder.assert_bool(zero_init.clone());
         builder.assert_bool(writable.clone());
         // Only listed addresses start at zero, and zero memory is writable.
-        builder.assert_zero(zero_init.clone() * (AB::Expr::ONE - is_real.clone()));
-        builder.assert_zero(zero_init.clone() * (AB::Expr::ONE - writable.clone()));
+        builder.assert_zero(zero_init.clone() * (one() - is_real.clone()));
+        builder.assert_zero(zero_init.clone() * (one() - writable.clone()));
         // Listed rows come first.
         builder
             .when_transition()
-            .assert_zero((AB::Expr::ONE - is_real.clone()) * at(&next, c.is_real));
+            .assert_zero((one() - is_real.clone()) * next.is_real.into());
         // Strictly increasing addresses: next = this + 1 + gap, gap < 2^30.
-        let addr = word(bytes(&local, c.addr));
-        let next_addr = word(bytes(&next, c.addr));
-        let next_gap = word(bytes(&next, c.gap));
-        builder.when_transition().assert_zero(
-            at(&next, c.is_real) * (next_addr - addr.clone() - AB::Expr::ONE - next_gap),
-        );
+        let addr = word(local.addr.map(Into::into));
+        let next_addr = word(next.addr.map(Into::into));
+        let next_gap = word(next.gap.map(Into::into));
+        builder
+            .when_transition()
+            .assert_zero(next.is_real.into() * (next_addr - addr.clone() - one() - next_gap));
         // Range checks: the address is below 2^30 and the gap below 2^29, so
         // `addr + 1 + gap` stays below p and the order is the integers'
         // (with gaps up to 2^30, a sum past p would wrap and let an address
         // be listed twice). The prover lists filler addresses in wider gaps.
-        for (cols, top) in [(c.addr, 4), (c.gap, 8)] {
-            let [b0, b1, b2, b3] = bytes(&local, cols);
+        for (w, top) in [(local.addr, 4), (local.gap, 8)] {
+            let [b0, b1, b2, b3]: [AB::Expr; 4] = w.map(Into::into);
             range_pair(builder, b0, b1, is_real.clone());
             range_pair(builder, b2, b3 * AB::Expr::from_u32(top), is_real.clone());
         }
 
-        let value = bytes(&local, c.value);
         // A zero tuple where the address begins (if not in the image).
+        let zero = || AB::Expr::ZERO;
         builder.push_interaction(
             bus::MEMORY,
-            [
-                addr.clone(),
-                AB::Expr::ZERO,
-                AB::Expr::ZERO,
-                AB::Expr::ZERO,
-                AB::Expr::ZERO,
-                AB::Expr::ZERO,
-                AB::Expr::ONE,
-            ],
+            [addr.clone(), zero(), zero(), zero(), zero(), zero(), one()],
             Count::bounded(zero_init, 1),
         );
         // The final tuple, consumed.
-        let [v0, v1, v2, v3] = value;
+        let [v0, v1, v2, v3]: [AB::Expr; 4] = local.value.map(Into::into);
         builder.push_interaction(
             bus::MEMORY,
-            [addr, v0, v1, v2, v3, at(&local, c.ts), writable],
+            [addr, v0, v1, v2, v3, local.ts.into(), writable],
             Count::bounded(-is_real, 1),
         );
     }
@@ -278,15 +246,3 @@ where
 
 /// The widest gap between two listed addresses (a wider one gets filler rows).
 pub const MAX_GAP: u32 = (1 << 29) - 1;
-
-/// Looks up `(RANGE, a, b, 0)`: both are bytes, when `count` is 1.
-pub(crate) fn range_pair<AB>(builder: &mut AB, a: AB::Expr, b: AB::Expr, count: AB::Expr)
-where
-    AB: InteractionBuilder,
-{
-    builder.push_interaction(
-        bus::BYTES,
-        [AB::Expr::from_u32(tag::RANGE), a, b, AB::Expr::ZERO],
-        Count::bounded(count, 1),
-    );
-}

@@ -4,6 +4,7 @@
 //! instruction (AUIPC's and LUI's results, JAL's target, the link value of
 //! JAL and JALR, branch targets) is a static field, not a computation.
 
+use ember_abi::reg;
 use ember_core::{Instruction, Program};
 
 /// The operations, numbered for the program bus (0 is never used, so that a
@@ -312,7 +313,7 @@ pub fn program_row(pc: u32, insn: Instruction) -> Result<ProgramRow, Unsupported
         I::Fence { .. } | I::FenceI => row(Op::Fence, 0, 0, 0, 0),
         // Reads a0 and t0 and writes a0 (HALT and PANIC write it back
         // unchanged); the I/O table decides the value.
-        I::Ecall => row(Op::Ecall, 10, 10, 5, 0),
+        I::Ecall => row(Op::Ecall, reg::A0 as u8, reg::A0 as u8, reg::T0 as u8, 0),
         other => return Err(Unsupported { pc, insn: other }),
     })
 }

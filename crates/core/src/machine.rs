@@ -428,6 +428,10 @@ pub struct Step {
     pub rd: u8,
     /// The value `rd` holds after it (0 when `rd` is 0).
     pub rd_value: u32,
+    /// The value the instruction computes for `rd`, even when `rd` is x0
+    /// (which discards it): the link of JAL/JALR, a load's extended value;
+    /// 0 for branches, stores and fences.
+    pub result: u32,
     /// The memory access of a load or store.
     pub mem: Option<MemAccess>,
 }
@@ -490,7 +494,7 @@ fn exec<O: Observer>(
     // The instruction completed and the pc moves to `$next`: the observer
     // hears of it (nothing happens without one).
     macro_rules! finish {
-        ($next:expr) => {{
+        ($next:expr, $result:expr) => {{
             let next = $next;
             if O::ENABLED {
                 let (rs1, rs2) = insn.sources();
@@ -504,6 +508,7 @@ fn exec<O: Observer>(
                     rs2_value: rs2.map_or(0, |i| r(&before, i)),
                     rd,
                     rd_value: r(x, rd),
+                    result: $result,
                     mem,
                 });
             }
@@ -522,26 +527,26 @@ fn exec<O: Observer>(
         Jal { rd, offset } => {
             let target = jump(pc.wrapping_add_signed(offset))?;
             set(x, rd, next);
-            finish!(target)
+            finish!(target, next)
         }
         Jalr { rd, rs1, offset } => {
             let target = jump(r(x, rs1).wrapping_add_signed(offset) & !1)?;
             set(x, rd, next);
-            finish!(target)
+            finish!(target, next)
         }
 
-        Beq { rs1, rs2, offset } => finish!(branch(r(x, rs1) == r(x, rs2), pc, offset)?),
-        Bne { rs1, rs2, offset } => finish!(branch(r(x, rs1) != r(x, rs2), pc, offset)?),
+        Beq { rs1, rs2, offset } => finish!(branch(r(x, rs1) == r(x, rs2), pc, offset)?, 0),
+        Bne { rs1, rs2, offset } => finish!(branch(r(x, rs1) != r(x, rs2), pc, offset)?, 0),
         Blt { rs1, rs2, offset } => {
             let taken = (r(x, rs1) as i32) < (r(x, rs2) as i32);
-            finish!(branch(taken, pc, offset)?)
+            finish!(branch(taken, pc, offset)?, 0)
         }
         Bge { rs1, rs2, offset } => {
             let taken = (r(x, rs1) as i32) >= (r(x, rs2) as i32);
-            finish!(branch(taken, pc, offset)?)
+            finish!(branch(taken, pc, offset)?, 0)
         }
-        Bltu { rs1, rs2, offset } => finish!(branch(r(x, rs1) < r(x, rs2), pc, offset)?),
-        Bgeu { rs1, rs2, offset } => finish!(branch(r(x, rs1) >= r(x, rs2), pc, offset)?),
+        Bltu { rs1, rs2, offset } => finish!(branch(r(x, rs1) < r(x, rs2), pc, offset)?, 0),
+        Bgeu { rs1, rs2, offset } => finish!(branch(r(x, rs1) >= r(x, rs2), pc, offset)?, 0),
 
         Lb { rd, rs1, offset } => {
             let addr = r(x, rs1).wrapping_add_signed(offset);
@@ -577,17 +582,17 @@ fn exec<O: Observer>(
         Sb { rs1, rs2, offset } => {
             let addr = r(x, rs1).wrapping_add_signed(offset);
             store::<O, 1>(memory, &mut mem, addr, [r(x, rs2) as u8])?;
-            finish!(next)
+            finish!(next, 0)
         }
         Sh { rs1, rs2, offset } => {
             let addr = r(x, rs1).wrapping_add_signed(offset);
             store::<O, 2>(memory, &mut mem, addr, (r(x, rs2) as u16).to_le_bytes())?;
-            finish!(next)
+            finish!(next, 0)
         }
         Sw { rs1, rs2, offset } => {
             let addr = r(x, rs1).wrapping_add_signed(offset);
             store::<O, 4>(memory, &mut mem, addr, r(x, rs2).to_le_bytes())?;
-            finish!(next)
+            finish!(next, 0)
         }
 
         Addi { rd, rs1, imm } => (rd, r(x, rs1).wrapping_add_signed(imm)),
@@ -620,13 +625,13 @@ fn exec<O: Observer>(
         Rem { rd, rs1, rs2 } => (rd, alu::rem(r(x, rs1), r(x, rs2))),
         Remu { rd, rs1, rs2 } => (rd, alu::remu(r(x, rs1), r(x, rs2))),
 
-        Fence { .. } | FenceI => finish!(next),
+        Fence { .. } | FenceI => finish!(next, 0),
         Ecall => return Err(Stop::Ecall),
         Ebreak => return Err(Stop::Ebreak),
         Illegal(_) => return Err(Stop::Illegal),
     };
     set(x, rd, value);
-    finish!(next)
+    finish!(next, value)
 }
 
 impl Stop {

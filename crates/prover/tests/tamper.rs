@@ -52,7 +52,7 @@ fn add_with_a_wrong_result() {
     ])));
     let row = case.row_at(CODE + 8);
     case.set_word(row, case.c.c, 13);
-    case.set_word(row, case.c.z, 13);
+    case.set_word(row, case.c.adder.z, 13);
     case.claim_exit(13);
     case.rebalance();
     case.expect_rejected(Caught::row(CPU, row));
@@ -69,7 +69,7 @@ fn sub_with_a_wrong_result() {
     ])));
     let row = case.row_at(CODE + 8);
     case.set_word(row, case.c.c, 6);
-    case.set_word(row, case.c.x, 6);
+    case.set_word(row, case.c.adder.x, 6);
     case.claim_exit(6);
     case.rebalance();
     case.expect_rejected(Caught::row(CPU, row));
@@ -133,8 +133,8 @@ fn a_result_byte_of_256_with_the_next_byte_one_less() {
     let row = case.row_at(CODE + 4);
     let limbs = [f(256), f(1), Val::ZERO, Val::ZERO];
     case.set_limbs(row, case.c.c, limbs);
-    case.set_limbs(row, case.c.z, limbs);
-    case.set(row, case.c.carry[0], Val::ZERO);
+    case.set_limbs(row, case.c.adder.z, limbs);
+    case.set(row, case.c.adder.carry[0], Val::ZERO);
     case.claim_exit_limbs(limbs);
     case.rebalance();
     case.expect_rejected(Caught::bus(bus::BYTES));
@@ -154,11 +154,11 @@ fn a_carry_that_wraps_mod_p() {
     let inv256 = f(256).inverse();
     let mut carry = -inv256;
     for i in 0..4 {
-        case.set(row, case.c.carry[i], carry);
+        case.set(row, case.c.adder.carry[i], carry);
         carry *= inv256;
     }
     case.set_word(row, case.c.c, 13);
-    case.set_word(row, case.c.z, 13);
+    case.set_word(row, case.c.adder.z, 13);
     case.claim_exit(13);
     case.rebalance();
     case.expect_rejected(Caught::row(CPU, row));
@@ -361,7 +361,7 @@ fn x0_written_and_read_back_non_zero() {
     // t0 starts at 0: HALT needs no `addi t0, x0, 0`, which would read x0.
     let mut case = Case::honest(program(&[addi(0, 0, 5), addi(A0, 0, 0), ecall()]));
     let (w, r) = (case.row_at(CODE), case.row_at(CODE + 4));
-    case.set(w, case.c.writes_rd, Val::ONE);
+    case.set(w, case.c.insn.writes_rd, Val::ONE);
     case.set_word(w, case.c.c, 5);
     case.set_word(w, case.c.rd_prev, 0);
     let read_ts = case.ts(w, slot::RS1);
@@ -560,7 +560,7 @@ fn jal_to_the_wrong_target() {
     let jump = |offset| program(&with_halt(&[jal(0, offset), addi(A0, 0, 7)]));
     let mut case = Case::shadow(jump(8), &jump(4));
     let row = case.row_at(CODE);
-    case.set(row, case.c.target, f(CODE + 8));
+    case.set(row, case.c.insn.target, f(CODE + 8));
     case.rebalance();
     case.expect_rejected(Caught::row(CPU, row));
 }
@@ -573,7 +573,7 @@ fn jalr_to_the_wrong_target() {
     let jump = |imm| program(&with_halt(&[auipc(1, 0), jalr(0, 1, imm), addi(A0, 0, 7)]));
     let mut case = Case::shadow(jump(12), &jump(8));
     let row = case.row_at(CODE + 4);
-    case.set_word(row, case.c.imm, 12);
+    case.set_word(row, case.c.insn.imm, 12);
     case.set_word(row, case.c.opb, 12);
     case.set_adder(row, CODE, 12);
     case.set(row, case.c.k, f(12 >> 2));
@@ -623,7 +623,7 @@ fn sltu_with_the_carry_out_cleared() {
         sltu(A0, 1, 2),
     ])));
     let row = case.row_at(CODE + 8);
-    case.set(row, case.c.carry[3], Val::ZERO);
+    case.set(row, case.c.adder.carry[3], Val::ZERO);
     case.set_word(row, case.c.c, 0);
     case.claim_exit(0);
     case.rebalance();
@@ -806,7 +806,7 @@ fn rows_after_halt() {
         (0, 1, 0, kind::HALT, true),
         (2, 3, 3, kind::INPUT_REMAINING, false),
     ] {
-        case.set_word(set, case.c.imm, number);
+        case.set_word(set, case.c.insn.imm, number);
         case.set_word(set, case.c.opb, number);
         case.set_adder(set, 0, number);
         case.set_word(set, case.c.c, number);
@@ -835,7 +835,7 @@ fn rows_after_halt() {
 fn an_ecall_number_of_256_taken_for_halt() {
     let mut case = Case::shadow(program(&[addi(T0, 0, 256), ecall()]), &program(&halt()));
     let (set, call) = (case.row_at(CODE), case.row_at(CODE + 4));
-    case.set_word(set, case.c.imm, 256);
+    case.set_word(set, case.c.insn.imm, 256);
     case.set_word(set, case.c.opb, 256);
     case.set_adder(set, 0, 256);
     case.set_word(set, case.c.c, 256);
@@ -1034,8 +1034,8 @@ fn set_division_carries(case: &mut Case, row: usize, q: u32, b: u32, r: [i64; 4]
         assert_eq!((sum - out[j]) % 256, 0, "column {j} does not divide");
         carry = (sum - out[j]) / 256;
         assert!((0..1 << 16).contains(&carry), "column {j}'s carry {carry}");
-        case.set(row, case.c.mcarry[j][0], f((carry & 0xff) as u32));
-        case.set(row, case.c.mcarry[j][1], f((carry >> 8) as u32));
+        case.set(row, case.c.mul.carry[j][0], f((carry & 0xff) as u32));
+        case.set(row, case.c.mul.carry[j][1], f((carry >> 8) as u32));
     }
 }
 
@@ -1054,7 +1054,7 @@ fn fi(v: i64) -> Val {
 fn divu_by_zero_with_another_quotient() {
     let mut case = Case::honest(division_program(7, 0, divu));
     let row = case.row_at(CODE + 16);
-    case.set_word(row, case.c.mu, 5);
+    case.set_word(row, case.c.mul.u, 5);
     set_division_carries(&mut case, row, 5, 0, [7, 0, 0, 0], 7);
     case.set_word(row, case.c.c, 5);
     case.claim_exit(5);
@@ -1068,9 +1068,9 @@ fn divu_by_zero_with_another_quotient() {
 fn div_overflow_with_another_quotient() {
     let mut case = Case::honest(division_program(0x8000_0000, u32::MAX, div));
     let row = case.row_at(CODE + 16);
-    case.set_word(row, case.c.mu, 0);
-    case.set(row, case.c.msu, Val::ZERO);
-    case.set(row, case.c.mu3x, f(0x80));
+    case.set_word(row, case.c.mul.u, 0);
+    case.set(row, case.c.mul.su, Val::ZERO);
+    case.set(row, case.c.mul.u3x, f(0x80));
     set_division_carries(&mut case, row, 0, u32::MAX, [0, 0, 0, 0], 0);
     case.set_word(row, case.c.c, 0);
     case.claim_exit(0);
@@ -1087,11 +1087,11 @@ fn rem_with_the_sign_of_the_divisor() {
     let mut case = Case::honest(division_program(a, b, rem));
     let row = case.row_at(CODE + 16);
     let q = (-4i32) as u32;
-    case.set_word(row, case.c.mu, q);
-    case.set(row, case.c.mu3x, f(0xFF ^ 0x80));
-    case.set_word(row, case.c.mr, 1);
-    case.set(row, case.c.msr, Val::ZERO);
-    case.set(row, case.c.mr3x, f(0x80));
+    case.set_word(row, case.c.mul.u, q);
+    case.set(row, case.c.mul.u3x, f(0xFF ^ 0x80));
+    case.set_word(row, case.c.mul.r, 1);
+    case.set(row, case.c.mul.sr, Val::ZERO);
+    case.set(row, case.c.mul.r3x, f(0x80));
     case.set_word(row, case.c.abs_r, 1);
     case.set_word(row, case.c.ncr, 0);
     case.set_adder(row, 1, 1);
@@ -1116,10 +1116,10 @@ fn div_with_a_second_quotient_through_a_remainder_whose_limbs_sum_to_zero() {
     let mut case = Case::honest(division_program(a, b, div));
     let row = case.row_at(CODE + 16);
     let (q, r, abs_r) = (1465u32, [-254i64, -254, 253, 255], 261_886u32);
-    case.set_word(row, case.c.mu, q);
-    case.set_limbs(row, case.c.mr, r.map(fi));
-    case.set(row, case.c.msr, Val::ONE);
-    case.set(row, case.c.mr3x, f(255 ^ 0x80));
+    case.set_word(row, case.c.mul.u, q);
+    case.set_limbs(row, case.c.mul.r, r.map(fi));
+    case.set(row, case.c.mul.sr, Val::ONE);
+    case.set(row, case.c.mul.r3x, f(255 ^ 0x80));
     case.set_word(row, case.c.abs_r, abs_r);
     case.set_limbs(row, case.c.ncr, [1, 1, 0, 0].map(f));
     let d = b - abs_r;
@@ -1154,7 +1154,7 @@ fn remu_with_a_remainder_limb_of_256_stored_by_sb() {
         case.row_at(CODE + 20),
     );
     let limbs = [f(256), Val::ZERO, Val::ZERO, Val::ZERO];
-    case.set_limbs(division, case.c.mr, limbs);
+    case.set_limbs(division, case.c.mul.r, limbs);
     case.set_limbs(division, case.c.ncr, [1, 0, 0, 0].map(f));
     set_division_carries(&mut case, division, 0, 1000, [256, 0, 0, 0], 256);
     case.set_limbs(division, case.c.c, limbs);

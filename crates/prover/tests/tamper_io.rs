@@ -8,7 +8,7 @@ mod witness;
 use ember_abi::{ecall, fd};
 use ember_air::Val;
 use ember_air::bus;
-use ember_air::io::kind;
+use ember_air::io::{IO_WIDTH, kind};
 use ember_air::table::{CPU, IO};
 use ember_core::asm::*;
 use ember_core::{Program, Segment};
@@ -60,15 +60,15 @@ fn limit(w: Val) -> u32 {
 /// `value`: the LUI's static result, the ADDI's read of it, its immediate,
 /// adder and result.
 fn set_li(case: &mut Case, pc: u32, value: u32) {
-    let c = case.c.clone();
+    let c = case.c;
     let (lui, addi) = (case.row_at(pc), case.row_at(pc + 4));
     let lo = (((value & 0xfff) as i32) << 20 >> 20) as u32;
     let hi = value.wrapping_sub(lo);
-    case.set_word(lui, c.value, hi);
+    case.set_word(lui, c.insn.value, hi);
     case.set_word(lui, c.c, hi);
     case.set_word(addi, c.a, hi);
     case.set_word(addi, c.rd_prev, hi);
-    case.set_word(addi, c.imm, lo);
+    case.set_word(addi, c.insn.imm, lo);
     case.set_word(addi, c.opb, lo);
     case.set_adder(addi, hi, lo);
     case.set_word(addi, c.c, value);
@@ -155,7 +155,7 @@ fn a_journal_one_byte_longer() {
 #[test]
 fn a_buffer_word_skipped() {
     let mut case = journal_write(8);
-    let io = case.io.clone();
+    let io = case.io;
     let (w1, w2) = (header(&case, 0) + 1, header(&case, 0) + 2);
     let gap = io.clk_gap.map(|c| case.io_cell(w2, c));
     case.remove_io_row(w2);
@@ -181,7 +181,7 @@ fn a_buffer_word_skipped() {
 #[test]
 fn a_buffer_word_added() {
     let mut case = journal_write(4);
-    let io = case.io.clone();
+    let io = case.io;
     let w1 = header(&case, 0) + 1;
     let mut extra = case.io_row(w1);
     extra[io.w] += Val::ONE;
@@ -228,9 +228,9 @@ fn a_buffer_word_added() {
 #[test]
 fn a_word_row_after_an_empty_buffer() {
     let mut case = Case::honest(run(&ecall_with(ecall::WRITE, [fd::STDOUT, DATA + 2, 0])));
-    let io = case.io.clone();
+    let io = case.io;
     let h = header(&case, 0);
-    let mut extra = vec![Val::ZERO; io.width];
+    let mut extra = vec![Val::ZERO; IO_WIDTH];
     extra[io.is_word] = Val::ONE;
     extra[io.clk] = case.io_cell(h, io.clk);
     extra[io.w] = f(DATA / 4);
@@ -269,7 +269,7 @@ fn a_word_row_after_an_empty_buffer() {
 #[test]
 fn a_journal_write_passed_off_as_stdout() {
     let mut case = journal_write(4);
-    let io = case.io.clone();
+    let io = case.io;
     let h = header(&case, 0);
     let word = h + 1;
     case.set_io_kind(h, kind::WRITE_OUT);
@@ -342,7 +342,7 @@ fn a_journal_write_that_changes_the_bytes_it_sends() {
 fn write_moved(at: u32, honest: u32) -> Case {
     let words = |buf| run(&ecall_with(ecall::WRITE, [fd::STDOUT, buf, 8]));
     let mut case = Case::shadow(words(at), &words(honest));
-    let io = case.io.clone();
+    let io = case.io;
     set_a1(&mut case, at);
     let h = header(&case, 0);
     case.set_io_word(h, io.buf, at);
@@ -401,7 +401,7 @@ fn a_write_buffer_ending_in_the_system_region() {
 /// (claimed so; the memory table reads that word, not the first).
 fn journal_of_the_next_word(k0: u32) -> (Case, usize) {
     let mut case = journal_write(4);
-    let io = case.io.clone();
+    let io = case.io;
     let h = header(&case, 0);
     let word = h + 1;
     let w = f(word_addr(DATA) + 1);
@@ -448,7 +448,7 @@ fn a_buffer_start_word_that_wraps_past_p() {
     let far = DATA + Val::ORDER_U32;
     let words = |buf| run(&ecall_with(ecall::WRITE, [fd::JOURNAL, buf, 4]));
     let mut case = Case::shadow(words(far), &words(DATA));
-    let io = case.io.clone();
+    let io = case.io;
     set_a1(&mut case, far);
     let h = header(&case, 0);
     case.set_io_word(h, io.buf, far);
@@ -465,7 +465,7 @@ fn a_buffer_start_word_that_wraps_past_p() {
 #[test]
 fn a_word_row_at_another_clock() {
     let mut case = journal_write(4);
-    let io = case.io.clone();
+    let io = case.io;
     let h = header(&case, 0);
     let word = h + 1;
     let clk = case.io_cell(h, io.clk) + Val::ONE;
@@ -486,7 +486,7 @@ fn a_word_row_at_another_clock() {
 #[test]
 fn a_header_passing_on_another_start_lane() {
     let mut case = Case::honest(run(&ecall_with(ecall::WRITE, [fd::JOURNAL, DATA + 2, 2])));
-    let io = case.io.clone();
+    let io = case.io;
     let h = header(&case, 0);
     let word = h + 1;
     case.set_io_limbs(h, io.start_next, [1, 0, 0, 0].map(f));
@@ -504,7 +504,7 @@ fn a_header_passing_on_another_start_lane() {
 /// first word row.
 fn second_word_from_lane_2(passed_on: bool) -> (Case, usize) {
     let mut case = journal_write(6);
-    let io = case.io.clone();
+    let io = case.io;
     let (w1, w2) = (header(&case, 0) + 1, header(&case, 0) + 2);
     if passed_on {
         case.set_io_limbs(w1, io.start_next, [0, 0, 1, 0].map(f));
@@ -541,7 +541,7 @@ fn a_word_starting_where_the_last_did_not_say() {
 #[test]
 fn a_word_before_the_last_ending_early() {
     let mut case = journal_write(6);
-    let io = case.io.clone();
+    let io = case.io;
     let (w1, w2) = (header(&case, 0) + 1, header(&case, 0) + 2);
     case.set_io_limbs(w1, io.end, [0, 1, 0, 0].map(f));
     case.set_io_limbs(w1, io.data, [1, 1, 0, 0].map(f));
@@ -592,7 +592,7 @@ fn an_input_byte_read_as_another_value() {
 /// Sets `n`, the bytes a READ returns, and its cost's rounding on header
 /// `h` (the CPU row writes it to a0, the HALT returns it).
 fn set_read_result(case: &mut Case, read: usize, h: usize, n: u32) {
-    let io = case.io.clone();
+    let io = case.io;
     case.set_word(read, case.c.c, n);
     case.set_io_word(h, io.res, n);
     case.set_io(h, io.q, f(n >> 2));
@@ -610,7 +610,7 @@ fn set_read_result(case: &mut Case, read: usize, h: usize, n: u32) {
 fn a_read_of_fewer_bytes_than_it_could() {
     let input: Vec<u8> = (1..=10).collect();
     let mut case = read(8, &input);
-    let io = case.io.clone();
+    let io = case.io;
     let read = case.ecall_rows()[0];
     let h = case.io_header_of(read);
     let (w1, w2) = (h + 1, h + 2);
@@ -638,7 +638,7 @@ fn a_read_of_fewer_bytes_than_it_could() {
 fn a_read_of_more_bytes_than_the_input_has() {
     let input: Vec<u8> = (1..=5).collect();
     let mut case = read(8, &input);
-    let io = case.io.clone();
+    let io = case.io;
     let read = case.ecall_rows()[0];
     let h = case.io_header_of(read);
     let (w1, w2) = (h + 1, h + 2);
@@ -668,7 +668,7 @@ fn a_read_of_more_bytes_than_the_input_has() {
 fn a_read_with_a_gap_in_its_data_bytes() {
     let input: Vec<u8> = (1..=5).collect();
     let mut case = read(8, &input);
-    let io = case.io.clone();
+    let io = case.io;
     let h = header(&case, 0);
     let (w1, w2) = (h + 1, h + 2);
     let (first, second) = (0x0302_0001, 0x0000_0504);
@@ -696,7 +696,7 @@ fn an_input_read_twice() {
     w.extend(ecall_with(ecall::READ, [fd::INPUT, BUF + 4, 4]));
     let input: Vec<u8> = (1..=8).collect();
     let mut case = Case::honest_with(run(&w), &input);
-    let io = case.io.clone();
+    let io = case.io;
     let (h1, h2) = (header(&case, 0), header(&case, 1));
     case.set_io(h2, io.in_pos, Val::ZERO);
     case.set_io(h2, io.in_next, Val::ZERO);
@@ -749,7 +749,7 @@ fn a_read_into_code() {
 fn input_positions_starting_past_0() {
     let input: Vec<u8> = (1..=8).collect();
     let mut case = read(4, &input);
-    let io = case.io.clone();
+    let io = case.io;
     let h = header(&case, 0);
     assert_eq!(h, 0);
     let word = h + 1;
@@ -777,7 +777,7 @@ fn input_positions_starting_past_0() {
 #[test]
 fn journal_positions_starting_past_0() {
     let mut case = journal_write(4);
-    let io = case.io.clone();
+    let io = case.io;
     let h = header(&case, 0);
     assert_eq!(h, 0);
     let word = h + 1;
@@ -896,7 +896,7 @@ fn a1_left_as(number: u32, forged: u32) -> (Case, usize) {
     w.extend(call(number));
     w.push(addi(A0, A1, 0));
     let mut case = Case::honest(run(&w));
-    let io = case.io.clone();
+    let io = case.io;
     let [row, halt] = case.ecall_rows()[..] else {
         unreachable!("two ECALLs")
     };
@@ -947,7 +947,7 @@ fn a_write_length_past_p() {
     let len = Val::ORDER_U32 + 3;
     let words = |len| run(&ecall_with(ecall::WRITE, [fd::STDOUT, DATA, len]));
     let mut case = Case::shadow(words(len), &words(3));
-    let io = case.io.clone();
+    let io = case.io;
     set_li(&mut case, CODE + 16, len);
     let row = case.ecall_rows()[0];
     let h = case.io_header_of(row);
@@ -1035,7 +1035,7 @@ fn a_cost_quotient_past_its_range() {
     let mut w = ecall_with(ecall::WRITE, [fd::STDOUT, DATA, 5]);
     w.extend(ecall_with(ecall::WRITE, [fd::STDOUT, DATA, 5]));
     let mut case = Case::honest(run(&w));
-    let io = case.io.clone();
+    let io = case.io;
     let honest_cycles = case.statement.cycles;
     let quarter = f(4).inverse();
     for (i, r1) in [(0, 0), (1, 1)] {
@@ -1137,7 +1137,7 @@ fn a_header_kind_that_does_not_match_t0() {
 #[test]
 fn a_journal_write_without_an_ecall() {
     let mut case = journal_write(4);
-    let io = case.io.clone();
+    let io = case.io;
     let h = header(&case, 0);
     let word = h + 1;
     let clk = case.io_cell(h, io.clk) + Val::ONE;

@@ -6,11 +6,11 @@
 mod receipt;
 pub use receipt::*;
 
-use ember_air::cpu::{MAX_LOG_HEIGHT, public};
+use ember_air::cpu::MAX_LOG_HEIGHT;
+use ember_air::public::PublicValues;
 use ember_air::{EmberAir, EmberConfig, Val, config, table};
 use ember_core::Program;
 use p3_batch_stark::{BatchProof, ProverData, verify_batch};
-use p3_field::PrimeCharacteristicRing;
 
 /// The tallest table a proof may have: KoalaBear's two-adicity less the FRI
 /// blowup's log.
@@ -90,15 +90,16 @@ pub fn public_values(
                 statement.cycles
             ))
         })?;
-    let mut pv = vec![Val::ZERO; public::COUNT];
-    pv[public::ENTRY] = Val::from_u32(program.entry());
-    pv[public::EXIT_LO] = Val::from_u32(statement.exit_code & 0xffff);
-    pv[public::EXIT_HI] = Val::from_u32(statement.exit_code >> 16);
-    pv[public::STATUS] = Val::from_u8(statement.status);
-    pv[public::CYCLES] = Val::from_u32(cycles);
-    pv[public::JOURNAL_LEN] = Val::from_usize(journal.len());
-    pv[public::INPUT_LEN] = Val::from_usize(input.len());
-    Ok(pv)
+    let data_len = |d: &[u8]| d.len() as u32;
+    let pv = PublicValues::<Val>::new(&ember_air::public::Statement {
+        entry: program.entry(),
+        status: statement.status,
+        exit_code: statement.exit_code,
+        cycles,
+        journal_len: data_len(journal),
+        input_len: data_len(input),
+    });
+    Ok(pv.to_vec())
 }
 
 /// Checks that `proof` proves `statement` about `program` run on `input`

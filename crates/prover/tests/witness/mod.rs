@@ -19,9 +19,11 @@ use std::fmt;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Mutex, OnceLock};
 
-use ember_air::cpu::{CpuCols, public, slot};
-use ember_air::io::{DataAir, IoCols, kind};
-use ember_air::memory::MemoryCols;
+use ember_air::cols;
+use ember_air::cpu::{CPU_COLS, CPU_WIDTH, CpuCols, public, slot};
+use ember_air::io::{DataAir, IO_COLS, IO_WIDTH, IoCols, kind};
+use ember_air::lookups::Lookups;
+use ember_air::memory::{MEMORY_COLS, MEMORY_WIDTH, MemoryCols};
 use ember_air::ops::Op;
 use ember_air::{EmberAir, EmberConfig, Val, config, table};
 use ember_core::{BufferHost, Machine, Program, Segment};
@@ -346,11 +348,11 @@ pub struct Case {
     /// claims another.
     pub journal: Vec<u8>,
     /// CPU columns.
-    pub c: CpuCols,
+    pub c: CpuCols<usize>,
     /// Memory columns.
-    pub m: MemoryCols,
+    pub m: MemoryCols<usize>,
     /// I/O columns.
-    pub io: IoCols,
+    pub io: IoCols<usize>,
 }
 
 impl Case {
@@ -469,9 +471,9 @@ impl Case {
             statement,
             input: input.to_vec(),
             journal,
-            c: CpuCols::new(),
-            m: MemoryCols::new(),
-            io: IoCols::new(),
+            c: CPU_COLS,
+            m: MEMORY_COLS,
+            io: IO_COLS,
         }
     }
 
@@ -490,7 +492,7 @@ impl Case {
     /// Sets an I/O cell.
     pub fn set_io(&mut self, row: usize, col: usize, v: Val) {
         let io = &mut self.traces.matrices[table::IO];
-        let width = io.width;
+        let width = IO_WIDTH;
         io.values[row * width + col] = v;
     }
 
@@ -502,7 +504,7 @@ impl Case {
     /// Replaces I/O row `row`.
     pub fn set_io_row(&mut self, row: usize, values: &[Val]) {
         let io = &mut self.traces.matrices[table::IO];
-        let width = io.width;
+        let width = IO_WIDTH;
         io.values[row * width..(row + 1) * width].copy_from_slice(values);
     }
 
@@ -534,7 +536,7 @@ impl Case {
     /// last row, which must be padding, goes).
     pub fn insert_io_row(&mut self, at: usize, values: &[Val]) {
         let io = &mut self.traces.matrices[table::IO];
-        let width = io.width;
+        let width = IO_WIDTH;
         let last = io.values.len() - width;
         assert!(
             io.values[last..].iter().all(|v| v.is_zero()),
@@ -548,7 +550,7 @@ impl Case {
     /// Removes I/O row `at`; a padding row takes its place at the end.
     pub fn remove_io_row(&mut self, at: usize) {
         let io = &mut self.traces.matrices[table::IO];
-        let width = io.width;
+        let width = IO_WIDTH;
         io.values.drain(at * width..(at + 1) * width);
         io.values.extend(std::iter::repeat_n(Val::ZERO, width));
     }
@@ -584,7 +586,7 @@ impl Case {
     /// Sets a CPU cell.
     pub fn set(&mut self, row: usize, col: usize, v: Val) {
         let cpu = &mut self.traces.matrices[table::CPU];
-        let width = cpu.width;
+        let width = CPU_WIDTH;
         cpu.values[row * width + col] = v;
     }
 
@@ -695,18 +697,18 @@ impl Case {
             u64::from(self.traces.public_values[public::CYCLES].as_canonical_u32());
     }
 
-    /// Fills the adder with `z = x + y` on bytes, carries included.
+    /// A CPU row as its column type, to edit by name.
+    pub fn cpu_row_mut(&mut self, row: usize) -> &mut CpuCols<Val> {
+        let cpu = &mut self.traces.matrices[table::CPU];
+        cols::borrow_row_mut(&mut cpu.values[row * CPU_WIDTH..(row + 1) * CPU_WIDTH])
+    }
+
+    /// Fills the adder with `z = x + y` through the gadget's own `populate`
+    /// (its lookups are dropped: a case re-counts with [`Case::rebalance`]).
     pub fn set_adder(&mut self, row: usize, x: u32, y: u32) {
-        let (xs, ys) = (x.to_le_bytes(), y.to_le_bytes());
-        let mut carry = 0u32;
-        for i in 0..4 {
-            let s = u32::from(xs[i]) + u32::from(ys[i]) + carry;
-            carry = s >> 8;
-            self.set(row, self.c.carry[i], f(carry));
-        }
-        self.set_word(row, self.c.x, x);
-        self.set_word(row, self.c.y, y);
-        self.set_word(row, self.c.z, x.wrapping_add(y));
+        self.cpu_row_mut(row)
+            .adder
+            .populate(x, y, &mut Lookups::default());
     }
 
     /// Makes `row` an `op` row (one flag; `is_halt` with ECALL).
@@ -719,28 +721,14 @@ impl Case {
     }
 
     /// Fills the multiplier with `U * V mod 2^64`, `U` being `u`
-    /// sign-extended when `u_signed` and `V` likewise.
+    /// sign-extended when `u_signed` (and its top bit is set) and `V`
+    /// likewise, through the gadget's own `populate`; the flipped top bytes
+    /// are the table's whatever sign the case claims.
     pub fn set_multiplier(&mut self, row: usize, u: u32, u_signed: bool, v: u32, v_signed: bool) {
-        let limbs = |w: u32, signed: bool| {
-            let ext = if signed { 0xff } else { 0 };
-            let b = w.to_le_bytes();
-            [b[0], b[1], b[2], b[3], ext, ext, ext, ext].map(u64::from)
-        };
-        let (us, vs) = (limbs(u, u_signed), limbs(v, v_signed));
-        let mut carry = 0u64;
-        for j in 0..8 {
-            let sum = (0..=j).map(|i| us[i] * vs[j - i]).sum::<u64>() + carry;
-            carry = sum >> 8;
-            self.set(row, self.c.mout[j], f((sum & 0xff) as u32));
-            self.set(row, self.c.mcarry[j][0], f((carry & 0xff) as u32));
-            self.set(row, self.c.mcarry[j][1], f((carry >> 8) as u32));
-        }
-        self.set_word(row, self.c.mu, u);
-        self.set_word(row, self.c.mv, v);
-        self.set(row, self.c.msu, Val::from_bool(u_signed));
-        self.set(row, self.c.msv, Val::from_bool(v_signed));
-        self.set(row, self.c.mu3x, f((u >> 24) ^ 0x80));
-        self.set(row, self.c.mv3x, f((v >> 24) ^ 0x80));
+        let m = &mut self.cpu_row_mut(row).mul;
+        m.populate(u, v, 0, u_signed, v_signed, false, &mut Lookups::default());
+        m.u3x = f((u >> 24) ^ 0x80);
+        m.v3x = f((v >> 24) ^ 0x80);
     }
 
     /// The word a load or store saw before and the one it left.
@@ -777,9 +765,9 @@ impl Case {
     pub fn set_memory(&mut self, entries: &[MemEntry]) {
         let m = &self.m;
         let height = entries.len().next_power_of_two().max(16);
-        let mut values = vec![Val::ZERO; height * m.width];
+        let mut values = vec![Val::ZERO; height * MEMORY_WIDTH];
         let mut previous: Option<u32> = None;
-        for (row, e) in values.chunks_mut(m.width).zip(entries) {
+        for (row, e) in values.chunks_mut(MEMORY_WIDTH).zip(entries) {
             let gap = previous.map_or(Val::ZERO, |p| f(e.addr) - f(p) - Val::ONE);
             previous = Some(e.addr);
             row[m.is_real] = Val::ONE;
@@ -796,7 +784,7 @@ impl Case {
             row[m.writable] = Val::from_bool(e.writable);
             row[m.zero_init] = Val::from_bool(e.zero_init);
         }
-        self.traces.matrices[table::MEMORY] = RowMajorMatrix::new(values, m.width);
+        self.traces.matrices[table::MEMORY] = RowMajorMatrix::new(values, MEMORY_WIDTH);
     }
 
     /// Edits the memory table's row for `addr`.

@@ -1,0 +1,218 @@
+//! ECALLs: the CPU row, the I/O table's header and one row per word of the
+//! buffer, from the executor's [`EcallStep`].
+
+use ember_abi::{ecall, fd, reg};
+use ember_air::cpu::slot;
+use ember_air::gadget::inverse_or_zero;
+use ember_air::io::{IoCols, kind};
+use ember_air::ops::program_row;
+use ember_air::{Val, cols};
+use ember_core::EcallStep;
+use p3_field::PrimeCharacteristicRing;
+
+use super::{MEM, Tracer, bytes_of, f};
+use crate::ProveError;
+
+/// The word index of the last word a buffer may touch: just below the
+/// system region.
+const LAST_WORD: u32 = ember_abi::memory::SYSTEM_START / 4 - 1;
+
+impl Tracer {
+    pub(super) fn ecall_row(&mut self, e: &EcallStep<'_>) -> Result<(), ProveError> {
+        let [a0, a1, a2] = e.args;
+        let k = match e.number {
+            ecall::HALT => kind::HALT,
+            ecall::READ => kind::READ,
+            ecall::WRITE if a0 == fd::JOURNAL => kind::WRITE_JOURNAL,
+            ecall::WRITE => kind::WRITE_OUT,
+            ecall::INPUT_REMAINING => kind::INPUT_REMAINING,
+            ecall::CYCLE_COUNT => kind::CYCLE_COUNT,
+            ecall::PANIC => kind::PANIC,
+            _ => {
+                return Err(ProveError::UnsupportedEcall {
+                    pc: e.pc,
+                    name: ecall_name(e.number),
+                    cycle: e.cycle,
+                });
+            }
+        };
+        let (buf, len) = match k {
+            kind::READ | kind::WRITE_OUT | kind::WRITE_JOURNAL => (a1, a2),
+            kind::PANIC => (a0, a1),
+            _ => (0, 0),
+        };
+        if len >= 1 << 24 {
+            return Err(ProveError::BufferTooLong {
+                pc: e.pc,
+                name: ecall_name(e.number),
+                cycle: e.cycle,
+                len,
+            });
+        }
+        let ends = matches!(k, kind::HALT | kind::PANIC);
+        let extra = (e.cost - 1) as u32;
+        let [res, a1_out] = e.results;
+
+        // The CPU row: a0 and t0 read, a1 through the memory slot, a0 written.
+        let r = program_row(e.pc, ember_core::Instruction::Ecall).expect("ECALL is supported");
+        let mut row = self
+            .begin(e.pc, e.pc.wrapping_add(4), e.cycle, &r)
+            .expect("ECALL has a program row");
+        let clk = self.cpu_rows() + 1;
+        self.cpu_access(&mut row, clk, slot::RS1, reg::A0 as u32, None);
+        self.cpu_access(&mut row, clk, slot::RS2, reg::T0 as u32, None);
+        row.a = bytes_of(a0);
+        row.b = bytes_of(e.number);
+        let cell = self.cpu_access(&mut row, clk, MEM, reg::A1 as u32, Some(a1_out));
+        row.mem_prev = bytes_of(a1);
+        row.mem_new = bytes_of(a1_out);
+        row.mem_writable = Val::from_bool(cell.writable);
+        row.k = f(reg::A1 as u32);
+        let prev = self.cpu_access(&mut row, clk, slot::RD, reg::A0 as u32, Some(res));
+        row.rd_prev = bytes_of(prev.value);
+        row.c = bytes_of(res);
+        row.extra = f(extra);
+        row.ends = Val::from_bool(ends);
+        self.push_cpu(&row);
+        if let Some(exit) = e.exit {
+            let (status, code) = match exit {
+                ember_core::Exit::Halted { code } => (0, *code),
+                ember_core::Exit::Panicked { .. } => (1, 0),
+            };
+            self.exit = Some((status, code, e.cycle + e.cost));
+        }
+
+        // The I/O table's header.
+        let mut h: IoCols<Val> = cols::zeroed();
+        h.is_header = Val::ONE;
+        h.clk = f(clk);
+        h.cycle = f(e.cycle as u32);
+        h.number = f(e.number);
+        h.kind[k] = Val::ONE;
+        h.stderr = Val::from_bool(k == kind::WRITE_OUT && a0 == fd::STDERR);
+        h.a0 = bytes_of(a0);
+        h.a1 = bytes_of(a1);
+        h.a1_out = bytes_of(a1_out);
+        h.res = bytes_of(res);
+        h.extra = f(extra);
+        h.buf = bytes_of(buf);
+        h.len = bytes_of(len);
+        if len != 0 {
+            h.nz = Val::ONE;
+            h.len_inv = inverse_or_zero(f(len));
+            h.guard_inv = inverse_or_zero(f(buf >> 16));
+        }
+        let k0 = (buf & 0xff) >> 2;
+        h.k0 = f(k0);
+        self.lookups.range(k0, 4 * k0);
+        h.w = f(buf >> 2);
+        h.start[(buf & 3) as usize] = Val::ONE;
+        h.start_next[(buf & 3) as usize] = Val::ONE;
+        if matches!(k, kind::READ | kind::INPUT_REMAINING | kind::CYCLE_COUNT) {
+            self.lookups.range_word(res);
+        }
+        if matches!(k, kind::READ | kind::WRITE_OUT | kind::WRITE_JOURNAL) {
+            let r0 = res & 0xff;
+            h.q = f(r0 >> 2);
+            h.r0 = f(r0 & 1);
+            h.r1 = f((r0 >> 1) & 1);
+            self.lookups.range(r0 >> 2, 4 * (r0 >> 2));
+            let ts = 4 * clk + MEM as u32;
+            let cell = self.access(&mut h.access, ts, reg::A2 as u32, None);
+            h.mem_prev = bytes_of(a2);
+            h.mem_new = bytes_of(a2);
+            h.writable = Val::from_bool(cell.writable);
+        }
+        let data_total = match k {
+            kind::READ => res,
+            kind::WRITE_JOURNAL => len,
+            _ => 0,
+        };
+        h.left_next = f(len);
+        h.data_next = f(data_total);
+        h.in_pos = f(self.in_pos);
+        h.in_next = f(self.in_pos);
+        let j_pos = self.journal.len() as u32;
+        h.j_pos = f(j_pos);
+        h.j_next = f(j_pos);
+        self.push_io(&h);
+
+        // One row per word of the buffer.
+        if len == 0 {
+            return Ok(());
+        }
+        let (first, last) = (buf >> 2, (buf + (len - 1)) >> 2);
+        let mut offset = 0u32; // buffer bytes before this word
+        for w in first..=last {
+            let mut r: IoCols<Val> = cols::zeroed();
+            r.is_word = Val::ONE;
+            r.clk = f(clk);
+            r.w = f(w);
+            let lo = if w == first { buf & 3 } else { 0 };
+            let hi = if w == last { (buf + (len - 1)) & 3 } else { 3 };
+            r.start[lo as usize] = Val::ONE;
+            r.start_next[0] = Val::ONE;
+            r.end[hi as usize] = Val::ONE;
+            if w == last {
+                r.last = Val::ONE;
+                let limit = LAST_WORD - w;
+                r.limit = bytes_of(limit);
+                let [l0, l1, l2, l3] = limit.to_le_bytes().map(u32::from);
+                self.lookups.range(l0, l1);
+                self.lookups.range(l2, 4 * l3);
+            }
+            let count = hi - lo + 1;
+            r.left = f(len - offset);
+            r.left_next = f(len - offset - count);
+            let data_left = data_total.saturating_sub(offset);
+            let taken = data_left.min(count);
+            r.data_left = f(data_left);
+            r.data_next = f(data_left - taken);
+            let store = k == kind::READ;
+            let journal = k == kind::WRITE_JOURNAL;
+            r.store = Val::from_bool(store);
+            r.journal = Val::from_bool(journal);
+            // The word after the ECALL: a READ's, as the executor left it.
+            let now = e.memory.read_u32(4 * w);
+            let new = store.then_some(now);
+            let ts = 4 * clk + MEM as u32;
+            let cell = self.access(&mut r.access, ts, w, new);
+            r.mem_prev = bytes_of(cell.value);
+            r.mem_new = bytes_of(now);
+            r.writable = Val::from_bool(cell.writable);
+            r.in_pos = f(self.in_pos);
+            r.j_pos = f(self.journal.len() as u32);
+            for i in 0..taken {
+                let lane = (lo + i) as usize;
+                r.data[lane] = Val::ONE;
+                let byte = now.to_le_bytes()[lane];
+                if store {
+                    self.input_counts[self.in_pos as usize] += 1;
+                    self.in_pos += 1;
+                } else {
+                    self.journal.push(byte);
+                    self.journal_counts.push(1);
+                }
+            }
+            r.in_next = f(self.in_pos);
+            r.j_next = f(self.journal.len() as u32);
+            self.push_io(&r);
+            offset += count;
+        }
+        Ok(())
+    }
+}
+
+/// An ECALL's name for messages.
+pub(super) fn ecall_name(number: u32) -> String {
+    match number {
+        ecall::HALT => "HALT".into(),
+        ecall::READ => "READ".into(),
+        ecall::WRITE => "WRITE".into(),
+        ecall::INPUT_REMAINING => "INPUT_REMAINING".into(),
+        ecall::CYCLE_COUNT => "CYCLE_COUNT".into(),
+        ecall::PANIC => "PANIC".into(),
+        ecall::SHA256_COMPRESS => "SHA256_COMPRESS".into(),
+        n => format!("{n}"),
+    }
+}
