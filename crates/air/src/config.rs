@@ -90,3 +90,32 @@ pub fn config() -> EmberConfig {
         .with_lookup_proof_of_work_bits(LOOKUP_POW_BITS)
         .with_ood_proof_of_work_bits(OOD_POW_BITS)
 }
+
+/// The largest degree of a LogUp fraction column: same-bus lookups of a
+/// table share a column up to this degree. 3 is the most the blowup allows
+/// (`2^LOG_BLOWUP + 1`: two quotient chunks); a table whose own constraints
+/// have degree 2 then spends a second quotient chunk to commit about half
+/// the lookup columns.
+pub const LOOKUP_DEGREE: usize = (1 << LOG_BLOWUP) + 1;
+
+/// The proof's fixed data (the preprocessed tables' commitment and every
+/// table's lookups) for `airs` at `degree_bits` rows (log2): the same on
+/// both sides, so the verifier derives it itself. The error is Plonky3's,
+/// as text.
+pub fn prover_data<A>(
+    config: &EmberConfig,
+    airs: &[A],
+    degree_bits: &[usize],
+) -> Result<p3_batch_stark::ProverData<EmberConfig>, String>
+where
+    A: p3_air::Air<p3_lookup::InteractionSymbolicBuilder<Val, Challenge>>,
+{
+    p3_batch_stark::ProverData::from_airs_and_degrees_with_lookup_budgets(
+        config,
+        airs,
+        degree_bits,
+        &vec![LOOKUP_DEGREE; airs.len()],
+        LOG_BLOWUP,
+    )
+    .map_err(|e| format!("{e:?}"))
+}

@@ -2,27 +2,30 @@
 //! (which fills the columns) and the verifier (which checks the
 //! constraints). See `docs/proof.md` for what a proof attests.
 //!
-//! Tables, all under one batch FRI proof and tied together by LogUp buses:
-//! - [`cpu::CpuAir`]: one row per executed instruction.
+//! Tables, all under one batch FRI proof and tied together by LogUp buses,
+//! listed once in [`registry!`] below:
+//! - the instruction chips ([`chips`]): one row per executed instruction,
+//!   one table per instruction family, chained by the execution bus;
 //! - [`program::ProgramAir`]: the decoded code, preprocessed from the ELF by
-//!   the verifier; the CPU looks up every `(pc, instruction)` it executes.
+//!   the verifier; every chip row looks up its `(pc, instruction)` there,
+//!   and the entry's row starts the run;
 //! - [`memory::ImageAir`]: the initial registers and memory image,
-//!   preprocessed by the verifier.
+//!   preprocessed by the verifier;
 //! - [`memory::MemoryAir`]: one row per address touched, sorted, with its
-//!   final value and timestamp (the offline memory argument's boundary).
+//!   final value and timestamp (the offline memory argument's boundary);
 //! - [`bytes::BytesAir`]: every pair of bytes with their AND, OR and XOR:
-//!   byte range checks and bitwise operations.
-//! - [`pow2::Pow2Air`]: powers of two for shifts.
-//! - [`io::IoAir`]: what each ECALL does, with one row per word of its buffer.
+//!   byte range checks and bitwise operations;
+//! - [`pow2::Pow2Air`]: powers of two for shifts;
+//! - [`io::IoAir`]: what each ECALL does, with one row per word of its buffer;
 //! - [`io::DataAir`]: the input and the journal, preprocessed by the verifier.
 
 // Constraints read best indexed by byte position, as the spec writes them.
 #![allow(clippy::needless_range_loop)]
 
 pub mod bytes;
+pub mod chips;
 pub mod cols;
 pub mod config;
-pub mod cpu;
 pub mod gadget;
 pub mod io;
 pub mod lookups;
@@ -43,6 +46,9 @@ pub use config::{Challenge, EmberConfig, Val, config};
 pub mod bus {
     /// `(pc, op, rd, rs1, rs2, imm[4], value[4], target, writes_rd)`.
     pub const PROGRAM: &str = "program";
+    /// `(pc, clk, cycle)`: the execution state, consumed by each
+    /// instruction's row and produced for the next (see [`crate::chips`]).
+    pub const EXEC: &str = "exec";
     /// `(address, value[4], timestamp, writable)`: sent when a value is
     /// produced at an address, received when it is consumed.
     pub const MEMORY: &str = "memory";
@@ -50,158 +56,225 @@ pub mod bus {
     pub const BYTES: &str = "bytes";
     /// `(key, p[4], zero)`: see [`crate::pow2`].
     pub const POW2: &str = "pow2";
-    /// An ECALL, from the CPU to the I/O table: see [`crate::io`].
+    /// An ECALL, from the ECALL chip to the I/O table: see [`crate::io`].
     pub const ECALL: &str = "ecall";
     /// `(channel, position, byte)`: input and journal bytes, see [`crate::io`].
     pub const DATA: &str = "data";
 }
 
-/// Every table, as one type for the batch prover and verifier.
-#[derive(Clone, Debug)]
-pub enum EmberAir {
-    /// The CPU.
-    Cpu(cpu::CpuAir),
+/// The registry of tables: the one list that defines, in proof order, the
+/// [`EmberAir`] variants, their [`Table`] ids and [`table`] indices, and the
+/// dispatch of Plonky3's `BaseAir`/`Air` to each. Adding a table is one line
+/// here and its construction in [`tables`].
+macro_rules! registry {
+    ($( $(#[$doc:meta])* $variant:ident($ty:ty) = $index:ident ),* $(,)?) => {
+        /// Every table, as one type for the batch prover and verifier.
+        #[derive(Clone, Debug)]
+        pub enum EmberAir {
+            $( $(#[$doc])* $variant($ty), )*
+        }
+
+        /// The tables, in proof order.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[repr(usize)]
+        pub enum Table {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl Table {
+            /// Every table, in proof order.
+            pub const ALL: &[Table] = &[$(Table::$variant),*];
+        }
+
+        /// Indices of the tables in a proof.
+        pub mod table {
+            $(
+                $(#[$doc])*
+                pub const $index: usize = super::Table::$variant as usize;
+            )*
+            /// How many.
+            pub const COUNT: usize = super::Table::ALL.len();
+        }
+
+        impl EmberAir {
+            /// Which table this is.
+            pub fn id(&self) -> Table {
+                match self {
+                    $( EmberAir::$variant(_) => Table::$variant, )*
+                }
+            }
+        }
+
+        impl<F: Field> BaseAir<F> for EmberAir {
+            fn width(&self) -> usize {
+                match self {
+                    $( EmberAir::$variant(a) => BaseAir::<F>::width(a), )*
+                }
+            }
+
+            fn preprocessed_trace(&self) -> Option<RowMajorMatrix<F>> {
+                match self {
+                    $( EmberAir::$variant(a) => a.preprocessed_trace(), )*
+                }
+            }
+
+            fn preprocessed_width(&self) -> usize {
+                match self {
+                    $( EmberAir::$variant(a) => BaseAir::<F>::preprocessed_width(a), )*
+                }
+            }
+
+            fn preprocessed_next_row_columns(&self) -> Vec<usize> {
+                vec![]
+            }
+
+            fn main_next_row_columns(&self) -> Vec<usize> {
+                match self {
+                    $( EmberAir::$variant(a) => BaseAir::<F>::main_next_row_columns(a), )*
+                }
+            }
+
+            fn num_public_values(&self) -> usize {
+                match self {
+                    $( EmberAir::$variant(a) => BaseAir::<F>::num_public_values(a), )*
+                }
+            }
+        }
+
+        impl<AB> Air<AB> for EmberAir
+        where
+            AB: AirBuilder + PermutationAirBuilder + InteractionBuilder,
+            AB::F: Field,
+        {
+            fn eval(&self, builder: &mut AB) {
+                match self {
+                    $( EmberAir::$variant(a) => a.eval(builder), )*
+                }
+            }
+        }
+    };
+}
+
+registry! {
+    /// The ALU chip.
+    Alu(chips::alu::AluChip) = ALU,
+    /// The branch chip.
+    Branch(chips::branch::BranchChip) = BRANCH,
+    /// The jump chip.
+    Jump(chips::jump::JumpChip) = JUMP,
+    /// The memory chip (loads and stores).
+    Mem(chips::mem::MemChip) = MEM,
+    /// The multiplier chip (MUL* and shifts).
+    Mul(chips::mul::MulChip) = MUL,
+    /// The division chip.
+    Div(chips::div::DivChip) = DIV,
+    /// The ECALL chip.
+    Ecall(chips::ecall::EcallChip) = ECALL,
     /// The program (preprocessed).
-    Program(program::ProgramAir),
+    Program(program::ProgramAir) = PROGRAM,
     /// The initial image (preprocessed).
-    Image(memory::ImageAir),
+    Image(memory::ImageAir) = IMAGE,
     /// The memory boundary.
-    Memory(memory::MemoryAir),
+    Memory(memory::MemoryAir) = MEMORY,
     /// The byte table (preprocessed).
-    Bytes(bytes::BytesAir),
+    Bytes(bytes::BytesAir) = BYTES,
     /// Powers of two for shifts (preprocessed).
-    Pow2(pow2::Pow2Air),
+    Pow2(pow2::Pow2Air) = POW2,
     /// The ECALLs.
-    Io(io::IoAir),
+    Io(io::IoAir) = IO,
     /// The input and the journal (preprocessed).
-    Data(io::DataAir),
+    Data(io::DataAir) = DATA,
 }
 
-/// Indices of the tables in a proof.
-pub mod table {
-    /// The CPU.
-    pub const CPU: usize = 0;
-    /// The program.
-    pub const PROGRAM: usize = 1;
-    /// The initial image.
-    pub const IMAGE: usize = 2;
-    /// The memory boundary.
-    pub const MEMORY: usize = 3;
-    /// The byte table.
-    pub const BYTES: usize = 4;
-    /// Powers of two.
-    pub const POW2: usize = 5;
-    /// The ECALLs.
-    pub const IO: usize = 6;
-    /// The input and the journal.
-    pub const DATA: usize = 7;
-    /// How many.
-    pub const COUNT: usize = 8;
-}
+impl Table {
+    /// The instruction chips' tables.
+    pub const CHIPS: [Table; 7] = [
+        Table::Alu,
+        Table::Branch,
+        Table::Jump,
+        Table::Mem,
+        Table::Mul,
+        Table::Div,
+        Table::Ecall,
+    ];
 
-impl<F: Field> BaseAir<F> for EmberAir {
-    fn width(&self) -> usize {
-        match self {
-            EmberAir::Cpu(a) => BaseAir::<F>::width(a),
-            EmberAir::Program(a) => BaseAir::<F>::width(a),
-            EmberAir::Image(a) => BaseAir::<F>::width(a),
-            EmberAir::Memory(a) => BaseAir::<F>::width(a),
-            EmberAir::Bytes(a) => BaseAir::<F>::width(a),
-            EmberAir::Pow2(a) => BaseAir::<F>::width(a),
-            EmberAir::Io(a) => BaseAir::<F>::width(a),
-            EmberAir::Data(a) => BaseAir::<F>::width(a),
+    /// The table of an instruction chip.
+    pub fn of_chip(chip: chips::Chip) -> Table {
+        match chip {
+            chips::Chip::Alu => Table::Alu,
+            chips::Chip::Branch => Table::Branch,
+            chips::Chip::Jump => Table::Jump,
+            chips::Chip::Mem => Table::Mem,
+            chips::Chip::Mul => Table::Mul,
+            chips::Chip::Div => Table::Div,
+            chips::Chip::Ecall => Table::Ecall,
         }
     }
 
-    fn preprocessed_trace(&self) -> Option<RowMajorMatrix<F>> {
-        match self {
-            EmberAir::Cpu(a) => a.preprocessed_trace(),
-            EmberAir::Program(a) => a.preprocessed_trace(),
-            EmberAir::Image(a) => a.preprocessed_trace(),
-            EmberAir::Memory(a) => a.preprocessed_trace(),
-            EmberAir::Bytes(a) => a.preprocessed_trace(),
-            EmberAir::Pow2(a) => a.preprocessed_trace(),
-            EmberAir::Io(a) => a.preprocessed_trace(),
-            EmberAir::Data(a) => a.preprocessed_trace(),
-        }
+    /// Its index in a proof.
+    pub const fn index(self) -> usize {
+        self as usize
     }
 
-    fn preprocessed_width(&self) -> usize {
-        match self {
-            EmberAir::Cpu(a) => BaseAir::<F>::preprocessed_width(a),
-            EmberAir::Program(a) => BaseAir::<F>::preprocessed_width(a),
-            EmberAir::Image(a) => BaseAir::<F>::preprocessed_width(a),
-            EmberAir::Memory(a) => BaseAir::<F>::preprocessed_width(a),
-            EmberAir::Bytes(a) => BaseAir::<F>::preprocessed_width(a),
-            EmberAir::Pow2(a) => BaseAir::<F>::preprocessed_width(a),
-            EmberAir::Io(a) => BaseAir::<F>::preprocessed_width(a),
-            EmberAir::Data(a) => BaseAir::<F>::preprocessed_width(a),
-        }
+    /// Whether the table has public values (the statement's).
+    pub fn has_public_values(self) -> bool {
+        self == Table::Io
     }
 
-    fn preprocessed_next_row_columns(&self) -> Vec<usize> {
-        vec![]
-    }
-
-    fn main_next_row_columns(&self) -> Vec<usize> {
-        match self {
-            EmberAir::Cpu(a) => BaseAir::<F>::main_next_row_columns(a),
-            EmberAir::Memory(a) => BaseAir::<F>::main_next_row_columns(a),
-            EmberAir::Io(a) => BaseAir::<F>::main_next_row_columns(a),
-            EmberAir::Program(_)
-            | EmberAir::Image(_)
-            | EmberAir::Bytes(_)
-            | EmberAir::Pow2(_)
-            | EmberAir::Data(_) => vec![],
-        }
-    }
-
-    fn num_public_values(&self) -> usize {
-        match self {
-            EmberAir::Cpu(a) => BaseAir::<F>::num_public_values(a),
-            EmberAir::Io(a) => BaseAir::<F>::num_public_values(a),
-            _ => 0,
-        }
+    /// The most rows (log2) its main trace may have: the chips and the I/O
+    /// table hold at most one segment's rows.
+    pub fn max_log_height(self) -> Option<usize> {
+        (Table::CHIPS.contains(&self) || self == Table::Io).then_some(chips::MAX_LOG_HEIGHT)
     }
 }
 
-impl<AB> Air<AB> for EmberAir
-where
-    AB: AirBuilder + PermutationAirBuilder + InteractionBuilder,
-    AB::F: Field,
-{
-    fn eval(&self, builder: &mut AB) {
+impl EmberAir {
+    /// The height a preprocessed table has (the verifier's, never the
+    /// proof's); `None` for the tables the prover sizes.
+    pub fn fixed_height(&self) -> Option<usize> {
         match self {
-            EmberAir::Cpu(a) => a.eval(builder),
-            EmberAir::Program(a) => a.eval(builder),
-            EmberAir::Image(a) => a.eval(builder),
-            EmberAir::Memory(a) => a.eval(builder),
-            EmberAir::Bytes(a) => a.eval(builder),
-            EmberAir::Pow2(a) => a.eval(builder),
-            EmberAir::Io(a) => a.eval(builder),
-            EmberAir::Data(a) => a.eval(builder),
+            EmberAir::Program(p) => Some(p.height()),
+            EmberAir::Image(i) => Some(i.height()),
+            EmberAir::Bytes(_) => Some(1 << bytes::LOG_HEIGHT),
+            EmberAir::Pow2(_) => Some(pow2::HEIGHT),
+            EmberAir::Data(d) => Some(d.height()),
+            _ => None,
         }
     }
 }
 
 /// Every table of a proof of `program` run on `input` with `journal` as its
-/// journal, in [`table`] order: the same on both sides (the verifier builds
+/// journal, in [`Table`] order: the same on both sides (the verifier builds
 /// the preprocessed ones from the ELF, the input and the journal).
 pub fn tables(
     program: &ember_core::Program,
     input: &[u8],
     journal: &[u8],
 ) -> Result<Vec<EmberAir>, ops::ProgramError> {
-    Ok(vec![
-        EmberAir::Cpu(cpu::CpuAir),
-        EmberAir::Program(program::ProgramAir::new(ops::program_rows(program)?)),
-        EmberAir::Image(memory::ImageAir::new(memory::initial_words(program))),
-        EmberAir::Memory(memory::MemoryAir),
-        EmberAir::Bytes(bytes::BytesAir),
-        EmberAir::Pow2(pow2::Pow2Air),
-        EmberAir::Io(io::IoAir),
-        EmberAir::Data(io::DataAir::new(input, journal)),
-    ])
+    let rows = ops::program_rows(program)?;
+    let airs: Vec<EmberAir> = Table::ALL
+        .iter()
+        .map(|t| match t {
+            Table::Alu => EmberAir::Alu(chips::alu::AluChip),
+            Table::Branch => EmberAir::Branch(chips::branch::BranchChip),
+            Table::Jump => EmberAir::Jump(chips::jump::JumpChip),
+            Table::Mem => EmberAir::Mem(chips::mem::MemChip),
+            Table::Mul => EmberAir::Mul(chips::mul::MulChip),
+            Table::Div => EmberAir::Div(chips::div::DivChip),
+            Table::Ecall => EmberAir::Ecall(chips::ecall::EcallChip),
+            Table::Program => {
+                EmberAir::Program(program::ProgramAir::new(rows.clone(), program.entry()))
+            }
+            Table::Image => EmberAir::Image(memory::ImageAir::new(memory::initial_words(program))),
+            Table::Memory => EmberAir::Memory(memory::MemoryAir),
+            Table::Bytes => EmberAir::Bytes(bytes::BytesAir),
+            Table::Pow2 => EmberAir::Pow2(pow2::Pow2Air),
+            Table::Io => EmberAir::Io(io::IoAir),
+            Table::Data => EmberAir::Data(io::DataAir::new(input, journal)),
+        })
+        .collect();
+    debug_assert!(airs.iter().zip(Table::ALL).all(|(a, &t)| a.id() == t));
+    Ok(airs)
 }
 
 /// A preprocessed table's whole row, received on `bus` as many times as its

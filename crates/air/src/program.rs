@@ -2,18 +2,24 @@
 //! verifier, so a proof cannot execute an instruction that is not in the
 //! image. The CPU sends `(pc, op, rd, rs1, rs2, imm[4], value[4], target,
 //! writes_rd)` for every instruction it executes; this table receives each
-//! row's tuple with a multiplicity the prover provides.
+//! row's tuple with a multiplicity the prover provides. The entry's row
+//! also produces the run's first execution state `(entry, 1, 0)` (see
+//! [`crate::chips`]): a preprocessed flag, so the verifier fixes where the
+//! run starts.
 
-use p3_air::{Air, AirBuilder, BaseAir, PermutationAirBuilder};
-use p3_field::Field;
-use p3_lookup::InteractionBuilder;
+use p3_air::{Air, AirBuilder, BaseAir, PermutationAirBuilder, WindowAccess};
+use p3_field::{Field, PrimeCharacteristicRing};
+use p3_lookup::{Count, InteractionBuilder};
 use p3_matrix::dense::RowMajorMatrix;
 
 use crate::bus;
 use crate::ops::ProgramRow;
 
-/// Preprocessed columns: the message itself.
+/// The program bus's message: its length.
 pub const WIDTH: usize = 15;
+
+/// Preprocessed columns: the message, then the entry's flag.
+const PREPROCESSED_WIDTH: usize = WIDTH + 1;
 
 /// The smallest table height (padding rows match nothing: op 0).
 pub const MIN_HEIGHT: usize = 16;
@@ -22,12 +28,14 @@ pub const MIN_HEIGHT: usize = 16;
 #[derive(Clone, Debug)]
 pub struct ProgramAir {
     rows: Vec<ProgramRow>,
+    entry: u32,
 }
 
 impl ProgramAir {
-    /// The table of these rows (in address order).
-    pub fn new(rows: Vec<ProgramRow>) -> Self {
-        ProgramAir { rows }
+    /// The table of these rows (in address order), the run starting at
+    /// `entry`.
+    pub fn new(rows: Vec<ProgramRow>, entry: u32) -> Self {
+        ProgramAir { rows, entry }
     }
 
     /// The rows.
@@ -69,15 +77,16 @@ impl<F: Field> BaseAir<F> for ProgramAir {
     }
 
     fn preprocessed_trace(&self) -> Option<RowMajorMatrix<F>> {
-        let mut values = F::zero_vec(self.height() * WIDTH);
-        for (row, r) in values.chunks_mut(WIDTH).zip(&self.rows) {
-            row.copy_from_slice(&message::<F>(r));
+        let mut values = F::zero_vec(self.height() * PREPROCESSED_WIDTH);
+        for (row, r) in values.chunks_mut(PREPROCESSED_WIDTH).zip(&self.rows) {
+            row[..WIDTH].copy_from_slice(&message::<F>(r));
+            row[WIDTH] = F::from_bool(r.pc == self.entry);
         }
-        Some(RowMajorMatrix::new(values, WIDTH))
+        Some(RowMajorMatrix::new(values, PREPROCESSED_WIDTH))
     }
 
     fn preprocessed_width(&self) -> usize {
-        WIDTH
+        PREPROCESSED_WIDTH
     }
 
     fn main_next_row_columns(&self) -> Vec<usize> {
@@ -91,6 +100,17 @@ where
     AB::F: Field,
 {
     fn eval(&self, builder: &mut AB) {
-        crate::receive_rows(builder, bus::PROGRAM);
+        let prep = builder.preprocessed();
+        let row = prep.current_slice();
+        let message: Vec<AB::Expr> = row[..WIDTH].iter().map(|&v| v.into()).collect();
+        let (pc, start) = (row[0].into(), row[WIDTH].into());
+        let multiplicity = builder.main().current_slice()[0];
+        builder.push_interaction(bus::PROGRAM, message, Count::provided(-multiplicity.into()));
+        // The first state: (entry, clk 1, cycle 0).
+        builder.push_interaction(
+            bus::EXEC,
+            [pc, AB::Expr::ONE, AB::Expr::ZERO],
+            Count::bounded(start, 1),
+        );
     }
 }

@@ -10,8 +10,6 @@ use crate::columns;
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PublicValues<T> {
-    /// The entry pc.
-    pub entry: T,
     /// The exit code's low 16 bits.
     pub exit_lo: T,
     /// The exit code's high 16 bits.
@@ -31,8 +29,6 @@ columns!(PublicValues, PUBLIC_WIDTH, PUBLIC_COLS);
 /// The statement's numbers, before they become field elements.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Statement {
-    /// The entry pc.
-    pub entry: u32,
     /// 0 halted, 1 panicked.
     pub status: u8,
     /// The exit code.
@@ -49,7 +45,6 @@ impl<F: Field> PublicValues<F> {
     /// The public values of `s`.
     pub fn new(s: &Statement) -> Self {
         PublicValues {
-            entry: F::from_u32(s.entry),
             exit_lo: F::from_u32(s.exit_code & 0xffff),
             exit_hi: F::from_u32(s.exit_code >> 16),
             status: F::from_u8(s.status),
@@ -70,8 +65,6 @@ impl<F: Field> PublicValues<F> {
 /// Indices of the public values (the map's, for code that edits a vector).
 pub mod index {
     use super::PUBLIC_COLS;
-    /// The entry pc.
-    pub const ENTRY: usize = PUBLIC_COLS.entry;
     /// The exit code's low 16 bits.
     pub const EXIT_LO: usize = PUBLIC_COLS.exit_lo;
     /// The exit code's high 16 bits.

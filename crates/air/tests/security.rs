@@ -6,17 +6,17 @@
 //! Everything is read from the code: FRI's parameters and grinding from
 //! `config`, each table's widths, constraints (with LogUp's), degree,
 //! quotient chunks and lookups from the AIRs as the prover and verifier
-//! build them (`ProverData::from_airs_and_degrees`, which packs the
-//! lookups). The shape is the worst one the verifier accepts: the CPU and
-//! I/O tables at 2^22 rows, every other table without a fixed height at 2^23.
+//! build them (`config::prover_data`, which packs the lookups). The shape is
+//! the worst one the verifier accepts: the instruction chips and the I/O
+//! tables at 2^22 rows, every other table without a fixed height at 2^23.
 
 use ember_air::config::{self, DIGEST_ELEMS, LOG_BLOWUP};
-use ember_air::{Challenge, EmberAir, EmberConfig, Val, bytes, cpu, pow2, tables};
+use ember_air::{Challenge, EmberAir, Val, bytes, pow2, tables};
 use ember_core::{Program, Segment, asm};
 use p3_air::BaseAir;
 use p3_air::symbolic::AirLayout;
 use p3_batch_stark::symbolic::{get_log_num_quotient_chunks, get_symbolic_constraints};
-use p3_batch_stark::{ProverData, num_batched_openings};
+use p3_batch_stark::num_batched_openings;
 use p3_field::{BasedVectorSpace, PrimeField32, TwoAdicField};
 use p3_lookup::{LogUpGadget, Lookups};
 use p3_matrix::Matrix;
@@ -30,7 +30,7 @@ use p3_uni_stark::{OpeningShape, StarkGenericConfig};
 
 /// What the soundness analysis needs of one table.
 struct Table {
-    name: &'static str,
+    name: String,
     /// log2 of the most rows the verifier accepts for it.
     max_log_height: usize,
     constraints: usize,
@@ -56,8 +56,8 @@ fn tables_of(program: &Program) -> Vec<Table> {
     // two-adicity less the blowup; `MAX_LOG_TABLE_HEIGHT` in ember-verifier).
     let max_table = Val::TWO_ADICITY - LOG_BLOWUP;
     let max_log_height = |air: &EmberAir| match air {
-        // The verifier refuses a CPU or I/O table taller than this.
-        EmberAir::Cpu(_) | EmberAir::Io(_) => cpu::MAX_LOG_HEIGHT,
+        // The verifier refuses a chip or I/O table taller than this.
+        _ if air.id().max_log_height().is_some() => air.id().max_log_height().unwrap(),
         EmberAir::Bytes(_) => bytes::LOG_HEIGHT,
         EmberAir::Pow2(_) => pow2::HEIGHT.trailing_zeros() as usize,
         // Program, image, memory and data: sized by the ELF, the run and its
@@ -73,7 +73,7 @@ fn tables_of(program: &Program) -> Vec<Table> {
         .map(|h: usize| h.trailing_zeros() as usize)
         .collect();
     let config = config::config();
-    let common = ProverData::<EmberConfig>::from_airs_and_degrees(&config, &airs, &heights)
+    let common = ember_air::config::prover_data(&config, &airs, &heights)
         .expect("the preprocessed tables commit")
         .common;
     let gadget = LogUpGadget::new();
@@ -137,17 +137,8 @@ fn tables_of(program: &Program) -> Vec<Table> {
         .collect()
 }
 
-fn table_name(air: &EmberAir) -> &'static str {
-    match air {
-        EmberAir::Cpu(_) => "cpu",
-        EmberAir::Program(_) => "program",
-        EmberAir::Image(_) => "image",
-        EmberAir::Memory(_) => "memory",
-        EmberAir::Bytes(_) => "bytes",
-        EmberAir::Pow2(_) => "pow2",
-        EmberAir::Io(_) => "io",
-        EmberAir::Data(_) => "data",
-    }
+fn table_name(air: &EmberAir) -> String {
+    format!("{:?}", air.id()).to_lowercase()
 }
 
 /// The figures docs/proof.md states.

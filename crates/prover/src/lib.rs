@@ -6,9 +6,9 @@
 
 mod trace;
 
-use ember_air::{EmberAir, EmberConfig, Val, config, table};
+use ember_air::{EmberAir, EmberConfig, Table, Val, config, table};
 use ember_core::{BufferHost, Exit, Fault, Instruction, Machine, Program};
-use p3_batch_stark::{BatchProof, ProverData, StarkInstance, prove_batch};
+use p3_batch_stark::{BatchProof, StarkInstance, prove_batch};
 use p3_matrix::Matrix;
 
 pub use trace::{Io, Traces};
@@ -17,7 +17,7 @@ pub use trace::{Io, Traces};
 pub struct Proof {
     /// The batch STARK proof.
     pub proof: BatchProof<EmberConfig>,
-    /// Public values: see [`ember_air::cpu::public`].
+    /// Public values: see [`ember_air::public::PublicValues`].
     pub public_values: Vec<Val>,
 }
 
@@ -96,9 +96,9 @@ pub fn airs(program: &Program, input: &[u8], journal: &[u8]) -> Result<Vec<Ember
 /// Runs `program` on `input` and builds every table's trace.
 pub fn trace(program: &Program, input: &[u8]) -> Result<(Vec<EmberAir>, Traces), ProveError> {
     let mut airs = airs(program, input, &[])?;
-    let mut tracer = trace::Tracer::new(program, &airs, input);
+    let mut tracer = trace::Tracer::new(&airs, input);
     let mut machine = Machine::new(program);
-    machine.set_cycle_limit(1 << ember_air::cpu::MAX_LOG_HEIGHT);
+    machine.set_cycle_limit(1 << ember_air::chips::MAX_LOG_HEIGHT);
     let mut host = BufferHost::with_input(input);
     let result = machine.run_observed(&mut host, &mut tracer);
     if let Some(err) = tracer.error.take() {
@@ -109,12 +109,12 @@ pub fn trace(program: &Program, input: &[u8]) -> Result<(Vec<EmberAir>, Traces),
         Err(fault) if matches!(fault.kind, ember_core::FaultKind::CycleLimitExceeded { .. }) => {
             return Err(ProveError::TooLong {
                 cycles: machine.cycles(),
-                limit: 1 << ember_air::cpu::MAX_LOG_HEIGHT,
+                limit: 1 << ember_air::chips::MAX_LOG_HEIGHT,
             });
         }
         Err(fault) => return Err(ProveError::Fault(fault)),
     }
-    let (traces, io) = tracer.finish();
+    let (traces, io) = tracer.finish(&airs);
     // The data table holds the journal the run wrote.
     airs[table::DATA] = EmberAir::Data(ember_air::io::DataAir::new(&io.input, &io.journal));
     Ok((airs, traces))
@@ -136,7 +136,7 @@ pub fn prove_traces(airs: &[EmberAir], traces: &Traces) -> Result<Proof, ProveEr
         .map(|(i, (air, trace))| StarkInstance {
             air,
             trace,
-            public_values: if i == table::CPU || i == table::IO {
+            public_values: if Table::ALL[i].has_public_values() {
                 traces.public_values.clone()
             } else {
                 Vec::new()
@@ -144,8 +144,13 @@ pub fn prove_traces(airs: &[EmberAir], traces: &Traces) -> Result<Proof, ProveEr
         })
         .collect();
     debug_assert!(traces.matrices.iter().all(|m| m.height().is_power_of_two()));
-    let data = ProverData::from_instances(&config, &instances)
-        .map_err(|e| ProveError::Backend(format!("{e:?}")))?;
+    let degree_bits: Vec<usize> = traces
+        .matrices
+        .iter()
+        .map(|m| m.height().trailing_zeros() as usize)
+        .collect();
+    let data =
+        ember_air::config::prover_data(&config, airs, &degree_bits).map_err(ProveError::Backend)?;
     let proof = prove_batch(&config, &instances, &data)
         .map_err(|e| ProveError::Backend(format!("{e:?}")))?;
     Ok(Proof {
@@ -159,16 +164,12 @@ pub fn prove_traces(airs: &[EmberAir], traces: &Traces) -> Result<Proof, ProveEr
 pub fn check_constraints(airs: &[EmberAir], traces: &Traces) -> Vec<String> {
     let mut out = Vec::new();
     for (i, (air, m)) in airs.iter().zip(&traces.matrices).enumerate() {
-        let pv: &[Val] = if i == table::CPU || i == table::IO {
+        let pv: &[Val] = if Table::ALL[i].has_public_values() {
             &traces.public_values
         } else {
             &[]
         };
-        let failures = match air {
-            EmberAir::Cpu(cpu) => p3_air::check_all_constraints(cpu, m, pv, Some(8)).failures,
-            EmberAir::Io(io) => p3_air::check_all_constraints(io, m, pv, Some(8)).failures,
-            _ => continue,
-        };
+        let failures = p3_air::check_all_constraints(air, m, pv, Some(8)).failures;
         if !failures.is_empty() {
             out.push(format!("table {i}: {failures:?}"));
         }

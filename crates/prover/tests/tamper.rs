@@ -9,16 +9,19 @@ mod witness;
 
 use ember_air::Val;
 use ember_air::bus;
-use ember_air::cpu::{public, slot};
+use ember_air::chips::slot;
 use ember_air::io::kind;
 use ember_air::ops::Op;
-use ember_air::table::{BYTES, CPU, IO, PROGRAM};
+use ember_air::public::index as public;
+use ember_air::table::{ALU, BYTES, IO, JUMP, PROGRAM};
 use ember_core::asm::*;
 use ember_core::{Program, Segment};
 use ember_verifier::verify;
 use p3_field::{Field, PrimeCharacteristicRing};
 use p3_matrix::Matrix;
-use witness::{CODE, Case, Caught, DATA, DATA_BYTES, MemEntry, bytes, f, halt, program, word_addr};
+use witness::{
+    At, CODE, Case, Caught, DATA, DATA_BYTES, MemEntry, bytes, f, halt, program, word_addr,
+};
 
 const A0: u8 = 10;
 const A1: u8 = 11;
@@ -51,11 +54,11 @@ fn add_with_a_wrong_result() {
         add(A0, 1, 2),
     ])));
     let row = case.row_at(CODE + 8);
-    case.set_word(row, case.c.c, 13);
-    case.set_word(row, case.c.adder.z, 13);
+    case.set_word(row, case.c(row).c, 13);
+    case.set_word(row, case.c(row).adder.z, 13);
     case.claim_exit(13);
     case.rebalance();
-    case.expect_rejected(Caught::row(CPU, row));
+    case.expect_rejected(Caught::at(row));
 }
 
 /// SUB writes 6 for 9 - 4. Caught by the adder run backwards (`c + b = a`):
@@ -68,11 +71,11 @@ fn sub_with_a_wrong_result() {
         sub(A0, 1, 2),
     ])));
     let row = case.row_at(CODE + 8);
-    case.set_word(row, case.c.c, 6);
-    case.set_word(row, case.c.adder.x, 6);
+    case.set_word(row, case.c(row).c, 6);
+    case.set_word(row, case.c(row).adder.x, 6);
     case.claim_exit(6);
     case.rebalance();
-    case.expect_rejected(Caught::row(CPU, row));
+    case.expect_rejected(Caught::at(row));
 }
 
 /// ANDI writes 0x0B for 0x5A & 0x0F; the byte table's counts are recounted
@@ -82,7 +85,7 @@ fn sub_with_a_wrong_result() {
 fn andi_with_a_wrong_result_and_the_byte_table_recounted() {
     let mut case = Case::honest(program(&with_halt(&[addi(1, 0, 0x5A), andi(A0, 1, 0x0F)])));
     let row = case.row_at(CODE + 4);
-    case.set_word(row, case.c.c, 0x0B);
+    case.set_word(row, case.c(row).c, 0x0B);
     case.claim_exit(0x0B);
     case.rebalance();
     case.expect_rejected(Caught::bus(bus::BYTES));
@@ -98,7 +101,7 @@ fn xor_with_a_wrong_result_and_the_byte_table_recounted() {
         xor(A0, 1, 2),
     ])));
     let row = case.row_at(CODE + 8);
-    case.set_word(row, case.c.c, 0x3B);
+    case.set_word(row, case.c(row).c, 0x3B);
     case.claim_exit(0x3B);
     case.rebalance();
     case.expect_rejected(Caught::bus(bus::BYTES));
@@ -132,9 +135,9 @@ fn a_result_byte_of_256_with_the_next_byte_one_less() {
     let mut case = Case::honest(program(&with_halt(&[addi(1, 0, 0x1FF), addi(A0, 1, 1)])));
     let row = case.row_at(CODE + 4);
     let limbs = [f(256), f(1), Val::ZERO, Val::ZERO];
-    case.set_limbs(row, case.c.c, limbs);
-    case.set_limbs(row, case.c.adder.z, limbs);
-    case.set(row, case.c.adder.carry[0], Val::ZERO);
+    case.set_limbs(row, case.c(row).c, limbs);
+    case.set_limbs(row, case.c(row).adder.z, limbs);
+    case.set(row, case.c(row).adder.carry[0], Val::ZERO);
     case.claim_exit_limbs(limbs);
     case.rebalance();
     case.expect_rejected(Caught::bus(bus::BYTES));
@@ -154,14 +157,14 @@ fn a_carry_that_wraps_mod_p() {
     let inv256 = f(256).inverse();
     let mut carry = -inv256;
     for i in 0..4 {
-        case.set(row, case.c.adder.carry[i], carry);
+        case.set(row, case.c(row).adder.carry[i], carry);
         carry *= inv256;
     }
-    case.set_word(row, case.c.c, 13);
-    case.set_word(row, case.c.adder.z, 13);
+    case.set_word(row, case.c(row).c, 13);
+    case.set_word(row, case.c(row).adder.z, 13);
     case.claim_exit(13);
     case.rebalance();
-    case.expect_rejected(Caught::row(CPU, row));
+    case.expect_rejected(Caught::at(row));
 }
 
 // --- Memory. ---
@@ -182,7 +185,7 @@ fn a_load_returning_a_stale_value() {
     let first = case.row_at(CODE + 8);
     let load = case.row_at(CODE + 20);
     case.set_memory_access(load, 5, 5);
-    case.set_word(load, case.c.c, 5);
+    case.set_word(load, case.c(load).c, 5);
     let ts = case.ts(first, slot::MEM);
     case.set_access(load, slot::MEM, ts);
     case.edit_memory(word_addr(DATA), |e| e.value = bytes(5));
@@ -204,9 +207,9 @@ fn two_loads_returning_swapped_values() {
     ])));
     let (l1, l2) = (case.row_at(CODE + 4), case.row_at(CODE + 8));
     case.set_memory_access(l1, second, second);
-    case.set_word(l1, case.c.c, second);
+    case.set_word(l1, case.c(l1).c, second);
     case.set_memory_access(l2, DATA_WORD, DATA_WORD);
-    case.set_word(l2, case.c.c, DATA_WORD);
+    case.set_word(l2, case.c(l2).c, DATA_WORD);
     case.edit_memory(word_addr(DATA), |e| e.value = bytes(second));
     case.edit_memory(word_addr(DATA) + 1, |e| e.value = bytes(DATA_WORD));
     case.edit_memory(2, |e| e.value = bytes(DATA_WORD));
@@ -229,7 +232,7 @@ fn a_previous_timestamp_after_the_current_one() {
     ])));
     let (load, store) = (case.row_at(CODE + 4), case.row_at(CODE + 12));
     case.set_memory_access(load, 7, 7);
-    case.set_word(load, case.c.c, 7);
+    case.set_word(load, case.c(load).c, 7);
     let (load_ts, store_ts) = (case.ts(load, slot::MEM), case.ts(store, slot::MEM));
     case.set_access(load, slot::MEM, store_ts);
     case.set_memory_access(store, DATA_WORD, 7);
@@ -251,7 +254,7 @@ fn uninitialised_memory_read_as_non_zero() {
     let mut case = Case::honest(program(&with_halt(&[lui(1, DATA >> 12), lw(A0, 1, 0x80)])));
     let load = case.row_at(CODE + 4);
     case.set_memory_access(load, 5, 5);
-    case.set_word(load, case.c.c, 5);
+    case.set_word(load, case.c(load).c, 5);
     case.edit_memory(word_addr(DATA + 0x80), |e| e.value = bytes(5));
     case.claim_exit(5);
     case.rebalance();
@@ -266,7 +269,7 @@ fn a_second_initial_value_for_an_image_word() {
     let mut case = Case::honest(program(&with_halt(&[lui(1, DATA >> 12), lw(A0, 1, 0)])));
     let load = case.row_at(CODE + 4);
     case.set_memory_access(load, 0, 0);
-    case.set_word(load, case.c.c, 0);
+    case.set_word(load, case.c(load).c, 0);
     case.edit_memory(word_addr(DATA), |e| {
         e.zero_init = true;
         e.value = bytes(0);
@@ -283,7 +286,7 @@ fn forged_load(place: impl FnOnce(&mut Vec<MemEntry>, MemEntry)) -> Case {
     let mut case = Case::honest(program(&with_halt(&[lui(1, DATA >> 12), lw(A0, 1, 0)])));
     let load = case.row_at(CODE + 4);
     case.set_memory_access(load, 0, 0);
-    case.set_word(load, case.c.c, 0);
+    case.set_word(load, case.c(load).c, 0);
     let ts = case.ts(load, slot::MEM);
     let mut entries = case.memory();
     let i = entries
@@ -343,10 +346,10 @@ fn a_duplicate_address_by_wrapping_the_memory_table_order() {
 fn one_register_read_twice_in_a_cycle_with_two_values() {
     let mut case = Case::honest(program(&with_halt(&[addi(1, 0, 3), add(A0, 1, 1)])));
     let row = case.row_at(CODE + 4);
-    case.set_word(row, case.c.b, 4);
-    case.set_word(row, case.c.opb, 4);
+    case.set_word(row, case.c(row).b, 4);
+    case.set_word(row, case.c(row).opb, 4);
     case.set_adder(row, 3, 4);
-    case.set_word(row, case.c.c, 7);
+    case.set_word(row, case.c(row).c, 7);
     case.edit_memory(1, |e| e.value = bytes(4));
     case.claim_exit(7);
     case.rebalance();
@@ -361,16 +364,16 @@ fn x0_written_and_read_back_non_zero() {
     // t0 starts at 0: HALT needs no `addi t0, x0, 0`, which would read x0.
     let mut case = Case::honest(program(&[addi(0, 0, 5), addi(A0, 0, 0), ecall()]));
     let (w, r) = (case.row_at(CODE), case.row_at(CODE + 4));
-    case.set(w, case.c.insn.writes_rd, Val::ONE);
-    case.set_word(w, case.c.c, 5);
-    case.set_word(w, case.c.rd_prev, 0);
+    case.set(w, case.c(w).insn.writes_rd, Val::ONE);
+    case.set_word(w, case.c(w).c, 5);
+    case.set_word(w, case.c(w).rd_prev, 0);
     let read_ts = case.ts(w, slot::RS1);
     case.set_access(w, slot::RD, read_ts);
-    case.set_word(r, case.c.a, 5);
+    case.set_word(r, case.c(r).a, 5);
     let write_ts = case.ts(w, slot::RD);
     case.set_access(r, slot::RS1, write_ts);
     case.set_adder(r, 5, 0);
-    case.set_word(r, case.c.c, 5);
+    case.set_word(r, case.c(r).c, 5);
     let read_ts = case.ts(r, slot::RS1);
     case.edit_memory(0, |e| {
         e.value = bytes(5);
@@ -433,9 +436,9 @@ fn a_store_into_code_that_keeps_it_read_only() {
     let (code, data) = store_into_code();
     let mut case = Case::shadow(code, &data);
     let store = case.row_at(CODE + 8);
-    case.set(store, case.c.mem_writable, Val::ZERO);
+    case.set(store, case.c(store).mem_writable, Val::ZERO);
     case.edit_memory(word_addr(CODE2), |e| e.writable = false);
-    case.expect_rejected(Caught::row(CPU, store));
+    case.expect_rejected(Caught::at(store));
 }
 
 /// A store into code through a second, zero-initialised (so writable)
@@ -497,7 +500,7 @@ fn beq_taken_on_unequal_values() {
     let row = case.row_at(CODE + 8);
     case.set_op(row, Op::Beq);
     case.rebalance();
-    case.expect_rejected(Caught::row(CPU, row));
+    case.expect_rejected(Caught::at(row));
 }
 
 /// BEQ of 1 and 2 with `taken = 0` (honest) but the next pc at the target.
@@ -507,9 +510,9 @@ fn a_branch_not_taken_that_jumps_anyway() {
     let mut case = Case::shadow(branch_program(beq(1, 2, 8)), &branch_program(bne(1, 2, 8)));
     let row = case.row_at(CODE + 8);
     case.set_op(row, Op::Beq);
-    case.set(row, case.c.taken, Val::ZERO);
+    case.set(row, case.c(row).taken, Val::ZERO);
     case.rebalance();
-    case.expect_rejected(Caught::row(CPU, row));
+    case.expect_rejected(Caught::at(row));
 }
 
 /// `addi x1, x0, -1; addi x2, x0, 1; <branch> +8; addi a0, x0, 7; HALT`.
@@ -533,8 +536,8 @@ fn blt_compared_without_flipping_the_signs() {
     );
     let row = case.row_at(CODE + 8);
     case.set_op(row, Op::Blt);
-    case.set(row, case.c.sa3, f(0xFF));
-    case.set(row, case.c.sb3, Val::ZERO);
+    case.set(row, case.c(row).sa3, f(0xFF));
+    case.set(row, case.c(row).sb3, Val::ZERO);
     case.rebalance();
     case.expect_rejected(Caught::bus(bus::BYTES));
 }
@@ -550,7 +553,7 @@ fn blt_not_taken_when_less() {
     let row = case.row_at(CODE + 8);
     case.set_op(row, Op::Blt);
     case.rebalance();
-    case.expect_rejected(Caught::row(CPU, row));
+    case.expect_rejected(Caught::at(row));
 }
 
 /// `jal x0, +8` that lands at +4 (the trace of `jal x0, +4` with the
@@ -560,9 +563,9 @@ fn jal_to_the_wrong_target() {
     let jump = |offset| program(&with_halt(&[jal(0, offset), addi(A0, 0, 7)]));
     let mut case = Case::shadow(jump(8), &jump(4));
     let row = case.row_at(CODE);
-    case.set(row, case.c.insn.target, f(CODE + 8));
+    case.set(row, case.c(row).insn.target, f(CODE + 8));
     case.rebalance();
-    case.expect_rejected(Caught::row(CPU, row));
+    case.expect_rejected(Caught::at(row));
 }
 
 /// `jalr x0, 12(x1)` (x1 = CODE) that lands at CODE + 8: the trace of
@@ -573,12 +576,11 @@ fn jalr_to_the_wrong_target() {
     let jump = |imm| program(&with_halt(&[auipc(1, 0), jalr(0, 1, imm), addi(A0, 0, 7)]));
     let mut case = Case::shadow(jump(12), &jump(8));
     let row = case.row_at(CODE + 4);
-    case.set_word(row, case.c.insn.imm, 12);
-    case.set_word(row, case.c.opb, 12);
+    case.set_word(row, case.c(row).insn.imm, 12);
     case.set_adder(row, CODE, 12);
-    case.set(row, case.c.k, f(12 >> 2));
+    case.set(row, case.c(row).k, f(12 >> 2));
     case.rebalance();
-    case.expect_rejected(Caught::row(CPU, row));
+    case.expect_rejected(Caught::at(row));
 }
 
 /// `addi x1, x0, -1; addi x2, x0, 1; <set> a0, x1, x2; HALT`.
@@ -591,10 +593,10 @@ fn set_program(set: u32) -> Program {
 fn slt_with_a_flipped_result() {
     let mut case = Case::honest(set_program(slt(A0, 1, 2)));
     let row = case.row_at(CODE + 8);
-    case.set_word(row, case.c.c, 0);
+    case.set_word(row, case.c(row).c, 0);
     case.claim_exit(0);
     case.rebalance();
-    case.expect_rejected(Caught::row(CPU, row));
+    case.expect_rejected(Caught::at(row));
 }
 
 /// SLT -1 < 1 compared as unsigned (sign bytes not flipped, the adder
@@ -604,10 +606,10 @@ fn slt_with_a_flipped_result() {
 fn slt_compared_without_flipping_the_signs() {
     let mut case = Case::honest(set_program(slt(A0, 1, 2)));
     let row = case.row_at(CODE + 8);
-    case.set(row, case.c.sa3, f(0xFF));
-    case.set(row, case.c.sb3, Val::ZERO);
+    case.set(row, case.c(row).sa3, f(0xFF));
+    case.set(row, case.c(row).sb3, Val::ZERO);
     case.set_adder(row, 0xFFFF_FFFE, 1);
-    case.set_word(row, case.c.c, 0);
+    case.set_word(row, case.c(row).c, 0);
     case.claim_exit(0);
     case.rebalance();
     case.expect_rejected(Caught::bus(bus::BYTES));
@@ -623,11 +625,11 @@ fn sltu_with_the_carry_out_cleared() {
         sltu(A0, 1, 2),
     ])));
     let row = case.row_at(CODE + 8);
-    case.set(row, case.c.adder.carry[3], Val::ZERO);
-    case.set_word(row, case.c.c, 0);
+    case.set(row, case.c(row).adder.carry[3], Val::ZERO);
+    case.set_word(row, case.c(row).c, 0);
     case.claim_exit(0);
     case.rebalance();
-    case.expect_rejected(Caught::row(CPU, row));
+    case.expect_rejected(Caught::at(row));
 }
 
 // --- Multiplication, shifts, sub-word memory. ---
@@ -644,10 +646,10 @@ fn mulh_with_an_operand_sign_dropped() {
     ])));
     let row = case.row_at(CODE + 8);
     case.set_multiplier(row, u32::MAX, true, u32::MAX, false);
-    case.set_word(row, case.c.c, u32::MAX);
+    case.set_word(row, case.c(row).c, u32::MAX);
     case.claim_exit(u32::MAX);
     case.rebalance();
-    case.expect_rejected(Caught::row(CPU, row));
+    case.expect_rejected(Caught::at(row));
 }
 
 /// SRAI -16 >> 2 shifted in zeros (msu = 0): 0x3FFFFFFC. Caught by the
@@ -657,10 +659,10 @@ fn srai_without_the_sign() {
     let mut case = Case::honest(program(&with_halt(&[addi(1, 0, -16), srai(A0, 1, 2)])));
     let row = case.row_at(CODE + 4);
     case.set_multiplier(row, (-16i32) as u32, false, 1 << 30, false);
-    case.set_word(row, case.c.c, 0x3FFF_FFFC);
+    case.set_word(row, case.c(row).c, 0x3FFF_FFFC);
     case.claim_exit(0x3FFF_FFFC);
     case.rebalance();
-    case.expect_rejected(Caught::row(CPU, row));
+    case.expect_rejected(Caught::at(row));
 }
 
 /// A signed load of a negative value, zero-extended: its row (at `load`)
@@ -668,9 +670,9 @@ fn srai_without_the_sign() {
 fn zero_extended(words: &[u32], load: u32, value: u32) {
     let mut case = Case::honest(program(&with_halt(words)));
     let row = case.row_at(CODE + load);
-    case.set(row, case.c.sign, Val::ZERO);
-    case.set(row, case.c.sx_flip, f(256));
-    case.set_word(row, case.c.c, value);
+    case.set(row, case.c(row).sign, Val::ZERO);
+    case.set(row, case.c(row).sx_flip, f(256));
+    case.set_word(row, case.c(row).c, value);
     case.claim_exit(value);
     case.rebalance();
     case.expect_rejected(Caught::bus(bus::BYTES));
@@ -722,11 +724,11 @@ fn clobbering_store(load_x2: u32, store: u32, clobbered: u32) {
     let (store, load) = (case.row_at(CODE + 8), case.row_at(CODE + 12));
     case.set_memory_access(store, DATA_WORD, clobbered);
     case.set_memory_access(load, clobbered, clobbered);
-    case.set_word(load, case.c.c, clobbered);
+    case.set_word(load, case.c(load).c, clobbered);
     case.edit_memory(word_addr(DATA), |e| e.value = bytes(clobbered));
     case.claim_exit(clobbered);
     case.rebalance();
-    case.expect_rejected(Caught::row(CPU, store));
+    case.expect_rejected(Caught::at(store));
 }
 
 /// SB of 0x55 into byte 1 that also clears byte 0. Caught by SB's merge
@@ -745,31 +747,34 @@ fn sh_clobbering_its_neighbour() {
 
 // --- Selectors and the trace's shape. ---
 
-/// Every padding row marked real (the program table's all-zero padding
-/// tuple recounted, so the program bus balances). Caught by the one-hot
-/// rule (flags sum to is_real) on each padding row, and by "the HALT is
-/// the last real row" on the HALT and the last row.
+/// Every padding row of the ALU chip marked real (the program table's
+/// all-zero padding tuple recounted, so the program bus balances). Caught
+/// by the one-hot rule (flags sum to is_real) on each padding row, and by
+/// the execution bus: each consumes a state `(0, 0, 0)` that no row
+/// produces.
 #[test]
 fn padding_rows_marked_real() {
     let mut case = Case::honest(program(&with_halt(&[addi(A0, 0, 1)])));
-    let (halt, height) = (case.halt_row(), case.traces.matrices[CPU].height());
-    let mut caught = Caught::row(CPU, halt);
-    for row in halt + 1..height {
-        case.set(row, case.c.is_real, Val::ONE);
-        caught = caught.and_row(CPU, row);
+    let first = case.padding_row(ALU);
+    let height = case.traces.matrices[ALU].height();
+    let mut caught = Caught::bus(bus::EXEC);
+    for row in first.row..height {
+        let at = At { table: ALU, row };
+        case.set(at, case.c(at).is_real, Val::ONE);
+        caught = caught.and_at(at);
     }
     case.rebalance();
     case.expect_rejected(caught);
 }
 
-/// A JAL flag on a padding row (JAL's own rules hold on a zero row).
-/// Caught by the one-hot rule: flags sum to is_real = 0.
+/// A JAL flag on a padding row of the jump chip (JAL's own rules hold on a
+/// zero row). Caught by the one-hot rule: flags sum to is_real = 0.
 #[test]
 fn a_flag_on_a_padding_row() {
     let mut case = Case::honest(program(&with_halt(&[addi(A0, 0, 1)])));
-    let row = case.halt_row() + 1;
-    case.set(row, case.c.flags[Op::Jal.index()], Val::ONE);
-    case.expect_rejected(Caught::row(CPU, row));
+    let row = case.padding_row(JUMP);
+    case.set(row, case.c(row).flags[Op::Jal.index()], Val::ONE);
+    case.expect_rejected(Caught::at(row));
 }
 
 /// `sub a0, x1, x0` flagged ADD and ADDI instead (op codes 1 + 2 = 3 =
@@ -782,39 +787,39 @@ fn two_flags_on_one_row() {
     let mut case = Case::honest(program(&with_halt(&[addi(1, 0, 9), sub(A0, 1, 0)])));
     let row = case.row_at(CODE + 4);
     case.set_op(row, Op::Add);
-    case.set(row, case.c.flags[Op::Addi.index()], Val::ONE);
+    case.set(row, case.c(row).flags[Op::Addi.index()], Val::ONE);
     case.rebalance();
-    case.expect_rejected(Caught::row(CPU, row).and_bus(bus::MEMORY));
+    case.expect_rejected(Caught::at(row).and_bus(bus::MEMORY));
 }
 
 /// A HALT followed by more rows, claiming the program's honest statement
 /// (exit code 0 after 2 cycles): the first ECALL (`t0 = 0`) is an ending
 /// HALT, and the run goes on to a second ECALL, `t0 = 3`
-/// (INPUT_REMAINING), which is the last real row and does not end. The
-/// trace is the shadow's, whose `t0` is 3 at the first ECALL and 0 at the
-/// second, with both `t0` writes, both reads, both headers' kinds and the
-/// `ends` flags patched to the program's. Caught by the CPU's "the ending
-/// ECALL is the last real row" on both ECALL rows (ending with rows after
-/// it; last without ending).
+/// (INPUT_REMAINING), which does not end. The trace is the shadow's, whose
+/// `t0` is 3 at the first ECALL and 0 at the second, with both `t0` writes,
+/// both reads, both headers' kinds and the `ends` flags patched to the
+/// program's. Caught by the execution bus: the ending HALT produces no
+/// state, so the row after it consumes one nobody produced, and the last
+/// ECALL produces one nobody consumes.
 #[test]
 fn rows_after_halt() {
     let run = |first: i32, second: i32| {
         program(&[addi(T0, 0, first), ecall(), addi(T0, 0, second), ecall()])
     };
     let mut case = Case::shadow(run(0, 3), &run(3, 0));
+    let rows = case.chip_rows();
     for (set, stop, number, k, ends) in [
-        (0, 1, 0, kind::HALT, true),
-        (2, 3, 3, kind::INPUT_REMAINING, false),
+        (rows[0], rows[1], 0, kind::HALT, true),
+        (rows[2], rows[3], 3, kind::INPUT_REMAINING, false),
     ] {
-        case.set_word(set, case.c.insn.imm, number);
-        case.set_word(set, case.c.opb, number);
+        case.set_word(set, case.c(set).insn.imm, number);
+        case.set_word(set, case.c(set).opb, number);
         case.set_adder(set, 0, number);
-        case.set_word(set, case.c.c, number);
+        case.set_word(set, case.c(set).c, number);
         // t0 was 0 before each write (the first's result is now 0).
-        case.set_word(set, case.c.rd_prev, 0);
-        case.set_word(stop, case.c.b, number);
-        case.set_word(stop, case.c.opb, number);
-        case.set(stop, case.c.ends, Val::from_bool(ends));
+        case.set_word(set, case.c(set).rd_prev, 0);
+        case.set_word(stop, case.c(stop).b, number);
+        case.set(stop, case.c(stop).ends, Val::from_bool(ends));
         let header = case.io_header_of(stop);
         case.set_io_kind(header, k);
     }
@@ -822,7 +827,7 @@ fn rows_after_halt() {
     case.traces.public_values[public::CYCLES] = f(2);
     case.statement.cycles = 2;
     case.rebalance();
-    case.expect_rejected(Caught::row(CPU, 1).and_row(CPU, 3));
+    case.expect_rejected(Caught::bus(bus::EXEC));
 }
 
 // --- ECALL rows. ---
@@ -835,22 +840,25 @@ fn rows_after_halt() {
 fn an_ecall_number_of_256_taken_for_halt() {
     let mut case = Case::shadow(program(&[addi(T0, 0, 256), ecall()]), &program(&halt()));
     let (set, call) = (case.row_at(CODE), case.row_at(CODE + 4));
-    case.set_word(set, case.c.insn.imm, 256);
-    case.set_word(set, case.c.opb, 256);
+    case.set_word(set, case.c(set).insn.imm, 256);
+    case.set_word(set, case.c(set).opb, 256);
     case.set_adder(set, 0, 256);
-    case.set_word(set, case.c.c, 256);
-    case.set_word(call, case.c.b, 256);
+    case.set_word(set, case.c(set).c, 256);
+    case.set_word(call, case.c(call).b, 256);
     case.edit_memory(T0.into(), |e| e.value = bytes(256));
     case.rebalance();
-    case.expect_rejected(Caught::row(CPU, call));
+    case.expect_rejected(Caught::at(call));
 }
 
 /// `a1 = 5; a2 = 7; CYCLE_COUNT; a0 = a1 + a2`, HALT (exit code 7, a1
-/// cleared), with the CYCLE_COUNT's memory slot at register 12 (`k = 12`)
-/// instead of 11: it clears a2, the header receiving a2's 7 as a1; the ADD
-/// reads a1 = 5 from its ADDI and a2 = 0 from the ECALL, so the exit code
-/// is 5; the HALT's slot reads a1 = 5. Caught on the CYCLE_COUNT row by
-/// `ecall => word address = 11`.
+/// cleared), with the CYCLE_COUNT's memory slot acting on register 12
+/// instead of 11: it clears a2 (reading a2's 7 at a2's write timestamp),
+/// the header receiving a2's 7 as a1; the ADD reads a1 = 5 from its ADDI
+/// and a2 = 0 from the ECALL, so the exit code is 5; the HALT's slot reads
+/// a1 = 5. The old CPU table had the slot's address as a column (`k`); the
+/// ECALL chip has the constant 11, so the forged access stays at address 11
+/// and is caught by the memory bus: address 11 never held 7 at a2's
+/// timestamp.
 #[test]
 fn an_ecall_whose_a1_is_another_register() {
     let mut case = Case::honest(program(&with_halt(&[
@@ -863,21 +871,20 @@ fn an_ecall_whose_a1_is_another_register() {
     let (set_a1, set_a2) = (case.row_at(CODE), case.row_at(CODE + 4));
     let (count, sum) = (case.row_at(CODE + 12), case.row_at(CODE + 16));
     let halt = case.halt_row();
-    case.set(count, case.c.k, f(A2.into()));
     case.set_memory_access(count, 7, 0);
     let ts = case.ts(set_a2, slot::RD);
     case.set_access(count, slot::MEM, ts);
     let h = case.io_header_of(count);
     case.set_io_word(h, case.io.a1, 7);
-    case.set_word(sum, case.c.a, 5);
+    case.set_word(sum, case.c(sum).a, 5);
     let ts = case.ts(set_a1, slot::RD);
     case.set_access(sum, slot::RS1, ts);
-    case.set_word(sum, case.c.b, 0);
-    case.set_word(sum, case.c.opb, 0);
+    case.set_word(sum, case.c(sum).b, 0);
+    case.set_word(sum, case.c(sum).opb, 0);
     let ts = case.ts(count, slot::MEM);
     case.set_access(sum, slot::RS2, ts);
     case.set_adder(sum, 5, 0);
-    case.set_word(sum, case.c.c, 5);
+    case.set_word(sum, case.c(sum).c, 5);
     case.set_memory_access(halt, 5, 5);
     let h = case.io_header_of(halt);
     case.set_io_word(h, case.io.a1, 5);
@@ -886,7 +893,7 @@ fn an_ecall_whose_a1_is_another_register() {
     case.edit_memory(A2.into(), |e| e.value = bytes(0));
     case.claim_exit(5);
     case.rebalance();
-    case.expect_rejected(Caught::row(CPU, count));
+    case.expect_rejected(Caught::bus(bus::MEMORY));
 }
 
 // --- Public values and the program. ---
@@ -923,8 +930,8 @@ fn a_changed_status() {
 }
 
 /// A run that starts before the ELF's entry (at an instruction that sets
-/// a0 = 5): the public entry is the ELF's. Caught by the first row's `pc =
-/// entry`.
+/// a0 = 5). Caught by the execution bus: the program table starts the run
+/// at the ELF's entry, and the first row consumes a state at another pc.
 #[test]
 fn a_run_from_another_entry() {
     let words = with_halt(&[addi(A0, 0, 5)]);
@@ -937,7 +944,7 @@ fn a_run_from_another_entry() {
     )
     .unwrap();
     let case = Case::shadow(later, &program(&words));
-    case.expect_rejected(Caught::row(CPU, 0));
+    case.expect_rejected(Caught::bus(bus::EXEC));
 }
 
 /// A run of `addi a0, x0, 2` where the program has `addi a0, x0, 1`.
@@ -1019,7 +1026,7 @@ fn division_program(a: u32, b: u32, op: fn(u8, u8, u8) -> u32) -> Program {
 /// Refills the multiplier's carries for `q * b + r = a` over 64 bits from
 /// limbs as they stand (`r`'s may be any small integers), each operand
 /// sign-extended when `signed` and negative.
-fn set_division_carries(case: &mut Case, row: usize, q: u32, b: u32, r: [i64; 4], a: u32) {
+fn set_division_carries(case: &mut Case, row: At, q: u32, b: u32, r: [i64; 4], a: u32) {
     let signed_limbs = |w: u32| {
         let ext = if w >> 31 == 1 { 255 } else { 0 };
         let b = w.to_le_bytes().map(i64::from);
@@ -1034,8 +1041,8 @@ fn set_division_carries(case: &mut Case, row: usize, q: u32, b: u32, r: [i64; 4]
         assert_eq!((sum - out[j]) % 256, 0, "column {j} does not divide");
         carry = (sum - out[j]) / 256;
         assert!((0..1 << 16).contains(&carry), "column {j}'s carry {carry}");
-        case.set(row, case.c.mul.carry[j][0], f((carry & 0xff) as u32));
-        case.set(row, case.c.mul.carry[j][1], f((carry >> 8) as u32));
+        case.set(row, case.c(row).mul.carry[j][0], f((carry & 0xff) as u32));
+        case.set(row, case.c(row).mul.carry[j][1], f((carry >> 8) as u32));
     }
 }
 
@@ -1054,12 +1061,12 @@ fn fi(v: i64) -> Val {
 fn divu_by_zero_with_another_quotient() {
     let mut case = Case::honest(division_program(7, 0, divu));
     let row = case.row_at(CODE + 16);
-    case.set_word(row, case.c.mul.u, 5);
+    case.set_word(row, case.c(row).mul.u, 5);
     set_division_carries(&mut case, row, 5, 0, [7, 0, 0, 0], 7);
-    case.set_word(row, case.c.c, 5);
+    case.set_word(row, case.c(row).c, 5);
     case.claim_exit(5);
     case.rebalance();
-    case.expect_rejected(Caught::row(CPU, row));
+    case.expect_rejected(Caught::at(row));
 }
 
 /// DIV of MIN by -1 with quotient 0 (and the product's high word exempt, as
@@ -1068,14 +1075,14 @@ fn divu_by_zero_with_another_quotient() {
 fn div_overflow_with_another_quotient() {
     let mut case = Case::honest(division_program(0x8000_0000, u32::MAX, div));
     let row = case.row_at(CODE + 16);
-    case.set_word(row, case.c.mul.u, 0);
-    case.set(row, case.c.mul.su, Val::ZERO);
-    case.set(row, case.c.mul.u3x, f(0x80));
+    case.set_word(row, case.c(row).mul.u, 0);
+    case.set(row, case.c(row).mul.su, Val::ZERO);
+    case.set(row, case.c(row).mul.u3x, f(0x80));
     set_division_carries(&mut case, row, 0, u32::MAX, [0, 0, 0, 0], 0);
-    case.set_word(row, case.c.c, 0);
+    case.set_word(row, case.c(row).c, 0);
     case.claim_exit(0);
     case.rebalance();
-    case.expect_rejected(Caught::row(CPU, row));
+    case.expect_rejected(Caught::at(row));
 }
 
 /// REM -7 % 2 as +1 (with quotient -4: -4 * 2 + 1 = -7, |1| < 2): the
@@ -1087,20 +1094,20 @@ fn rem_with_the_sign_of_the_divisor() {
     let mut case = Case::honest(division_program(a, b, rem));
     let row = case.row_at(CODE + 16);
     let q = (-4i32) as u32;
-    case.set_word(row, case.c.mul.u, q);
-    case.set(row, case.c.mul.u3x, f(0xFF ^ 0x80));
-    case.set_word(row, case.c.mul.r, 1);
-    case.set(row, case.c.mul.sr, Val::ZERO);
-    case.set(row, case.c.mul.r3x, f(0x80));
-    case.set_word(row, case.c.abs_r, 1);
-    case.set_word(row, case.c.ncr, 0);
+    case.set_word(row, case.c(row).mul.u, q);
+    case.set(row, case.c(row).mul.u3x, f(0xFF ^ 0x80));
+    case.set_word(row, case.c(row).mul.r, 1);
+    case.set(row, case.c(row).mul.sr, Val::ZERO);
+    case.set(row, case.c(row).mul.r3x, f(0x80));
+    case.set_word(row, case.c(row).abs_r, 1);
+    case.set_word(row, case.c(row).ncr, 0);
     case.set_adder(row, 1, 1);
-    case.set(row, case.c.eq_inv, Val::ONE);
+    case.set(row, case.c(row).eq_inv, Val::ONE);
     set_division_carries(&mut case, row, q, b, [1, 0, 0, 0], a);
-    case.set_word(row, case.c.c, 1);
+    case.set_word(row, case.c(row).c, 1);
     case.claim_exit(1);
     case.rebalance();
-    case.expect_rejected(Caught::row(CPU, row));
+    case.expect_rejected(Caught::at(row));
 }
 
 /// DIV 1680815359 / 1147493 claimed as 1465 (the quotient is 1464): the
@@ -1116,18 +1123,18 @@ fn div_with_a_second_quotient_through_a_remainder_whose_limbs_sum_to_zero() {
     let mut case = Case::honest(division_program(a, b, div));
     let row = case.row_at(CODE + 16);
     let (q, r, abs_r) = (1465u32, [-254i64, -254, 253, 255], 261_886u32);
-    case.set_word(row, case.c.mul.u, q);
-    case.set_limbs(row, case.c.mul.r, r.map(fi));
-    case.set(row, case.c.mul.sr, Val::ONE);
-    case.set(row, case.c.mul.r3x, f(255 ^ 0x80));
-    case.set_word(row, case.c.abs_r, abs_r);
-    case.set_limbs(row, case.c.ncr, [1, 1, 0, 0].map(f));
+    case.set_word(row, case.c(row).mul.u, q);
+    case.set_limbs(row, case.c(row).mul.r, r.map(fi));
+    case.set(row, case.c(row).mul.sr, Val::ONE);
+    case.set(row, case.c(row).mul.r3x, f(255 ^ 0x80));
+    case.set_word(row, case.c(row).abs_r, abs_r);
+    case.set_limbs(row, case.c(row).ncr, [1, 1, 0, 0].map(f));
     let d = b - abs_r;
     case.set_adder(row, abs_r, d);
     let d_sum: u32 = d.to_le_bytes().iter().map(|&x| u32::from(x)).sum();
-    case.set(row, case.c.eq_inv, f(d_sum).inverse());
+    case.set(row, case.c(row).eq_inv, f(d_sum).inverse());
     set_division_carries(&mut case, row, q, b, r, a);
-    case.set_word(row, case.c.c, q);
+    case.set_word(row, case.c(row).c, q);
     case.claim_exit(q);
     case.rebalance();
     case.expect_rejected(Caught::bus(bus::BYTES));
@@ -1154,15 +1161,15 @@ fn remu_with_a_remainder_limb_of_256_stored_by_sb() {
         case.row_at(CODE + 20),
     );
     let limbs = [f(256), Val::ZERO, Val::ZERO, Val::ZERO];
-    case.set_limbs(division, case.c.mul.r, limbs);
-    case.set_limbs(division, case.c.ncr, [1, 0, 0, 0].map(f));
+    case.set_limbs(division, case.c(division).mul.r, limbs);
+    case.set_limbs(division, case.c(division).ncr, [1, 0, 0, 0].map(f));
     set_division_carries(&mut case, division, 0, 1000, [256, 0, 0, 0], 256);
-    case.set_limbs(division, case.c.c, limbs);
-    case.set_limbs(store, case.c.b, limbs);
-    case.set_limbs(store, case.c.mem_new, limbs);
-    case.set_limbs(load, case.c.mem_prev, limbs);
-    case.set_limbs(load, case.c.mem_new, limbs);
-    case.set_limbs(load, case.c.c, limbs);
+    case.set_limbs(division, case.c(division).c, limbs);
+    case.set_limbs(store, case.c(store).b, limbs);
+    case.set_limbs(store, case.c(store).mem_new, limbs);
+    case.set_limbs(load, case.c(load).mem_prev, limbs);
+    case.set_limbs(load, case.c(load).mem_new, limbs);
+    case.set_limbs(load, case.c(load).c, limbs);
     case.edit_memory(3, |e| e.value = limbs);
     case.edit_memory(word_addr(DATA + 0x80), |e| e.value = limbs);
     case.claim_exit_limbs(limbs);

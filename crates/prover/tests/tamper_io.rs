@@ -9,11 +9,11 @@ use ember_abi::{ecall, fd};
 use ember_air::Val;
 use ember_air::bus;
 use ember_air::io::{IO_WIDTH, kind};
-use ember_air::table::{CPU, IO};
+use ember_air::table::IO;
 use ember_core::asm::*;
 use ember_core::{Program, Segment};
 use p3_field::{Field, PrimeCharacteristicRing, PrimeField32};
-use witness::{CODE, Case, Caught, DATA, MemEntry, bytes, f, halt, program, word_addr};
+use witness::{At, CODE, Case, Caught, DATA, MemEntry, bytes, f, halt, program, word_addr};
 
 const A0: u8 = 10;
 const A1: u8 = 11;
@@ -60,12 +60,12 @@ fn limit(w: Val) -> u32 {
 /// `value`: the LUI's static result, the ADDI's read of it, its immediate,
 /// adder and result.
 fn set_li(case: &mut Case, pc: u32, value: u32) {
-    let c = case.c;
     let (lui, addi) = (case.row_at(pc), case.row_at(pc + 4));
+    let c = case.c(addi);
     let lo = (((value & 0xfff) as i32) << 20 >> 20) as u32;
     let hi = value.wrapping_sub(lo);
-    case.set_word(lui, c.insn.value, hi);
-    case.set_word(lui, c.c, hi);
+    case.set_word(lui, case.c(lui).insn.value, hi);
+    case.set_word(lui, case.c(lui).c, hi);
     case.set_word(addi, c.a, hi);
     case.set_word(addi, c.rd_prev, hi);
     case.set_word(addi, c.insn.imm, lo);
@@ -302,9 +302,9 @@ fn forge_written_word(case: &mut Case, forged: u32) -> usize {
     let write = case.ecall_rows()[0];
     let word = case.io_header_of(write) + 1;
     case.set_io_word(word, case.io.mem_new, forged);
-    let load = write + 1;
+    let load = case.next(write);
     case.set_memory_access(load, forged, forged);
-    case.set_word(load, case.c.c, forged);
+    case.set_word(load, case.c(load).c, forged);
     case.edit_memory(word_addr(DATA), |e| e.value = bytes(forged));
     case.claim_exit(forged);
     word
@@ -580,9 +580,9 @@ fn an_input_byte_read_as_another_value() {
     let word = case.io_header_of(read) + 1;
     let forged = 0x4433_2299;
     case.set_io_word(word, case.io.mem_new, forged);
-    let load = read + 1;
+    let load = case.next(read);
     case.set_memory_access(load, forged, forged);
-    case.set_word(load, case.c.c, forged);
+    case.set_word(load, case.c(load).c, forged);
     case.edit_memory(word_addr(BUF), |e| e.value = bytes(forged));
     case.claim_exit(forged);
     case.rebalance();
@@ -591,9 +591,9 @@ fn an_input_byte_read_as_another_value() {
 
 /// Sets `n`, the bytes a READ returns, and its cost's rounding on header
 /// `h` (the CPU row writes it to a0, the HALT returns it).
-fn set_read_result(case: &mut Case, read: usize, h: usize, n: u32) {
+fn set_read_result(case: &mut Case, read: At, h: usize, n: u32) {
     let io = case.io;
-    case.set_word(read, case.c.c, n);
+    case.set_word(read, case.c(read).c, n);
     case.set_io_word(h, io.res, n);
     case.set_io(h, io.q, f(n >> 2));
     case.set_io(h, io.r0, f(n & 1));
@@ -803,7 +803,7 @@ fn input_remaining_returning(input: &[u8], limbs: [Val; 4]) -> (Case, usize) {
     let mut case = Case::honest_with(run(&call(ecall::INPUT_REMAINING)), input);
     let row = case.ecall_rows()[0];
     let h = case.io_header_of(row);
-    case.set_limbs(row, case.c.c, limbs);
+    case.set_limbs(row, case.c(row).c, limbs);
     case.set_io_limbs(h, case.io.res, limbs);
     case.claim_exit_limbs(limbs);
     case.rebalance();
@@ -845,8 +845,8 @@ fn cycle_count_with_another_value() {
     let mut case = Case::honest(run(&call(ecall::CYCLE_COUNT)));
     let row = case.ecall_rows()[0];
     let h = case.io_header_of(row);
-    assert_eq!(case.cpu(row, case.c.cycle), Val::ONE);
-    case.set_word(row, case.c.c, 2);
+    assert_eq!(case.cpu(row, case.c(row).cycle), Val::ONE);
+    case.set_word(row, case.c(row).c, 2);
     case.set_io_word(h, case.io.res, 2);
     case.claim_exit(2);
     case.rebalance();
@@ -862,8 +862,8 @@ fn from_fd_1(number: u32, input: &[u8]) -> (Case, usize) {
     let mut case = Case::shadow_with(words(fd::STDOUT), &words(fd::INPUT), input);
     set_li(&mut case, CODE, fd::STDOUT);
     let row = case.ecall_rows()[0];
-    case.set_word(row, case.c.a, fd::STDOUT);
-    case.set_word(row, case.c.rd_prev, fd::STDOUT);
+    case.set_word(row, case.c(row).a, fd::STDOUT);
+    case.set_word(row, case.c(row).rd_prev, fd::STDOUT);
     let h = case.io_header_of(row);
     case.set_io_word(h, case.io.a0, fd::STDOUT);
     case.rebalance();
@@ -903,10 +903,10 @@ fn a1_left_as(number: u32, forged: u32) -> (Case, usize) {
     let h = case.io_header_of(row);
     case.set_memory_access(row, 5, forged);
     case.set_io_word(h, io.a1_out, forged);
-    let copy = row + 1;
-    case.set_word(copy, case.c.a, forged);
+    let copy = case.next(row);
+    case.set_word(copy, case.c(copy).a, forged);
     case.set_adder(copy, forged, 0);
-    case.set_word(copy, case.c.c, forged);
+    case.set_word(copy, case.c(copy).c, forged);
     case.set_memory_access(halt, forged, forged);
     let halt_header = case.io_header_of(halt);
     case.set_io_word(halt_header, io.a1, forged);
@@ -957,7 +957,7 @@ fn a_write_length_past_p() {
     case.set_io(h, io.q, Val::ONE);
     case.set_io(h, io.r0, Val::ZERO);
     case.set_io(h, io.r1, Val::ZERO);
-    case.set_word(row, case.c.c, len);
+    case.set_word(row, case.c(row).c, len);
     case.edit_memory(12, |e| e.value = bytes(len));
     case.claim_exit(len);
     case.rebalance();
@@ -974,9 +974,9 @@ fn an_ecall_charged_too_few_cycles() {
     let mut case = Case::honest(run(&ecall_with(ecall::WRITE, [fd::STDOUT, DATA, 8])));
     let row = case.ecall_rows()[0];
     let h = case.io_header_of(row);
-    case.set(row, case.c.extra, Val::ONE);
+    case.set(row, case.c(row).extra, Val::ONE);
     case.set_io(h, case.io.extra, Val::ONE);
-    case.shift_cycles_from(row + 1, -1);
+    case.shift_cycles_from(case.next(row), -1);
     case.expect_rejected(Caught::row(IO, h));
 }
 
@@ -991,9 +991,9 @@ fn write_of_8_rounded_to_1(q: Val, r0: Val, r1: Val) -> (Case, usize) {
     for (col, v) in [(case.io.q, q), (case.io.r0, r0), (case.io.r1, r1)] {
         case.set_io(h, col, v);
     }
-    case.set(row, case.c.extra, Val::ONE);
+    case.set(row, case.c(row).extra, Val::ONE);
     case.set_io(h, case.io.extra, Val::ONE);
-    case.shift_cycles_from(row + 1, -1);
+    case.shift_cycles_from(case.next(row), -1);
     case.rebalance();
     (case, h)
 }
@@ -1047,9 +1047,9 @@ fn a_cost_quotient_past_its_range() {
         case.set_io(h, io.q, q);
         case.set_io(h, io.r0, Val::ZERO);
         case.set_io(h, io.r1, f(r1));
-        case.set(row, case.c.extra, extra);
+        case.set(row, case.c(row).extra, extra);
         case.set_io(h, io.extra, extra);
-        case.shift_cycles_by(row + 1, extra - f(2));
+        case.shift_cycles_by(case.next(row), extra - f(2));
     }
     assert_eq!(case.statement.cycles, honest_cycles - 1);
     case.rebalance();
@@ -1057,13 +1057,14 @@ fn a_cost_quotient_past_its_range() {
 }
 
 /// Every cycle from the second instruction on one more (HALT's header and
-/// the claim agreeing). Caught on the first row by `next cycle = cycle + 1
-/// + extra`.
+/// the claim agreeing). Caught by the execution bus: the first row
+/// produces `cycle + 1`, and the second consumes `cycle + 2`.
 #[test]
 fn a_cycle_column_off_by_one() {
     let mut case = Case::honest(run(&[addi(A0, 0, 1)]));
-    case.shift_cycles_from(1, 1);
-    case.expect_rejected(Caught::row(CPU, 0));
+    let second = case.chip_rows()[1];
+    case.shift_cycles_from(second, 1);
+    case.expect_rejected(Caught::bus(bus::EXEC));
 }
 
 /// INPUT_REMAINING then CYCLE_COUNT, their headers swapped in the I/O table

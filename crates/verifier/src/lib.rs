@@ -6,11 +6,11 @@
 mod receipt;
 pub use receipt::*;
 
-use ember_air::cpu::MAX_LOG_HEIGHT;
+use ember_air::chips::MAX_LOG_HEIGHT;
 use ember_air::public::PublicValues;
-use ember_air::{EmberAir, EmberConfig, Val, config, table};
+use ember_air::{EmberAir, EmberConfig, Table, Val, config, table};
 use ember_core::Program;
-use p3_batch_stark::{BatchProof, ProverData, verify_batch};
+use p3_batch_stark::{BatchProof, verify_batch};
 
 /// The tallest table a proof may have: KoalaBear's two-adicity less the FRI
 /// blowup's log.
@@ -38,7 +38,7 @@ pub enum VerifyError {
         end: u32,
     },
     /// The proof's shape is wrong (number of tables, a preprocessed
-    /// table's height, a CPU table too tall).
+    /// table's height, a chip or I/O table too tall).
     #[error("the proof's shape is wrong: {0}")]
     Shape(String),
     /// The input or the journal is longer than a proof can hold.
@@ -65,9 +65,8 @@ pub fn airs(program: &Program, input: &[u8], journal: &[u8]) -> Result<Vec<Ember
 /// The longest input or journal a proof holds: positions are below 2^24.
 pub const MAX_LOG_DATA: usize = 22;
 
-/// The public values the CPU and I/O tables must expose for `statement`.
+/// The public values the I/O table must expose for `statement`.
 pub fn public_values(
-    program: &Program,
     input: &[u8],
     journal: &[u8],
     statement: &Statement,
@@ -80,7 +79,7 @@ pub fn public_values(
             });
         }
     }
-    // Each CPU row costs a cycle, each I/O word at most one more.
+    // Each instruction costs a cycle, each I/O word at most one more.
     let cycles = u32::try_from(statement.cycles)
         .ok()
         .filter(|&c| c <= 2 << MAX_LOG_HEIGHT)
@@ -92,7 +91,6 @@ pub fn public_values(
         })?;
     let data_len = |d: &[u8]| d.len() as u32;
     let pv = PublicValues::<Val>::new(&ember_air::public::Statement {
-        entry: program.entry(),
         status: statement.status,
         exit_code: statement.exit_code,
         cycles,
@@ -111,7 +109,7 @@ pub fn verify(
     statement: &Statement,
     proof: &BatchProof<EmberConfig>,
 ) -> Result<(), VerifyError> {
-    let pv = public_values(program, input, journal, statement)?;
+    let pv = public_values(input, journal, statement)?;
     let airs = airs(program, input, journal)?;
     let degree_bits = &proof.degree_bits;
     if degree_bits.len() != table::COUNT {
@@ -121,54 +119,46 @@ pub fn verify(
             table::COUNT
         )));
     }
-    // The preprocessed tables' heights are the verifier's, not the proof's.
-    let fixed = [
-        (table::PROGRAM, height(&airs[table::PROGRAM])),
-        (table::IMAGE, height(&airs[table::IMAGE])),
-        (table::BYTES, 1 << ember_air::bytes::LOG_HEIGHT),
-        (table::POW2, ember_air::pow2::HEIGHT),
-        (table::DATA, height(&airs[table::DATA])),
-    ];
-    for (t, rows) in fixed {
-        if degree_bits[t] != rows.trailing_zeros() as usize {
+    for (air, &bits) in airs.iter().zip(degree_bits) {
+        let t = air.id();
+        // The preprocessed tables' heights are the verifier's, not the proof's.
+        if let Some(rows) = air.fixed_height()
+            && bits != rows.trailing_zeros() as usize
+        {
             return Err(VerifyError::Shape(format!(
-                "table {t} has 2^{} rows, expected {rows}",
-                degree_bits[t]
+                "the {t:?} table has 2^{bits} rows, expected {rows}"
             )));
         }
-    }
-    // No table may be taller than the field's two-adicity (24) allows at
-    // this blowup: Plonky3 panics on such a shape rather than rejecting it.
-    if let Some(bits) = degree_bits.iter().find(|&&b| b > MAX_LOG_TABLE_HEIGHT) {
-        return Err(VerifyError::Shape(format!(
-            "a table has 2^{bits} rows, more than 2^{MAX_LOG_TABLE_HEIGHT}"
-        )));
-    }
-    for (t, name) in [(table::CPU, "CPU"), (table::IO, "I/O")] {
-        if degree_bits[t] > MAX_LOG_HEIGHT {
+        // No table may be taller than the field's two-adicity (24) allows at
+        // this blowup: Plonky3 panics on such a shape rather than rejecting it.
+        if bits > MAX_LOG_TABLE_HEIGHT {
             return Err(VerifyError::Shape(format!(
-                "the {name} table has 2^{} rows, more than 2^{MAX_LOG_HEIGHT}",
-                degree_bits[t]
+                "a table has 2^{bits} rows, more than 2^{MAX_LOG_TABLE_HEIGHT}"
+            )));
+        }
+        if let Some(max) = t.max_log_height()
+            && bits > max
+        {
+            return Err(VerifyError::Shape(format!(
+                "the {t:?} table has 2^{bits} rows, more than 2^{max}"
             )));
         }
     }
     let config = config();
     // The preprocessed commitments come from the verifier's own tables.
-    let common = ProverData::<EmberConfig>::from_airs_and_degrees(&config, &airs, degree_bits)
-        .map_err(|e| VerifyError::Shape(format!("{e:?}")))?
+    let common = ember_air::config::prover_data(&config, &airs, degree_bits)
+        .map_err(VerifyError::Shape)?
         .common;
-    let mut public_values = vec![Vec::new(); table::COUNT];
-    public_values[table::CPU] = pv.clone();
-    public_values[table::IO] = pv;
+    let public_values: Vec<Vec<Val>> = Table::ALL
+        .iter()
+        .map(|t| {
+            if t.has_public_values() {
+                pv.clone()
+            } else {
+                Vec::new()
+            }
+        })
+        .collect();
     verify_batch(&config, &airs, proof, &public_values, &common)
         .map_err(|e| VerifyError::Stark(format!("{e:?}")))
-}
-
-fn height(air: &EmberAir) -> usize {
-    match air {
-        EmberAir::Program(p) => p.height(),
-        EmberAir::Image(i) => i.height(),
-        EmberAir::Data(d) => d.height(),
-        _ => unreachable!("only preprocessed tables have a fixed height"),
-    }
 }

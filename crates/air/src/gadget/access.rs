@@ -21,6 +21,8 @@ pub struct AccessCols<T> {
     pub gap: [T; 3],
 }
 
+crate::columns!(AccessCols, ACCESS_WIDTH, ACCESS_COLS);
+
 impl<T: Copy> AccessCols<T> {
     /// When `count` is 1: receives `(addr, prev, prev_ts, writable)` and
     /// sends `(addr, new, ts, writable)`, with `prev_ts < ts`.

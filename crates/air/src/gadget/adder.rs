@@ -22,6 +22,8 @@ pub struct AdderCols<T> {
     pub carry: [T; 4],
 }
 
+crate::columns!(AdderCols, ADDER_WIDTH, ADDER_COLS);
+
 impl<T: Copy> AdderCols<T> {
     /// `z_i + 256 carry_i = x_i + y_i + carry_(i-1)` with boolean carries on
     /// every row; `x` and `z` range-checked as bytes when `used` is 1.

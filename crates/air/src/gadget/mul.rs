@@ -39,6 +39,8 @@ pub struct MulCols<T> {
     pub carry: [[T; 2]; 8],
 }
 
+crate::columns!(MulCols, MUL_WIDTH, MUL_COLS);
+
 impl<T: Copy> MulCols<T> {
     /// The product, column by column, on every row (all-zero columns
     /// satisfy it); the bytes of `out` and the carries range-checked when

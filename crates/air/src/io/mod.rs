@@ -40,7 +40,8 @@ pub use cols::{IO_COLS, IO_WIDTH, IoCols, mask};
 pub use data::DataAir;
 
 use crate::bytes::range_pair;
-use crate::cpu::slot;
+use crate::chips::ecall::ECALL_MESSAGE;
+use crate::chips::slot;
 use crate::public::{PUBLIC_WIDTH, PublicValues};
 use crate::{bus, word};
 
@@ -85,9 +86,6 @@ pub mod channel {
     /// Padding rows of the data table: nothing sends on it.
     pub const NONE: u32 = 2;
 }
-
-/// The ecall bus's message length.
-pub const ECALL_MESSAGE: usize = 21;
 
 /// The I/O table.
 #[derive(Clone, Debug, Default)]

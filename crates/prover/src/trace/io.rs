@@ -2,15 +2,16 @@
 //! buffer, from the executor's [`EcallStep`].
 
 use ember_abi::{ecall, fd, reg};
-use ember_air::cpu::slot;
+use ember_air::chips::ecall::EcallCols;
+use ember_air::chips::slot;
 use ember_air::gadget::inverse_or_zero;
 use ember_air::io::{IoCols, kind};
 use ember_air::ops::program_row;
-use ember_air::{Val, cols};
+use ember_air::{Table, Val, cols};
 use ember_core::EcallStep;
 use p3_field::PrimeCharacteristicRing;
 
-use super::{MEM, Tracer, bytes_of, f};
+use super::{Tracer, bytes_of, f};
 use crate::ProveError;
 
 /// The word index of the last word a buffer may touch: just below the
@@ -53,27 +54,29 @@ impl Tracer {
         let extra = (e.cost - 1) as u32;
         let [res, a1_out] = e.results;
 
-        // The CPU row: a0 and t0 read, a1 through the memory slot, a0 written.
+        // The ECALL chip's row: a0 and t0 read, a1 through the memory slot,
+        // a0 written.
         let r = program_row(e.pc, ember_core::Instruction::Ecall).expect("ECALL is supported");
-        let mut row = self
-            .begin(e.pc, e.pc.wrapping_add(4), e.cycle, &r)
+        let mut ad = self
+            .begin(e.pc, e.cycle, &r, (a0, e.number))
             .expect("ECALL has a program row");
-        let clk = self.cpu_rows() + 1;
-        self.cpu_access(&mut row, clk, slot::RS1, reg::A0 as u32, None);
-        self.cpu_access(&mut row, clk, slot::RS2, reg::T0 as u32, None);
-        row.a = bytes_of(a0);
-        row.b = bytes_of(e.number);
-        let cell = self.cpu_access(&mut row, clk, MEM, reg::A1 as u32, Some(a1_out));
-        row.mem_prev = bytes_of(a1);
-        row.mem_new = bytes_of(a1_out);
-        row.mem_writable = Val::from_bool(cell.writable);
-        row.k = f(reg::A1 as u32);
-        let prev = self.cpu_access(&mut row, clk, slot::RD, reg::A0 as u32, Some(res));
-        row.rd_prev = bytes_of(prev.value);
-        row.c = bytes_of(res);
+        let clk = self.clk;
+        let mut row: EcallCols<Val> = cols::zeroed();
+        row.flags = [Val::ONE];
+        self.access_at(
+            &mut row.access,
+            clk,
+            slot::MEM,
+            reg::A1 as u32,
+            Some(a1_out),
+        );
+        row.a1 = bytes_of(a1);
+        row.a1_out = bytes_of(a1_out);
         row.extra = f(extra);
         row.ends = Val::from_bool(ends);
-        self.push_cpu(&row);
+        self.write_rd(&mut ad, &r, res);
+        row.adapter = ad;
+        self.push(Table::Ecall, &row);
         if let Some(exit) = e.exit {
             let (status, code) = match exit {
                 ember_core::Exit::Halted { code } => (0, *code),
@@ -117,7 +120,7 @@ impl Tracer {
             h.r0 = f(r0 & 1);
             h.r1 = f((r0 >> 1) & 1);
             self.lookups.range(r0 >> 2, 4 * (r0 >> 2));
-            let ts = 4 * clk + MEM as u32;
+            let ts = 4 * clk + slot::MEM as u32;
             let cell = self.access(&mut h.access, ts, reg::A2 as u32, None);
             h.mem_prev = bytes_of(a2);
             h.mem_new = bytes_of(a2);
@@ -135,7 +138,7 @@ impl Tracer {
         let j_pos = self.journal.len() as u32;
         h.j_pos = f(j_pos);
         h.j_next = f(j_pos);
-        self.push_io(&h);
+        self.push(Table::Io, &h);
 
         // One row per word of the buffer.
         if len == 0 {
@@ -175,7 +178,7 @@ impl Tracer {
             // The word after the ECALL: a READ's, as the executor left it.
             let now = e.memory.read_u32(4 * w);
             let new = store.then_some(now);
-            let ts = 4 * clk + MEM as u32;
+            let ts = 4 * clk + slot::MEM as u32;
             let cell = self.access(&mut r.access, ts, w, new);
             r.mem_prev = bytes_of(cell.value);
             r.mem_new = bytes_of(now);
@@ -196,7 +199,7 @@ impl Tracer {
             }
             r.in_next = f(self.in_pos);
             r.j_next = f(self.journal.len() as u32);
-            self.push_io(&r);
+            self.push(Table::Io, &r);
             offset += count;
         }
         Ok(())

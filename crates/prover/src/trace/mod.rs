@@ -5,19 +5,20 @@
 //! only sequences rows and keeps the memory argument's bookkeeping (each
 //! address's last value, timestamp and writability).
 
-mod cpu;
+mod chips;
 mod io;
 mod tables;
 
 use std::collections::{BTreeMap, HashMap};
 
-use ember_air::cpu::{CPU_WIDTH, CpuCols, slot};
+use ember_air::chips::AdapterCols;
+use ember_air::chips::slot;
+use ember_air::cols::Row;
 use ember_air::gadget::AccessCols;
-use ember_air::io::{IO_WIDTH, IoCols};
 use ember_air::lookups::Lookups;
 use ember_air::ops::ProgramRow;
-use ember_air::{EmberAir, Val, table};
-use ember_core::{EcallStep, Observer, Program, Step};
+use ember_air::{EmberAir, Table, Val, table};
+use ember_core::{EcallStep, Observer, Step};
 use p3_field::PrimeCharacteristicRing;
 use p3_matrix::dense::RowMajorMatrix;
 
@@ -50,10 +51,10 @@ pub(crate) struct Cell {
 
 /// The observer that builds the rows.
 pub(crate) struct Tracer {
-    /// CPU rows, flat.
-    cpu: Vec<Val>,
-    /// I/O rows, flat.
-    io: Vec<Val>,
+    /// The rows of the chips and the I/O table, flat, by table index.
+    rows: Vec<Vec<Val>>,
+    /// Instructions so far: the last one's clock.
+    clk: u32,
     input: Vec<u8>,
     journal: Vec<u8>,
     input_counts: Vec<u32>,
@@ -63,7 +64,6 @@ pub(crate) struct Tracer {
     program_counts: Vec<u32>,
     memory: BTreeMap<u32, Cell>,
     lookups: Lookups,
-    entry: u32,
     /// Status and exit code, and the cycles, once the run ended.
     exit: Option<(u8, u32, u64)>,
     pub(crate) error: Option<ProveError>,
@@ -74,7 +74,7 @@ fn f(v: u32) -> Val {
 }
 
 impl Tracer {
-    pub(crate) fn new(program: &Program, airs: &[EmberAir], input: &[u8]) -> Tracer {
+    pub(crate) fn new(airs: &[EmberAir], input: &[u8]) -> Tracer {
         let EmberAir::Program(p) = &airs[table::PROGRAM] else {
             unreachable!("table order")
         };
@@ -101,8 +101,8 @@ impl Tracer {
             })
             .collect();
         Tracer {
-            cpu: Vec::new(),
-            io: Vec::new(),
+            rows: vec![Vec::new(); table::COUNT],
+            clk: 0,
             input: input.to_vec(),
             journal: Vec::new(),
             input_counts: vec![0; input.len()],
@@ -112,31 +112,17 @@ impl Tracer {
             program_counts: vec![0; p.rows().len()],
             memory,
             lookups: Lookups::default(),
-            entry: program.entry(),
             exit: None,
             error: None,
         }
     }
 
-    /// Rows of the CPU table so far.
-    fn cpu_rows(&self) -> u32 {
-        (self.cpu.len() / CPU_WIDTH) as u32
-    }
-
-    /// Appends a CPU row.
-    fn push_cpu(&mut self, row: &CpuCols<Val>) {
-        let start = self.cpu.len();
-        self.cpu.resize(start + CPU_WIDTH, Val::ZERO);
-        let cols: &mut CpuCols<Val> = ember_air::cols::borrow_row_mut(&mut self.cpu[start..]);
-        *cols = *row;
-    }
-
-    /// Appends an I/O row.
-    fn push_io(&mut self, row: &IoCols<Val>) {
-        let start = self.io.len();
-        self.io.resize(start + IO_WIDTH, Val::ZERO);
-        let cols: &mut IoCols<Val> = ember_air::cols::borrow_row_mut(&mut self.io[start..]);
-        *cols = *row;
+    /// Appends a row of the layout `C` to `table`.
+    fn push<C: Row<Val> + Copy>(&mut self, table: Table, row: &C) {
+        let rows = &mut self.rows[table.index()];
+        let start = rows.len();
+        rows.resize(start + C::WIDTH, Val::ZERO);
+        *ember_air::cols::borrow_row_mut::<Val, C>(&mut rows[start..]) = *row;
     }
 
     /// An access at timestamp `ts` of `addr`, into `cols`: returns the
@@ -159,30 +145,37 @@ impl Tracer {
         cell
     }
 
-    /// The access in `slot` of the CPU row at `clk`.
-    fn cpu_access(
+    /// The access in `slot` of the instruction at `clk`.
+    fn access_at(
         &mut self,
-        row: &mut CpuCols<Val>,
+        cols: &mut AccessCols<Val>,
         clk: u32,
         slot: usize,
         addr: u32,
         new: Option<u32>,
     ) -> Cell {
-        self.access(&mut row.access[slot], 4 * clk + slot as u32, addr, new)
+        self.access(cols, 4 * clk + slot as u32, addr, new)
     }
 
-    /// The common part of a CPU row: program fields, flag, clock, pc.
-    fn begin(&mut self, pc: u32, next_pc: u32, cycle: u64, r: &ProgramRow) -> Option<CpuCols<Val>> {
+    /// The next instruction's adapter: its program row counted, its clock,
+    /// state and fields, and its operands read (in slot order).
+    fn begin(
+        &mut self,
+        pc: u32,
+        cycle: u64,
+        r: &ProgramRow,
+        operands: (u32, u32),
+    ) -> Option<AdapterCols<Val>> {
         let &index = self.program_index.get(&pc)?;
         self.program_counts[index] += 1;
-        let mut row: CpuCols<Val> = ember_air::cols::zeroed();
-        row.is_real = Val::ONE;
-        row.cycle = f(cycle as u32);
-        row.clk = f(self.cpu_rows() + 1);
-        row.pc = f(pc);
-        row.next_pc = f(next_pc);
-        row.flags[r.op.index()] = Val::ONE;
-        let insn = &mut row.insn;
+        self.clk += 1;
+        let clk = self.clk;
+        let mut ad: AdapterCols<Val> = ember_air::cols::zeroed();
+        ad.is_real = Val::ONE;
+        ad.pc = f(pc);
+        ad.clk = f(clk);
+        ad.cycle = f(cycle as u32);
+        let insn = &mut ad.insn;
         insn.rd = f(u32::from(r.rd));
         insn.rs1 = f(u32::from(r.rs1));
         insn.rs2 = f(u32::from(r.rs2));
@@ -190,7 +183,32 @@ impl Tracer {
         insn.value = bytes_of(r.value);
         insn.target = f(r.target);
         insn.writes_rd = Val::from_bool(r.writes_rd);
-        Some(row)
+        let (a, b) = operands;
+        if r.op.reads_rs1() {
+            self.access_at(&mut ad.access[RS1], clk, slot::RS1, u32::from(r.rs1), None);
+        }
+        if r.op.reads_rs2() {
+            self.access_at(&mut ad.access[RS2], clk, slot::RS2, u32::from(r.rs2), None);
+        }
+        ad.a = bytes_of(a);
+        ad.b = bytes_of(b);
+        Some(ad)
+    }
+
+    /// The instruction's result: `c`, and `rd` written (last, at slot RD).
+    fn write_rd(&mut self, ad: &mut AdapterCols<Val>, r: &ProgramRow, result: u32) {
+        if r.writes_rd {
+            let clk = self.clk;
+            let prev = self.access_at(
+                &mut ad.access[RD],
+                clk,
+                slot::RD,
+                u32::from(r.rd),
+                Some(result),
+            );
+            ad.rd_prev = bytes_of(prev.value);
+        }
+        ad.c = bytes_of(result);
     }
 
     fn fail(&mut self, err: ProveError) {
@@ -221,5 +239,4 @@ impl Observer for Tracer {
     }
 }
 
-/// The slot of loads and stores (and of an ECALL's `a1`).
-const MEM: usize = slot::MEM;
+use ember_air::chips::adapter::{RD, RS1, RS2};

@@ -1,11 +1,11 @@
 //! Assembling the tables once the run has ended: padding, the memory
 //! boundary, the multiplicities of the provided tables, the public values.
 
-use ember_air::cpu::{CPU_WIDTH, CpuCols};
 use ember_air::io::{IO_WIDTH, IoCols};
 use ember_air::memory::{MAX_GAP, MEMORY_WIDTH, MemoryCols};
 use ember_air::public::{PublicValues, Statement};
-use ember_air::{Val, bytes, cols};
+use ember_air::{EmberAir, Table, Val, bytes, cols};
+use p3_air::BaseAir;
 use p3_field::{PrimeCharacteristicRing, PrimeField32};
 use p3_matrix::dense::RowMajorMatrix;
 
@@ -17,36 +17,49 @@ fn padded(rows: usize) -> usize {
 }
 
 impl Tracer {
-    /// Pads and assembles every table.
-    pub(crate) fn finish(mut self) -> (Traces, Io) {
+    /// Pads and assembles every table (in the order of `airs`, the
+    /// registry's).
+    pub(crate) fn finish(mut self, airs: &[EmberAir]) -> (Traces, Io) {
         let (status, exit_code, cycles) = self.exit.unwrap_or((0, 0, 0));
-        let io = self.io_matrix();
-        let cpu = self.cpu_matrix();
+        self.fill_clk_gaps();
         let memory = self.memory_matrix();
-
-        // Program: multiplicities.
-        let mut program = Val::zero_vec(padded(self.program_counts.len()));
-        for (v, &n) in program.iter_mut().zip(&self.program_counts) {
-            *v = f(n);
-        }
-
-        // Image: one zero column.
-        let image_rows = self.memory.values().filter(|cell| cell.in_image).count();
-        let image = Val::zero_vec(padded(image_rows));
-
-        // Data: how often each input and journal byte was looked up.
-        let mut data = Val::zero_vec(padded(self.input.len() + self.journal.len()));
-        for (v, &n) in data
-            .iter_mut()
-            .zip(self.input_counts.iter().chain(&self.journal_counts))
-        {
-            *v = f(n);
-        }
-
-        let bytes: Vec<Val> = self.lookups.bytes.iter().flat_map(|r| r.map(f)).collect();
-        let pow2: Vec<Val> = self.lookups.pow2.iter().map(|&n| f(n)).collect();
+        let mut memory = Some(memory);
+        let matrices = airs
+            .iter()
+            .map(|air| {
+                let t = air.id();
+                match t {
+                    Table::Memory => memory.take().expect("one memory table"),
+                    Table::Program => counts(&self.program_counts),
+                    // Image: one zero column.
+                    Table::Image => {
+                        let rows = self.memory.values().filter(|c| c.in_image).count();
+                        RowMajorMatrix::new(Val::zero_vec(padded(rows)), 1)
+                    }
+                    Table::Bytes => {
+                        let values = self.lookups.bytes.iter().flat_map(|r| r.map(f)).collect();
+                        RowMajorMatrix::new(values, bytes::tag::ALL.len())
+                    }
+                    Table::Pow2 => counts(&self.lookups.pow2),
+                    // Data: how often each input and journal byte was looked up.
+                    Table::Data => {
+                        let mut n = self.input_counts.clone();
+                        n.extend(&self.journal_counts);
+                        counts(&n)
+                    }
+                    // The chips and the I/O table: their rows, padded with
+                    // zero rows (which send nothing).
+                    _ => {
+                        let width = BaseAir::<Val>::width(air);
+                        let mut values = std::mem::take(&mut self.rows[t.index()]);
+                        let real = values.len() / width;
+                        values.resize(padded(real) * width, Val::ZERO);
+                        RowMajorMatrix::new(values, width)
+                    }
+                }
+            })
+            .collect();
         let public_values = PublicValues::<Val>::new(&Statement {
-            entry: self.entry,
             status,
             exit_code,
             cycles: cycles as u32,
@@ -54,18 +67,8 @@ impl Tracer {
             input_len: self.input.len() as u32,
         })
         .to_vec();
-
         let traces = Traces {
-            matrices: vec![
-                cpu,
-                RowMajorMatrix::new(program, 1),
-                RowMajorMatrix::new(image, 1),
-                memory,
-                RowMajorMatrix::new(bytes, bytes::tag::ALL.len()),
-                RowMajorMatrix::new(pow2, 1),
-                io,
-                RowMajorMatrix::new(data, 1),
-            ],
+            matrices,
             public_values,
         };
         let io = Io {
@@ -75,27 +78,12 @@ impl Tracer {
         (traces, io)
     }
 
-    /// The CPU table: real rows, then padding (clk keeps counting).
-    fn cpu_matrix(&mut self) -> RowMajorMatrix<Val> {
-        let real = self.cpu.len() / CPU_WIDTH;
-        let height = padded(real);
-        let mut values = std::mem::take(&mut self.cpu);
-        values.resize(height * CPU_WIDTH, Val::ZERO);
-        for (i, chunk) in values.chunks_mut(CPU_WIDTH).enumerate().skip(real) {
-            let row: &mut CpuCols<Val> = cols::borrow_row_mut(chunk);
-            row.clk = f(i as u32 + 1);
-        }
-        RowMajorMatrix::new(values, CPU_WIDTH)
-    }
-
-    /// The I/O table: the rows, each header's clock gap to the next, padding.
-    fn io_matrix(&mut self) -> RowMajorMatrix<Val> {
-        let real = self.io.len() / IO_WIDTH;
-        let mut values = std::mem::take(&mut self.io);
-        values.resize(padded(real) * IO_WIDTH, Val::ZERO);
-        // Each row's gap to the next row's clock, when that one is a header.
+    /// The I/O table's rows: each row's gap to the next row's clock, when
+    /// that one is a header.
+    fn fill_clk_gaps(&mut self) {
+        let io = &mut self.rows[Table::Io.index()];
         let mut next_header: Option<u32> = None;
-        for chunk in values[..real * IO_WIDTH].chunks_mut(IO_WIDTH).rev() {
+        for chunk in io.chunks_mut(IO_WIDTH).rev() {
             let row: &mut IoCols<Val> = cols::borrow_row_mut(chunk);
             let clk = row.clk.as_canonical_u32();
             let gap = next_header.map_or(0, |next| next - clk - 1);
@@ -105,7 +93,6 @@ impl Tracer {
             self.lookups.range(g2, 0);
             next_header = (row.is_header == Val::ONE).then_some(clk);
         }
-        RowMajorMatrix::new(values, IO_WIDTH)
     }
 
     /// The memory boundary: every address, in order, with zero filler
@@ -148,4 +135,13 @@ impl Tracer {
         }
         RowMajorMatrix::new(values, MEMORY_WIDTH)
     }
+}
+
+/// A multiplicity column: `n`, padded with zeros.
+fn counts(n: &[u32]) -> RowMajorMatrix<Val> {
+    let mut values = Val::zero_vec(padded(n.len()));
+    for (v, &n) in values.iter_mut().zip(n) {
+        *v = f(n);
+    }
+    RowMajorMatrix::new(values, 1)
 }

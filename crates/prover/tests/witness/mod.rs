@@ -19,18 +19,25 @@ use std::fmt;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Mutex, OnceLock};
 
-use ember_air::cols;
-use ember_air::cpu::{CPU_COLS, CPU_WIDTH, CpuCols, public, slot};
+mod cpu;
+
+pub use cpu::{At, CpuMap, NONE};
+
+use ember_air::chips::adapter::ADAPTER_COLS;
+use ember_air::chips::slot;
+use ember_air::cols::{self, Row};
+use ember_air::gadget::{AdderCols, MulCols};
 use ember_air::io::{DataAir, IO_COLS, IO_WIDTH, IoCols, kind};
 use ember_air::lookups::Lookups;
 use ember_air::memory::{MEMORY_COLS, MEMORY_WIDTH, MemoryCols};
 use ember_air::ops::Op;
-use ember_air::{EmberAir, EmberConfig, Val, config, table};
+use ember_air::public::index as public;
+use ember_air::{EmberAir, EmberConfig, Table, Val, config, table};
 use ember_core::{BufferHost, Machine, Program, Segment};
 use ember_prover::Traces;
 use ember_verifier::{Statement, verify};
 use p3_air::{BaseAir, DebugConstraintBuilder, check_all_constraints};
-use p3_batch_stark::{CommonData, ProverData};
+use p3_batch_stark::CommonData;
 use p3_field::{Field, PrimeCharacteristicRing, PrimeField32};
 use p3_matrix::Matrix;
 use p3_matrix::dense::{RowMajorMatrix, RowMajorMatrixView};
@@ -111,6 +118,16 @@ impl Caught {
         Caught::nothing().and_row(table, row)
     }
 
+    /// A constraint of the chip row `at` fails.
+    pub fn at(at: At) -> Caught {
+        Caught::nothing().and_row(at.table, at.row)
+    }
+
+    /// And a constraint of the chip row `at` fails.
+    pub fn and_at(self, at: At) -> Caught {
+        self.and_row(at.table, at.row)
+    }
+
     /// A tuple on `bus` does not balance.
     pub fn bus(bus: &str) -> Caught {
         Caught::nothing().and_bus(bus)
@@ -182,7 +199,7 @@ fn common() -> &'static CommonData<EmberConfig> {
                     .map_or(4, |p| p.height().trailing_zeros() as usize)
             })
             .collect();
-        ProverData::<EmberConfig>::from_airs_and_degrees(&config(), &airs, &degrees)
+        ember_air::config::prover_data(&config(), &airs, &degrees)
             .unwrap()
             .common
     })
@@ -273,7 +290,7 @@ fn bus_counts(
 }
 
 fn public_values_of(traces: &Traces, t: usize) -> &[Val] {
-    if t == table::CPU || t == table::IO {
+    if Table::ALL[t].has_public_values() {
         &traces.public_values
     } else {
         &[]
@@ -347,8 +364,6 @@ pub struct Case {
     /// The journal given to the verifier: the run's, unless the case
     /// claims another.
     pub journal: Vec<u8>,
-    /// CPU columns.
-    pub c: CpuCols<usize>,
     /// Memory columns.
     pub m: MemoryCols<usize>,
     /// I/O columns.
@@ -412,7 +427,6 @@ impl Case {
         let journal = journal_of(shadow, input);
         let airs = ember_prover::airs(&program, input, &journal).unwrap();
         let mut case = Case::new(program, input, journal, airs, traces);
-        case.traces.public_values[public::ENTRY] = f(case.program.entry());
         let (program_height, image_height) =
             match (&case.airs[table::PROGRAM], &case.airs[table::IMAGE]) {
                 (EmberAir::Program(p), EmberAir::Image(i)) => (p.height(), i.height()),
@@ -471,7 +485,6 @@ impl Case {
             statement,
             input: input.to_vec(),
             journal,
-            c: CPU_COLS,
             m: MEMORY_COLS,
             io: IO_COLS,
         }
@@ -555,16 +568,16 @@ impl Case {
         io.values.extend(std::iter::repeat_n(Val::ZERO, width));
     }
 
-    /// The I/O table's header of the ECALL on CPU row `cpu_row`.
-    pub fn io_header_of(&self, cpu_row: usize) -> usize {
-        let clk = self.cpu(cpu_row, self.c.clk);
+    /// The I/O table's header of the ECALL at `at`.
+    pub fn io_header_of(&self, at: At) -> usize {
+        let clk = self.cpu(at, self.c(at).clk);
         let height = self.traces.matrices[table::IO].height();
         (0..height)
             .find(|&r| {
                 self.io_cell(r, self.io.is_header) == Val::ONE
                     && self.io_cell(r, self.io.clk) == clk
             })
-            .unwrap_or_else(|| panic!("no header for CPU row {cpu_row}"))
+            .unwrap_or_else(|| panic!("no header for the ECALL at {at:?}"))
     }
 
     /// Makes header `row` one of kind `k` (its flag, and its number `t0`).
@@ -576,67 +589,100 @@ impl Case {
         self.set_io(row, self.io.number, f(kind::NUMBER[k]));
     }
 
-    // --- The CPU table. ---
+    // --- The instruction chips. ---
 
-    /// A CPU cell.
-    pub fn cpu(&self, row: usize, col: usize) -> Val {
-        self.traces.matrices[table::CPU].row_slice(row).unwrap()[col]
+    /// The columns of `at`'s chip, by the CPU table's old names.
+    pub fn c(&self, at: At) -> CpuMap {
+        CpuMap::of(Table::ALL[at.table])
     }
 
-    /// Sets a CPU cell.
-    pub fn set(&mut self, row: usize, col: usize, v: Val) {
-        let cpu = &mut self.traces.matrices[table::CPU];
-        let width = CPU_WIDTH;
-        cpu.values[row * width + col] = v;
+    /// A cell of a chip row.
+    pub fn cpu(&self, at: At, col: usize) -> Val {
+        self.traces.matrices[at.table].row_slice(at.row).unwrap()[col]
     }
 
-    /// Sets four CPU cells to the bytes of `w`.
-    pub fn set_word(&mut self, row: usize, cols: [usize; 4], w: u32) {
-        self.set_limbs(row, cols, bytes(w));
+    /// Sets a cell of a chip row.
+    pub fn set(&mut self, at: At, col: usize, v: Val) {
+        assert_ne!(col, NONE, "{at:?}: its chip has no such column");
+        let m = &mut self.traces.matrices[at.table];
+        let width = m.width;
+        m.values[at.row * width + col] = v;
     }
 
-    /// Sets four CPU cells.
-    pub fn set_limbs(&mut self, row: usize, cols: [usize; 4], limbs: [Val; 4]) {
+    /// Sets four cells of a chip row to the bytes of `w`.
+    pub fn set_word(&mut self, at: At, cols: [usize; 4], w: u32) {
+        self.set_limbs(at, cols, bytes(w));
+    }
+
+    /// Sets four cells of a chip row.
+    pub fn set_limbs(&mut self, at: At, cols: [usize; 4], limbs: [Val; 4]) {
         for (col, v) in cols.into_iter().zip(limbs) {
-            self.set(row, col, v);
+            self.set(at, col, v);
         }
     }
 
-    /// The first CPU row at `pc`.
-    pub fn row_at(&self, pc: u32) -> usize {
-        let height = self.traces.matrices[table::CPU].height();
-        (0..height)
-            .find(|&r| self.cpu(r, self.c.is_real) == Val::ONE && self.cpu(r, self.c.pc) == f(pc))
+    /// Every real row of every chip, in clock order.
+    pub fn chip_rows(&self) -> Vec<At> {
+        let mut rows: Vec<(u32, At)> = Vec::new();
+        for t in Table::CHIPS {
+            let m = &self.traces.matrices[t.index()];
+            for row in 0..m.height() {
+                let at = At {
+                    table: t.index(),
+                    row,
+                };
+                if self.cpu(at, ADAPTER_COLS.is_real) == Val::ONE {
+                    rows.push((self.cpu(at, ADAPTER_COLS.clk).as_canonical_u32(), at));
+                }
+            }
+        }
+        rows.sort_by_key(|&(clk, _)| clk);
+        rows.into_iter().map(|(_, at)| at).collect()
+    }
+
+    /// The first chip row at `pc`.
+    pub fn row_at(&self, pc: u32) -> At {
+        self.chip_rows()
+            .into_iter()
+            .find(|&at| self.cpu(at, ADAPTER_COLS.pc) == f(pc))
             .unwrap_or_else(|| panic!("no row at pc {pc:#x}"))
     }
 
-    /// The HALT row (the last real one).
-    pub fn halt_row(&self) -> usize {
-        self.real_rows() - 1
+    /// The row after `at` in the run.
+    pub fn next(&self, at: At) -> At {
+        let rows = self.chip_rows();
+        let i = rows.iter().position(|&r| r == at).expect("a real row");
+        rows[i + 1]
     }
 
-    /// How many rows are real.
-    pub fn real_rows(&self) -> usize {
-        let height = self.traces.matrices[table::CPU].height();
-        (0..height)
-            .take_while(|&r| self.cpu(r, self.c.is_real) == Val::ONE)
-            .count()
+    /// The first padding row of `table` (a chip).
+    pub fn padding_row(&self, table: usize) -> At {
+        let m = &self.traces.matrices[table];
+        let row = (0..m.height())
+            .find(|&row| m.row_slice(row).unwrap()[ADAPTER_COLS.is_real] == Val::ZERO)
+            .expect("a padding row");
+        At { table, row }
     }
 
-    /// The timestamp of `slot` in `row`.
-    pub fn ts(&self, row: usize, slot: usize) -> u32 {
-        4 * self.cpu(row, self.c.clk).as_canonical_u32() + slot as u32
+    /// The HALT's (or PANIC's) row: the last.
+    pub fn halt_row(&self) -> At {
+        *self.chip_rows().last().expect("a row")
     }
 
-    /// Makes the access in `slot` of `row` claim `prev_ts`, with the gap
+    /// The timestamp of `slot` at `at`.
+    pub fn ts(&self, at: At, slot: usize) -> u32 {
+        4 * self.cpu(at, ADAPTER_COLS.clk).as_canonical_u32() + slot as u32
+    }
+
+    /// Makes the access in `slot` of `at` claim `prev_ts`, with the gap
     /// `ts - prev_ts - 1` in bytes when it fits in three, and otherwise as
     /// one field element in the lowest (the range check's business).
-    pub fn set_access(&mut self, row: usize, slot: usize, prev_ts: u32) {
-        let a = self.c.access[slot];
-        let limbs = gap_limbs(f(self.ts(row, slot)) - f(prev_ts) - Val::ONE);
-        self.set(row, a.prev_ts, f(prev_ts));
+    pub fn set_access(&mut self, at: At, slot: usize, prev_ts: u32) {
+        let a = self.c(at).access[slot];
+        let limbs = gap_limbs(f(self.ts(at, slot)) - f(prev_ts) - Val::ONE);
+        self.set(at, a.prev_ts, f(prev_ts));
         for (col, v) in a.gap.into_iter().zip(limbs) {
-            self.set(row, col, v);
+            self.set(at, col, v);
         }
     }
 
@@ -660,17 +706,18 @@ impl Case {
         }
     }
 
-    /// The CPU rows of ECALLs, in order.
-    pub fn ecall_rows(&self) -> Vec<usize> {
-        (0..self.real_rows())
-            .filter(|&r| self.cpu(r, self.c.flags[Op::Ecall.index()]) == Val::ONE)
+    /// The rows of ECALLs, in order.
+    pub fn ecall_rows(&self) -> Vec<At> {
+        self.chip_rows()
+            .into_iter()
+            .filter(|at| at.table == table::ECALL)
             .collect()
     }
 
-    /// Adds `delta` to the cycle count of CPU row `from` and every real row
+    /// Adds `delta` to the cycle count of the row `from` and every row
     /// after it, of their I/O headers, and of the claim (public value and
     /// statement).
-    pub fn shift_cycles_from(&mut self, from: usize, delta: i32) {
+    pub fn shift_cycles_from(&mut self, from: At, delta: i32) {
         let d = if delta < 0 {
             -f(delta.unsigned_abs())
         } else {
@@ -682,12 +729,14 @@ impl Case {
     /// [`Case::shift_cycles_from`] by any field element `d`: the claim
     /// says the public value's canonical form (a case whose shifts do not
     /// add up to an integer claims a cycle count the verifier refuses).
-    pub fn shift_cycles_by(&mut self, from: usize, d: Val) {
-        for row in from..self.real_rows() {
-            let cycle = self.cpu(row, self.c.cycle);
-            self.set(row, self.c.cycle, cycle + d);
-            if self.cpu(row, self.c.flags[Op::Ecall.index()]) == Val::ONE {
-                let header = self.io_header_of(row);
+    pub fn shift_cycles_by(&mut self, from: At, d: Val) {
+        let rows = self.chip_rows();
+        let start = rows.iter().position(|&at| at == from).expect("a real row");
+        for &at in &rows[start..] {
+            let cycle = self.cpu(at, ADAPTER_COLS.cycle);
+            self.set(at, ADAPTER_COLS.cycle, cycle + d);
+            if at.table == table::ECALL {
+                let header = self.io_header_of(at);
                 let cycle = self.io_cell(header, self.io.cycle);
                 self.set_io(header, self.io.cycle, cycle + d);
             }
@@ -697,44 +746,50 @@ impl Case {
             u64::from(self.traces.public_values[public::CYCLES].as_canonical_u32());
     }
 
-    /// A CPU row as its column type, to edit by name.
-    pub fn cpu_row_mut(&mut self, row: usize) -> &mut CpuCols<Val> {
-        let cpu = &mut self.traces.matrices[table::CPU];
-        cols::borrow_row_mut(&mut cpu.values[row * CPU_WIDTH..(row + 1) * CPU_WIDTH])
-    }
-
-    /// Fills the adder with `z = x + y` through the gadget's own `populate`
-    /// (its lookups are dropped: a case re-counts with [`Case::rebalance`]).
-    pub fn set_adder(&mut self, row: usize, x: u32, y: u32) {
-        self.cpu_row_mut(row)
-            .adder
-            .populate(x, y, &mut Lookups::default());
-    }
-
-    /// Makes `row` an `op` row (one flag; `is_halt` with ECALL).
-    pub fn set_op(&mut self, row: usize, op: Op) {
-        for flag in self.c.flags {
-            self.set(row, flag, Val::ZERO);
+    /// Fills the adder of `at`'s chip with `z = x + y` through the gadget's
+    /// own `populate` (its lookups are dropped: a case re-counts with
+    /// [`Case::rebalance`]).
+    pub fn set_adder(&mut self, at: At, x: u32, y: u32) {
+        let mut adder = AdderCols::<Val>::default();
+        adder.populate(x, y, &mut Lookups::default());
+        let cols = self.c(at).adder;
+        for (col, val) in flat(&cols, 0).into_iter().zip(flat(&adder, Val::ZERO)) {
+            self.set(at, col, val);
         }
-        self.set(row, self.c.flags[op.index()], Val::ONE);
-        self.set(row, self.c.ends, Val::from_bool(op == Op::Ecall));
+    }
+
+    /// Makes `at` an `op` row (one flag of its chip; `ends` with ECALL).
+    pub fn set_op(&mut self, at: At, op: Op) {
+        let c = self.c(at);
+        for flag in c.flags.into_iter().filter(|&col| col != NONE) {
+            self.set(at, flag, Val::ZERO);
+        }
+        self.set(at, c.flags[op.index()], Val::ONE);
+        if c.ends != NONE {
+            self.set(at, c.ends, Val::from_bool(op == Op::Ecall));
+        }
     }
 
     /// Fills the multiplier with `U * V mod 2^64`, `U` being `u`
     /// sign-extended when `u_signed` (and its top bit is set) and `V`
     /// likewise, through the gadget's own `populate`; the flipped top bytes
     /// are the table's whatever sign the case claims.
-    pub fn set_multiplier(&mut self, row: usize, u: u32, u_signed: bool, v: u32, v_signed: bool) {
-        let m = &mut self.cpu_row_mut(row).mul;
+    pub fn set_multiplier(&mut self, at: At, u: u32, u_signed: bool, v: u32, v_signed: bool) {
+        let mut m = MulCols::<Val>::default();
         m.populate(u, v, 0, u_signed, v_signed, false, &mut Lookups::default());
         m.u3x = f((u >> 24) ^ 0x80);
         m.v3x = f((v >> 24) ^ 0x80);
+        let cols = self.c(at).mul;
+        for (col, val) in flat(&cols, 0).into_iter().zip(flat(&m, Val::ZERO)) {
+            self.set(at, col, val);
+        }
     }
 
     /// The word a load or store saw before and the one it left.
-    pub fn set_memory_access(&mut self, row: usize, before: u32, after: u32) {
-        self.set_word(row, self.c.mem_prev, before);
-        self.set_word(row, self.c.mem_new, after);
+    pub fn set_memory_access(&mut self, at: At, before: u32, after: u32) {
+        let c = self.c(at);
+        self.set_word(at, c.mem_prev, before);
+        self.set_word(at, c.mem_new, after);
     }
 
     // --- The memory table. ---
@@ -824,9 +879,10 @@ impl Case {
     /// 2^16).
     pub fn claim_exit_limbs(&mut self, limbs: [Val; 4]) {
         let halt = self.halt_row();
-        self.set_limbs(halt, self.c.a, limbs);
-        self.set_limbs(halt, self.c.c, limbs);
-        self.set_limbs(halt, self.c.rd_prev, limbs);
+        let c = self.c(halt);
+        self.set_limbs(halt, c.a, limbs);
+        self.set_limbs(halt, c.c, limbs);
+        self.set_limbs(halt, c.rd_prev, limbs);
         self.edit_memory(10, |e| e.value = limbs);
         let header = self.io_halt_row();
         self.set_io_limbs(header, self.io.a0, limbs);
@@ -928,13 +984,8 @@ impl Case {
             caught,
             "the tamper is not caught where the case says:\n{found}"
         );
-        let expected_pv = ember_verifier::public_values(
-            &self.program,
-            &self.input,
-            &self.journal,
-            &self.statement,
-        )
-        .unwrap();
+        let expected_pv =
+            ember_verifier::public_values(&self.input, &self.journal, &self.statement).unwrap();
         assert_eq!(
             expected_pv, self.traces.public_values,
             "the statement and the traces' public values differ"
@@ -962,6 +1013,13 @@ impl Case {
             "SOUNDNESS: a tampered trace verified (audit: {caught:?})\n{found}"
         );
     }
+}
+
+/// A layout's cells, in column order.
+fn flat<T: Copy, C: Row<T> + Copy>(c: &C, zero: T) -> Vec<T> {
+    let mut v = vec![zero; C::WIDTH];
+    *cols::borrow_row_mut::<T, C>(&mut v) = *c;
+    v
 }
 
 /// Resolves `expr` on one row (no next row, no public values).

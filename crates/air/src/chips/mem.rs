@@ -1,20 +1,36 @@
-//! The CPU's loads and stores: the address from the adder (`z = a + imm`),
-//! its lane and bounds, the word before and after, and the memory access.
+//! The memory chip: loads (LW, LB, LBU, LH, LHU) and stores (SW, SB, SH).
+//! The address is `z = a + imm` in the adder, `z0 = 4 k + lane` with a
+//! one-hot lane matching the width, above the guard region and below the
+//! system region; the word before and after travel on the memory bus; a
+//! store requires `writable = 1` (code is immutable).
 
 use ember_abi::memory::{STACK_BOTTOM, SYSTEM_START};
 use p3_air::AirBuilder;
 use p3_field::PrimeCharacteristicRing;
 use p3_lookup::InteractionBuilder;
 
-use super::{CpuCols, Flags, limbs, slot};
+use super::adapter::{self, AdapterCols, Flags, limbs, timestamp};
+use super::{chip_air, slot};
 use crate::bytes::range_pair;
-use crate::gadget::sign;
+use crate::columns;
+use crate::gadget::{AccessCols, AdderCols, sign};
 use crate::ops::Op;
 
+/// The chip's operations, in flag order.
+pub const OPS: &[Op] = &[
+    Op::Lw,
+    Op::Lb,
+    Op::Lbu,
+    Op::Lh,
+    Op::Lhu,
+    Op::Sw,
+    Op::Sb,
+    Op::Sh,
+];
 /// Loads.
-pub(super) const LOADS: [Op; 5] = [Op::Lw, Op::Lb, Op::Lbu, Op::Lh, Op::Lhu];
+const LOADS: [Op; 5] = [Op::Lw, Op::Lb, Op::Lbu, Op::Lh, Op::Lhu];
 /// Stores.
-pub(super) const STORES: [Op; 3] = [Op::Sw, Op::Sb, Op::Sh];
+const STORES: [Op; 3] = [Op::Sw, Op::Sb, Op::Sh];
 
 /// The top byte a load or store address may have: the system region
 /// starts at the next one.
@@ -29,9 +45,45 @@ const _: () = assert!(
     "the system check is on z3"
 );
 
-/// The word address of a load or store: `z / 4` (`z0 = 4 k + lane`); an
-/// ECALL sets `k` to a1's register number and `z` to 0.
-pub(super) fn word_addr<AB: AirBuilder>(local: &CpuCols<AB::Var>) -> AB::Expr {
+/// A row of the memory chip.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MemCols<T> {
+    /// The instruction, its state and registers.
+    pub adapter: AdapterCols<T>,
+    /// One flag per operation of [`OPS`].
+    pub flags: [T; 8],
+    /// The address: `z = a + imm`.
+    pub adder: AdderCols<T>,
+    /// `z0 = 4 k + lane`.
+    pub k: T,
+    /// `LAST_TOP_BYTE - z3`, a byte: below the system region.
+    pub limit: T,
+    /// Inverse of `z2 + 256 z3`: above the guard region.
+    pub guard_inv: T,
+    /// Which byte of the word the access starts at (one-hot).
+    pub lane: [T; 4],
+    /// The memory word before.
+    pub mem_prev: [T; 4],
+    /// The memory word after.
+    pub mem_new: [T; 4],
+    /// 0 if the word is code.
+    pub mem_writable: T,
+    /// LB/LH: the loaded value's top byte, its XOR with 0x80, and its sign.
+    pub sx_src: T,
+    /// See `sx_src`.
+    pub sx_flip: T,
+    /// See `sx_src`.
+    pub sign: T,
+    /// The word's access.
+    pub access: AccessCols<T>,
+}
+
+columns!(MemCols, MEM_WIDTH, MEM_COLS);
+chip_air!(MemChip, MemCols, MEM_WIDTH);
+
+/// The word address: `z / 4` (`z0 = 4 k + lane`).
+fn word_addr<AB: AirBuilder>(local: &MemCols<AB::Var>) -> AB::Expr {
     let z = &local.adder.z;
     local.k.into()
         + z[1].into() * AB::Expr::from_u32(1 << 6)
@@ -39,15 +91,36 @@ pub(super) fn word_addr<AB: AirBuilder>(local: &CpuCols<AB::Var>) -> AB::Expr {
         + z[3].into() * AB::Expr::from_u32(1 << 22)
 }
 
-pub(super) fn eval<AB>(builder: &mut AB, local: &CpuCols<AB::Var>, ts: AB::Expr)
+fn eval<AB>(builder: &mut AB, local: &MemCols<AB::Var>)
 where
     AB: AirBuilder + InteractionBuilder,
 {
-    let f = Flags(&local.flags);
+    let ad = &local.adapter;
+    let f = Flags {
+        ops: OPS,
+        vars: &local.flags,
+    };
     let one = || AB::Expr::ONE;
     let k = |v: u32| AB::Expr::from_u32(v);
-    let [b, c] = [&local.b, &local.c].map(limbs::<_, AB::Expr>);
-    let z = limbs::<_, AB::Expr>(&local.adder.z);
+    let is_real: AB::Expr = ad.is_real.into();
+    adapter::eval(
+        builder,
+        ad,
+        &f,
+        ad.pc.into() + k(4),
+        AB::Expr::ZERO,
+        is_real.clone(),
+    );
+    let [a, b, c] = [&ad.a, &ad.b, &ad.c].map(limbs::<_, AB::Expr>);
+    // The address: a + imm.
+    let adder = &local.adder;
+    adder.eval(builder, is_real.clone());
+    for i in 0..4 {
+        let mut g = builder.when(is_real.clone());
+        g.assert_eq(adder.x[i], a[i].clone());
+        g.assert_eq(adder.y[i], ad.insn.imm[i]);
+    }
+    let z = limbs::<_, AB::Expr>(&adder.z);
     let loads: AB::Expr = f.any(&LOADS);
     let stores: AB::Expr = f.any(&STORES);
     let mem = loads.clone() + stores.clone();
@@ -79,14 +152,8 @@ where
     builder.assert_zero(
         mem.clone() * ((z[2].clone() + z[3].clone() * k(256)) * local.guard_inv.into() - one()),
     );
-    // k and the limit byte are bytes (loads, stores and JALR, whose limit
-    // byte is 4 z3: see `alu`).
-    range_pair(
-        builder,
-        local.k.into(),
-        limit,
-        mem.clone() + f.of::<AB::Expr>(Op::Jalr),
-    );
+    // k and the limit byte are bytes.
+    range_pair(builder, local.k.into(), limit, mem.clone());
 
     let mem_prev = limbs::<_, AB::Expr>(&local.mem_prev);
     let mem_new = limbs::<_, AB::Expr>(&local.mem_new);
@@ -143,13 +210,13 @@ where
     builder.assert_zero(lb.clone() * (sx_src.clone() - c[0].clone()));
     builder.assert_zero(lh.clone() * (sx_src.clone() - c[1].clone()));
     sign::eval(builder, sx_src, local.sx_flip.into(), sign_bit, lb + lh);
-    local.access[slot::MEM].eval(
+    local.access.eval(
         builder,
         word_addr::<AB>(local),
         mem_prev,
         mem_new,
         writable,
-        ts,
-        mem + f.of::<AB::Expr>(Op::Ecall),
+        timestamp(ad.clk.into(), slot::MEM),
+        mem,
     );
 }

@@ -1,86 +1,101 @@
-//! The CPU's multiplier users: MUL and its high-word variants, shifts (a
-//! multiplication by a power of two from the pow2 table), and division
-//! (`q * b + r = a` with `|r| < |b|` through the adder).
+//! The division chip: DIV, DIVU, REM, REMU. The multiplier checks `q * b
+//! + r = a` over 64 bits (each sign-extended when signed), with `|r| < |b|`
+//! through the adder (two's-complement absolute values), `r`'s sign `a`'s,
+//! the quotient and remainder limbs range-checked, and the RISC-V results
+//! for division by zero and `MIN / -1`.
 
 use p3_air::AirBuilder;
 use p3_field::PrimeCharacteristicRing;
-use p3_lookup::{Count, InteractionBuilder};
+use p3_lookup::InteractionBuilder;
 
-use super::{CpuCols, Flags, limbs};
-use crate::bus;
+use super::adapter::{self, AdapterCols, Flags, limbs};
+use super::chip_air;
 use crate::bytes::range_pair;
-use crate::gadget::sign;
+use crate::columns;
+use crate::gadget::{AdderCols, MulCols, sign};
 use crate::ops::Op;
 
-/// Multiplications.
-const MULTIPLIES: [Op; 4] = [Op::Mul, Op::Mulh, Op::Mulhsu, Op::Mulhu];
-/// Shifts.
-const SHIFTS: [Op; 6] = [Op::Sll, Op::Slli, Op::Srl, Op::Srli, Op::Sra, Op::Srai];
-/// Right shifts.
-const RIGHT_SHIFTS: [Op; 4] = [Op::Srl, Op::Srli, Op::Sra, Op::Srai];
-/// Divisions.
-const DIVISIONS: [Op; 4] = [Op::Div, Op::Divu, Op::Rem, Op::Remu];
+/// The chip's operations, in flag order.
+pub const OPS: &[Op] = &[Op::Div, Op::Divu, Op::Rem, Op::Remu];
 
-pub(super) fn eval<AB>(builder: &mut AB, local: &CpuCols<AB::Var>)
+/// A row of the division chip.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DivCols<T> {
+    /// The instruction, its state and registers.
+    pub adapter: AdapterCols<T>,
+    /// One flag per operation of [`OPS`].
+    pub flags: [T; 4],
+    /// The multiplier: `q * b + r` (`u` the quotient, `v` = `b`, `r` the
+    /// remainder).
+    pub mul: MulCols<T>,
+    /// The bound: `|r| + d = |b|`.
+    pub adder: AdderCols<T>,
+    /// `a`'s sign bit (signed division), and `a[3] ^ 0x80`.
+    pub sa: T,
+    /// See `sa`.
+    pub a3x: T,
+    /// `|r|` and its negation carries.
+    pub abs_r: [T; 4],
+    /// See `abs_r`.
+    pub ncr: [T; 4],
+    /// `|b|` and its negation carries.
+    pub abs_b: [T; 4],
+    /// See `abs_b`.
+    pub ncb: [T; 4],
+    /// Division by zero, and the inverse of `b`'s byte sum otherwise.
+    pub b_zero: T,
+    /// See `b_zero`.
+    pub b_inv: T,
+    /// Signed overflow (`MIN / -1`), and the inverse that rules it out otherwise.
+    pub overflow: T,
+    /// See `overflow`.
+    pub ovf_inv: T,
+    /// Inverse of `d`'s byte sum (`d != 0`: `|r| < |b|`).
+    pub d_inv: T,
+}
+
+columns!(DivCols, DIV_WIDTH, DIV_COLS);
+chip_air!(DivChip, DivCols, DIV_WIDTH);
+
+fn eval<AB>(builder: &mut AB, local: &DivCols<AB::Var>)
 where
     AB: AirBuilder + InteractionBuilder,
 {
-    let f = Flags(&local.flags);
+    let ad = &local.adapter;
+    let f = Flags {
+        ops: OPS,
+        vars: &local.flags,
+    };
     let one = || AB::Expr::ONE;
     let k = |v: u32| AB::Expr::from_u32(v);
-    let [a, b, opb, c] = [&local.a, &local.b, &local.opb, &local.c].map(limbs::<_, AB::Expr>);
+    let divisions: AB::Expr = ad.is_real.into();
+    adapter::eval(
+        builder,
+        ad,
+        &f,
+        ad.pc.into() + k(4),
+        AB::Expr::ZERO,
+        divisions.clone(),
+    );
+    let [a, b, c] = [&ad.a, &ad.b, &ad.c].map(limbs::<_, AB::Expr>);
     let m = &local.mul;
     let [u, v, r] = [&m.u, &m.v, &m.r].map(limbs::<_, AB::Expr>);
     let out: [AB::Expr; 8] = m.out.map(Into::into);
     let (sv, sr): (AB::Expr, AB::Expr) = (m.sv.into(), m.sr.into());
 
-    // --- The multiplier: out = U * V + R mod 2^64. ---
-    let multiplies: AB::Expr = f.any(&MULTIPLIES);
-    let shifts: AB::Expr = f.any(&SHIFTS);
-    let divisions: AB::Expr = f.any(&DIVISIONS);
+    // The multiplier: q * b + r, all three signed for DIV and REM.
     let signed_div: AB::Expr = f.any(&[Op::Div, Op::Rem]);
-    // Signs: U is signed for MULH, MULHSU, SRA and signed division; V for
-    // MULH and signed division; R for signed division.
-    let signed_u: AB::Expr = f.any(&[Op::Mulh, Op::Mulhsu, Op::Sra, Op::Srai, Op::Div, Op::Rem]);
-    let signed_v = f.of::<AB::Expr>(Op::Mulh) + signed_div.clone();
     m.eval(
         builder,
-        multiplies.clone() + shifts.clone() + divisions.clone(),
-        signed_u,
-        signed_v,
+        divisions.clone(),
+        signed_div.clone(),
+        signed_div.clone(),
         signed_div.clone(),
     );
     for i in 0..4 {
-        // U = a (shifts: a power of two for V); V = b for multiplications.
-        builder.assert_zero((multiplies.clone() + shifts.clone()) * (u[i].clone() - a[i].clone()));
-        builder
-            .assert_zero((multiplies.clone() + divisions.clone()) * (v[i].clone() - b[i].clone()));
-        // MUL, SLL: the low word; the others: the high word.
-        builder.assert_zero(
-            f.any::<AB::Expr>(&[Op::Mul, Op::Sll, Op::Slli]) * (c[i].clone() - out[i].clone()),
-        );
-        builder.assert_zero(
-            f.any::<AB::Expr>(&[Op::Mulh, Op::Mulhsu, Op::Mulhu])
-                * (c[i].clone() - out[4 + i].clone()),
-        );
-        // SRL, SRA: the high word of a * 2^(32 - s), or a itself for s = 0.
-        builder.assert_zero(
-            f.any::<AB::Expr>(&RIGHT_SHIFTS)
-                * (c[i].clone() - out[4 + i].clone() - local.shift_zero.into() * a[i].clone()),
-        );
+        builder.assert_zero(divisions.clone() * (v[i].clone() - b[i].clone()));
     }
-
-    // --- Shifts: opb0 = s + 32 hi3, s < 32, hi3 < 8; V = 2^s (left) or
-    // 2^(32 - s) (right), from the pow2 table. ---
-    let (s_amt, hi3): (AB::Expr, AB::Expr) = (local.shamt.into(), local.hi3.into());
-    builder.assert_zero(shifts.clone() * (opb[0].clone() - s_amt.clone() - hi3.clone() * k(32)));
-    range_pair(builder, s_amt.clone(), s_amt.clone() * k(8), shifts.clone());
-    range_pair(builder, hi3.clone(), hi3 * k(32), shifts.clone());
-    let right: AB::Expr = f.any(&RIGHT_SHIFTS);
-    let mut message = vec![s_amt + right * k(32)];
-    message.extend(v.iter().cloned());
-    message.push(local.shift_zero.into());
-    builder.push_interaction(bus::POW2, message, Count::bounded(shifts, 1));
 
     // --- Division: q * b + r = a over 64 bits (q = u, b = v, r, each
     // sign-extended when signed), |r| < |b|, r's sign is a's; with the
@@ -89,10 +104,6 @@ where
         (local.sa.into(), local.b_zero.into(), local.overflow.into());
     for flag in [sa.clone(), b_zero.clone(), overflow.clone()] {
         builder.assert_bool(flag);
-    }
-    // Outside divisions the remainder is 0 (the multiplier adds it).
-    for ri in &r {
-        builder.assert_zero((one() - divisions.clone()) * ri.clone());
     }
     builder.assert_zero((one() - signed_div.clone()) * sa.clone());
     sign::eval(
@@ -157,6 +168,7 @@ where
     // |r| < |b| (unless b = 0 or overflow): |r| + d = |b| exactly, d != 0.
     let bounded = divisions.clone() - b_zero - overflow;
     let adder = &local.adder;
+    adder.eval(builder, divisions.clone());
     let y = limbs::<_, AB::Expr>(&adder.y);
     let y_sum = y[0].clone() + y[1].clone() + y[2].clone() + y[3].clone();
     for i in 0..4 {
@@ -165,7 +177,7 @@ where
         g.assert_eq(adder.z[i], abs_b[i].clone());
     }
     builder.assert_zero(bounded.clone() * adder.carry[3].into());
-    builder.assert_zero(bounded * (y_sum * local.eq_inv.into() - one()));
+    builder.assert_zero(bounded * (y_sum * local.d_inv.into() - one()));
     range_pair(builder, y[0].clone(), y[1].clone(), divisions.clone());
     range_pair(builder, y[2].clone(), y[3].clone(), divisions.clone());
     // r's sign is a's unless r = 0.
