@@ -171,6 +171,12 @@ impl<'a> Executor<'a> {
 
     /// Runs the guest to its end.
     pub fn run(self) -> Result<Session, Error> {
+        self.run_with(&mut NoObserver)
+    }
+
+    /// Runs the guest to its end with `base` observing every instruction
+    /// (beside any profiler or tracer).
+    pub(crate) fn run_with<B: Observer>(self, base: &mut B) -> Result<Session, Error> {
         let Executor {
             program,
             input,
@@ -190,6 +196,7 @@ impl<'a> Executor<'a> {
         let mut tracer = trace.map(|(sink, window)| Tracer::new(sink, window));
         let start = Instant::now();
         let result = Drive {
+            base,
             limit: cycle_limit,
             profiler: profiler.as_mut(),
             tracer: tracer.as_mut(),
@@ -225,7 +232,7 @@ impl<'a> Executor<'a> {
                     &exit,
                     machine.cycles(),
                 );
-                Ok(Session {
+                let session = Session {
                     claim_digest: claim.digest(),
                     image_id: claim.image_id,
                     input_digest: claim.input_digest,
@@ -240,7 +247,8 @@ impl<'a> Executor<'a> {
                     backtrace,
                     profile,
                     trace_error,
-                })
+                };
+                Ok(session)
             }
             Err(fault) => Err(Error::Fault(Box::new(FaultReport {
                 location: program.locate(fault.pc),
@@ -288,8 +296,10 @@ fn rerun_for_backtrace(
     same.then(|| observer.stack.backtrace(program, machine.pc()))
 }
 
-/// One run, cut into stretches as profiling, tracing and progress need.
-struct Drive<'d, 'a> {
+/// One run, cut into stretches as profiling, tracing and progress need,
+/// `base` observing all of it (`NoObserver` for a plain run: the fast path).
+struct Drive<'d, 'a, B> {
+    base: &'d mut B,
     limit: u64,
     profiler: Option<&'d mut Profiler>,
     tracer: Option<&'d mut Tracer<'a>>,
@@ -297,7 +307,7 @@ struct Drive<'d, 'a> {
     start: Instant,
 }
 
-impl Drive<'_, '_> {
+impl<B: Observer> Drive<'_, '_, B> {
     fn run(mut self, machine: &mut Machine<'_>, host: &mut IoHost<'_>) -> Result<Exit, Fault> {
         loop {
             let cycles = machine.cycles();
@@ -320,11 +330,14 @@ impl Drive<'_, '_> {
             // A stretch that cannot make progress starts with an ECALL
             // costing more than the stretch: that ECALL runs alone, under
             // the real limit.
+            let base = &mut *self.base;
             let result = match (self.profiler.as_deref_mut(), self.tracer.as_deref_mut()) {
-                (Some(p), Some(t)) if tracing => stretch(machine, host, &mut Both(p, t)),
-                (Some(p), _) => stretch(machine, host, p),
-                (None, Some(t)) if tracing => stretch(machine, host, t),
-                (None, _) => stretch(machine, host, &mut NoObserver),
+                (Some(p), Some(t)) if tracing => {
+                    stretch(machine, host, &mut Both(base, &mut Both(p, t)))
+                }
+                (Some(p), _) => stretch(machine, host, &mut Both(base, p)),
+                (None, Some(t)) if tracing => stretch(machine, host, &mut Both(base, t)),
+                (None, _) => stretch(machine, host, base),
             };
             let stuck = match result {
                 Ok(exit) => return Ok(exit),
@@ -333,11 +346,14 @@ impl Drive<'_, '_> {
             };
             if stuck {
                 machine.set_cycle_limit(self.limit);
+                let base = &mut *self.base;
                 let step = match (self.profiler.as_deref_mut(), self.tracer.as_deref_mut()) {
-                    (Some(p), Some(t)) if tracing => machine.step_observed(host, &mut Both(p, t)),
-                    (Some(p), _) => machine.step_observed(host, p),
-                    (None, Some(t)) if tracing => machine.step_observed(host, t),
-                    (None, _) => machine.step(host),
+                    (Some(p), Some(t)) if tracing => {
+                        machine.step_observed(host, &mut Both(base, &mut Both(p, t)))
+                    }
+                    (Some(p), _) => machine.step_observed(host, &mut Both(base, p)),
+                    (None, Some(t)) if tracing => machine.step_observed(host, &mut Both(base, t)),
+                    (None, _) => machine.step_observed(host, base),
                 };
                 if let Some(exit) = step? {
                     return Ok(exit);

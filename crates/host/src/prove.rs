@@ -1,10 +1,12 @@
 //! Proving a run: [`Executor::prove`] runs the guest as `run` does (output
-//! streamed, faults reported with their source line), then proves that
-//! execution and wraps the proof and the claim in a [`Receipt`].
+//! streamed, faults reported with their source line), recording its trace
+//! as it goes, then proves that execution and wraps the proof and the claim
+//! in a [`Receipt`]. The guest runs once.
 
 use std::time::{Duration, Instant};
 
 use ember_core::Claim;
+use ember_prover::Recorder;
 use ember_verifier::Receipt;
 
 use crate::error::Error;
@@ -17,8 +19,8 @@ pub struct ProveSession {
     pub session: Session,
     /// The claim of the run, its journal and the proof.
     pub receipt: Receipt,
-    /// Wall time of the proof (trace generation and proving, not the first
-    /// run).
+    /// Wall time of the proof: the run (which records the trace as it goes)
+    /// and the proving.
     pub prove_time: Duration,
 }
 
@@ -40,9 +42,12 @@ impl Executor<'_> {
     pub fn prove(self) -> Result<ProveSession, Error> {
         let (program, input) = self.program_and_input();
         let input = input.to_vec();
-        let session = self.run()?;
         let started = Instant::now();
-        let proof = ember_prover::prove(program.core(), &input)?;
+        // One execution: the run users see is recorded as it goes.
+        let mut recorder = Recorder::new(program.core(), &input)?;
+        let session = self.run_with(&mut recorder)?;
+        let (airs, traces) = recorder.finish(&Ok(session.exit.clone()), session.cycles)?;
+        let proof = ember_prover::prove_traces(&airs, &traces)?;
         let prove_time = started.elapsed();
         let claim = Claim::new(
             session.image_id,

@@ -7,7 +7,7 @@
 mod trace;
 
 use ember_air::{EmberAir, EmberConfig, Table, Val, config, table};
-use ember_core::{BufferHost, Exit, Fault, Instruction, Machine, Program};
+use ember_core::{BufferHost, Exit, Fault, Instruction, Machine, Observer, Program};
 use p3_batch_stark::{BatchProof, StarkInstance, prove_batch};
 use p3_matrix::Matrix;
 
@@ -74,11 +74,14 @@ pub enum ProveError {
         end: u32,
     },
     /// The run is longer than one proof can hold.
-    #[error("cannot prove this run: {cycles} cycles is more than one proof holds ({limit})")]
+    #[error(
+        "cannot prove this run yet: it took {cycles} cycles, and one proof holds at most {limit} instructions (runs of any length need continuations, a later issue)"
+    )]
     TooLong {
-        /// Cycles of the run.
+        /// Cycles of the run (or as far as it went, for a run stopped at
+        /// the prover's own limit).
         cycles: u64,
-        /// The most one proof holds.
+        /// The most instructions one proof holds.
         limit: u64,
     },
     /// Plonky3 failed (a bug: a valid trace always proves).
@@ -93,31 +96,88 @@ pub fn airs(program: &Program, input: &[u8], journal: &[u8]) -> Result<Vec<Ember
     })
 }
 
+/// Records a run for its proof: an [`Observer`] to run the guest with (so
+/// the run that users see is the run that is proven, executed once), then
+/// [`Recorder::finish`] for the tables. It records at most one proof's
+/// instructions (2^22) and then only counts, so a longer run costs no
+/// memory before it is refused.
+pub struct Recorder {
+    airs: Vec<EmberAir>,
+    tracer: trace::Tracer,
+}
+
+impl Recorder {
+    /// A recorder for `program` run on `input`; fails if the program cannot
+    /// be proven at all.
+    pub fn new(program: &Program, input: &[u8]) -> Result<Recorder, ProveError> {
+        Recorder::with_limit(program, input, ember_air::chips::MAX_LOG_HEIGHT)
+    }
+
+    /// [`Recorder::new`] recording at most `2^log_limit` instructions (tests
+    /// reach the limit with short runs).
+    #[doc(hidden)]
+    pub fn with_limit(
+        program: &Program,
+        input: &[u8],
+        log_limit: usize,
+    ) -> Result<Recorder, ProveError> {
+        let airs = airs(program, input, &[])?;
+        let tracer = trace::Tracer::new(&airs, input, 1 << log_limit);
+        Ok(Recorder { airs, tracer })
+    }
+
+    /// The tables and their traces, once the run ended with `result` after
+    /// `cycles` cycles: the first reason it cannot be proven, if any.
+    pub fn finish(
+        mut self,
+        result: &Result<Exit, Fault>,
+        cycles: u64,
+    ) -> Result<(Vec<EmberAir>, Traces), ProveError> {
+        if let Some(limit) = self.tracer.overflowed() {
+            return Err(ProveError::TooLong { cycles, limit });
+        }
+        if let Some(err) = self.tracer.error.take() {
+            return Err(err);
+        }
+        if let Err(fault) = result {
+            return Err(ProveError::Fault(fault.clone()));
+        }
+        let (traces, io) = self.tracer.finish(&self.airs);
+        // The data table holds the journal the run wrote.
+        self.airs[table::DATA] =
+            EmberAir::Data(ember_air::io::DataAir::new(&io.input, &io.journal));
+        Ok((self.airs, traces))
+    }
+}
+
+impl Observer for Recorder {
+    fn step(&mut self, s: &ember_core::Step) {
+        self.tracer.step(s);
+    }
+
+    fn ecall(&mut self, e: &ember_core::EcallStep<'_>) {
+        self.tracer.ecall(e);
+    }
+}
+
 /// Runs `program` on `input` and builds every table's trace.
 pub fn trace(program: &Program, input: &[u8]) -> Result<(Vec<EmberAir>, Traces), ProveError> {
-    let mut airs = airs(program, input, &[])?;
-    let mut tracer = trace::Tracer::new(&airs, input);
+    let mut recorder = Recorder::new(program, input)?;
     let mut machine = Machine::new(program);
-    machine.set_cycle_limit(1 << ember_air::chips::MAX_LOG_HEIGHT);
+    // No run one proof holds costs more than two cycles an instruction;
+    // an endless guest stops here and is refused as too long.
+    machine.set_cycle_limit(2 << ember_air::chips::MAX_LOG_HEIGHT);
     let mut host = BufferHost::with_input(input);
-    let result = machine.run_observed(&mut host, &mut tracer);
-    if let Some(err) = tracer.error.take() {
-        return Err(err);
+    let result = machine.run_observed(&mut host, &mut recorder);
+    if let Err(fault) = &result
+        && matches!(fault.kind, ember_core::FaultKind::CycleLimitExceeded { .. })
+    {
+        return Err(ProveError::TooLong {
+            cycles: machine.cycles(),
+            limit: 1 << ember_air::chips::MAX_LOG_HEIGHT,
+        });
     }
-    match result {
-        Ok(Exit::Halted { .. } | Exit::Panicked { .. }) => {}
-        Err(fault) if matches!(fault.kind, ember_core::FaultKind::CycleLimitExceeded { .. }) => {
-            return Err(ProveError::TooLong {
-                cycles: machine.cycles(),
-                limit: 1 << ember_air::chips::MAX_LOG_HEIGHT,
-            });
-        }
-        Err(fault) => return Err(ProveError::Fault(fault)),
-    }
-    let (traces, io) = tracer.finish(&airs);
-    // The data table holds the journal the run wrote.
-    airs[table::DATA] = EmberAir::Data(ember_air::io::DataAir::new(&io.input, &io.journal));
-    Ok((airs, traces))
+    recorder.finish(&result, machine.cycles())
 }
 
 /// Proves an execution of `program` on `input`.

@@ -256,3 +256,50 @@ fn code_above_the_proof_limit_is_refused_by_both_sides() {
         Err(ember_verifier::VerifyError::CodeTooHigh { end: 0x4000_000c })
     );
 }
+
+/// A run longer than the recorder's limit (2^10 instructions here, 2^22 in
+/// a proof) is refused with its whole length, after the run ends, and the
+/// recorder keeps no rows past the limit.
+#[test]
+fn a_run_longer_than_one_proof_is_refused_with_its_length() {
+    // 1 + 2 * 600 + 3 instructions: past 1024.
+    let mut words = vec![
+        asm::addi(1, 0, 600),
+        asm::addi(1, 1, -1),
+        asm::bne(1, 0, -4),
+    ];
+    words.extend(halt(0));
+    let p = program(&words);
+    let mut recorder = ember_prover::Recorder::with_limit(&p, b"", 10).unwrap();
+    let mut machine = ember_core::Machine::new(&p);
+    let mut host = ember_core::BufferHost::with_input(b"");
+    let result = machine.run_observed(&mut host, &mut recorder);
+    assert_eq!(machine.cycles(), 1204);
+    let refused = recorder.finish(&result, machine.cycles());
+    let Err(err) = refused else {
+        panic!("a run past the limit was not refused")
+    };
+    assert!(
+        matches!(
+            err,
+            ember_prover::ProveError::TooLong {
+                cycles: 1204,
+                limit: 1024
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "cannot prove this run yet: it took 1204 cycles, and one proof holds at most 1024 \
+         instructions (runs of any length need continuations, a later issue)"
+    );
+    // The same run under the limit proves.
+    let proof = ember_prover::prove(&p, b"").unwrap();
+    let statement = Statement {
+        status: 0,
+        exit_code: 0,
+        cycles: 1204,
+    };
+    verify(&p, b"", b"", &statement, &proof.proof).unwrap();
+}

@@ -55,6 +55,10 @@ pub(crate) struct Tracer {
     rows: Vec<Vec<Val>>,
     /// Instructions so far: the last one's clock.
     clk: u32,
+    /// The most instructions recorded; past it, the run is only counted.
+    limit: u32,
+    /// The run went past `limit`.
+    overflow: bool,
     input: Vec<u8>,
     journal: Vec<u8>,
     input_counts: Vec<u32>,
@@ -74,7 +78,7 @@ fn f(v: u32) -> Val {
 }
 
 impl Tracer {
-    pub(crate) fn new(airs: &[EmberAir], input: &[u8]) -> Tracer {
+    pub(crate) fn new(airs: &[EmberAir], input: &[u8], limit: u32) -> Tracer {
         let EmberAir::Program(p) = &airs[table::PROGRAM] else {
             unreachable!("table order")
         };
@@ -103,6 +107,8 @@ impl Tracer {
         Tracer {
             rows: vec![Vec::new(); table::COUNT],
             clk: 0,
+            limit,
+            overflow: false,
             input: input.to_vec(),
             journal: Vec::new(),
             input_counts: vec![0; input.len()],
@@ -211,6 +217,20 @@ impl Tracer {
         ad.c = bytes_of(result);
     }
 
+    /// The limit, if the run went past it.
+    pub(crate) fn overflowed(&self) -> Option<u64> {
+        self.overflow.then_some(u64::from(self.limit))
+    }
+
+    /// Whether to record the next instruction: not after an error, nor past
+    /// the limit (which it notes).
+    fn recording(&mut self) -> bool {
+        if self.clk >= self.limit {
+            self.overflow = true;
+        }
+        self.error.is_none() && !self.overflow
+    }
+
     fn fail(&mut self, err: ProveError) {
         self.error.get_or_insert(err);
     }
@@ -223,7 +243,7 @@ fn bytes_of(w: u32) -> [Val; 4] {
 
 impl Observer for Tracer {
     fn step(&mut self, s: &Step) {
-        if self.error.is_none()
+        if self.recording()
             && let Err(e) = self.cpu_row(s)
         {
             self.fail(e);
@@ -231,7 +251,7 @@ impl Observer for Tracer {
     }
 
     fn ecall(&mut self, e: &EcallStep<'_>) {
-        if self.error.is_none()
+        if self.recording()
             && let Err(err) = self.ecall_row(e)
         {
             self.fail(err);
