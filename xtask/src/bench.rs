@@ -103,6 +103,25 @@ fn one_mib_elf() -> Vec<u8> {
 /// Builds `ember` as it was at git revision `rev` (a clean export of that
 /// tree, its own target dir), for a before/after comparison in one run.
 fn build_baseline(rev: &str) -> Result<PathBuf> {
+    build_at(
+        rev,
+        &[
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "ember-host",
+            "--bin",
+            "ember",
+        ],
+        "release/ember",
+    )
+}
+
+/// Runs `cargo ARGS` in a clean export of git revision `rev` (its own
+/// target dir, the current build's code generation); returns the path of
+/// `artifact` under that target dir.
+pub(crate) fn build_at(rev: &str, args: &[&str], artifact: &str) -> Result<PathBuf> {
     let dir = root().join("target/bench-baseline");
     let src = dir.join("src");
     let _ = std::fs::remove_dir_all(&src);
@@ -121,7 +140,7 @@ fn build_baseline(rev: &str) -> Result<PathBuf> {
         Command::new("tar").arg("-xf").arg(&tar).arg("-C").arg(&src),
     )?;
     crate::run(
-        &format!("building ember at {rev} (release)"),
+        &format!("building {artifact} at {rev}"),
         crate::cargo()
             .current_dir(&src)
             .env("CARGO_TARGET_DIR", dir.join("target"))
@@ -131,17 +150,9 @@ fn build_baseline(rev: &str) -> Result<PathBuf> {
                 "CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS",
                 "-C target-cpu=native",
             )
-            .args([
-                "build",
-                "--release",
-                "--quiet",
-                "-p",
-                "ember-host",
-                "--bin",
-                "ember",
-            ]),
+            .args(args),
     )?;
-    Ok(dir.join("target/release/ember"))
+    Ok(dir.join("target").join(artifact))
 }
 
 /// The figures of one workload under one `ember`.

@@ -107,8 +107,9 @@ enum Cmd {
         /// --prove 1).
         #[arg(long)]
         runs: Option<usize>,
-        /// Also measure `ember` as built from this git revision, each run
-        /// interleaved with the current one's, and print both tables.
+        /// Also measure `ember` (with --prove: the prover) as built from this
+        /// git revision, each run interleaved with the current one's, and
+        /// print both tables.
         #[arg(long, value_name = "REV")]
         baseline: Option<String>,
         /// Also measure the cost of profiling and tracing.
@@ -117,7 +118,7 @@ enum Cmd {
         /// Measure the prover instead: proving time and kHz, each phase's
         /// share, proof size, verification time and peak RSS, per workload
         /// and size (target/bench-prove.json).
-        #[arg(long, conflicts_with_all = ["baseline", "modes"])]
+        #[arg(long, conflicts_with = "modes")]
         prove: bool,
         /// With --prove: the loop's sizes, log2 of its cycles.
         #[arg(long, value_delimiter = ',', default_values_t = [16, 18, 20], requires = "prove")]
@@ -183,8 +184,10 @@ fn main() -> ExitCode {
             runs,
             prove: true,
             sizes,
+            baseline,
             ..
-        } => bench_prove::bench_prove(&sizes, runs.unwrap_or(1).max(1)).map(|()| 0),
+        } => bench_prove::bench_prove(&sizes, runs.unwrap_or(1).max(1), baseline.as_deref())
+            .map(|()| 0),
         Cmd::Bench {
             runs,
             baseline,

@@ -12,7 +12,7 @@ use crate::gadget::AccessCols;
 use crate::ops::Op;
 use crate::{bus, columns};
 
-/// The instruction's fields, as the program table sends them (see
+/// The instruction's register fields, as the program table sends them (see
 /// [`crate::ops::ProgramRow`]).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -23,14 +23,40 @@ pub struct InsnCols<T> {
     pub rs1: T,
     /// Second source register.
     pub rs2: T,
-    /// The immediate's bytes.
-    pub imm: [T; 4],
-    /// A static result's bytes.
-    pub value: [T; 4],
-    /// A static next pc.
-    pub target: T,
     /// Whether `rd` is written.
     pub writes_rd: T,
+}
+
+/// The instruction's static operands on the program bus, as a chip has
+/// them: its own columns where its operations use them, and zero where the
+/// program table holds zero for every one of its operations (so a chip pays
+/// no column for a field it never uses).
+pub(crate) struct Statics<E> {
+    /// The immediate's bytes.
+    pub(crate) imm: [E; 4],
+    /// A static result's bytes.
+    pub(crate) value: [E; 4],
+    /// A static next pc.
+    pub(crate) target: E,
+}
+
+impl<E: PrimeCharacteristicRing> Statics<E> {
+    /// No static operand: all zero.
+    pub(crate) fn none() -> Self {
+        Statics {
+            imm: core::array::from_fn(|_| E::ZERO),
+            value: core::array::from_fn(|_| E::ZERO),
+            target: E::ZERO,
+        }
+    }
+
+    /// Only an immediate.
+    pub(crate) fn imm(imm: [E; 4]) -> Self {
+        Statics {
+            imm,
+            ..Statics::none()
+        }
+    }
 }
 
 /// The columns every chip row starts with.
@@ -125,7 +151,8 @@ pub(crate) fn timestamp<E: PrimeCharacteristicRing>(clk: E, slot: usize) -> E {
 /// - one flag per real row (flags boolean, summing to `is_real`), and a
 ///   padding row writes nothing;
 /// - the instruction at `pc` is in the program table (the op code from the
-///   flags, the fields from [`InsnCols`]);
+///   flags, the register fields from [`InsnCols`], the static operands
+///   from `statics`);
 /// - the row consumes the execution state `(pc, clk, cycle)` and produces
 ///   `(next_pc, clk + 1, cycle + 1 + extra)` when `produces` is 1;
 /// - it reads `rs1` and `rs2` (when its operation does) and writes `rd`
@@ -134,6 +161,7 @@ pub(crate) fn eval<AB>(
     builder: &mut AB,
     ad: &AdapterCols<AB::Var>,
     flags: &Flags<'_, AB::Var>,
+    statics: Statics<AB::Expr>,
     next_pc: AB::Expr,
     extra: AB::Expr,
     produces: AB::Expr,
@@ -158,9 +186,9 @@ pub(crate) fn eval<AB>(
         insn.rs1.into(),
         insn.rs2.into(),
     ];
-    message.extend(limbs::<_, AB::Expr>(&insn.imm));
-    message.extend(limbs::<_, AB::Expr>(&insn.value));
-    message.push(insn.target.into());
+    message.extend(statics.imm);
+    message.extend(statics.value);
+    message.push(statics.target);
     message.push(insn.writes_rd.into());
     builder.push_interaction(bus::PROGRAM, message, Count::bounded(is_real.clone(), 1));
 

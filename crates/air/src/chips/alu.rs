@@ -8,7 +8,7 @@ use p3_air::AirBuilder;
 use p3_field::PrimeCharacteristicRing;
 use p3_lookup::{Count, InteractionBuilder};
 
-use super::adapter::{self, AdapterCols, Flags, limbs};
+use super::adapter::{self, AdapterCols, Flags, Statics, limbs};
 use super::chip_air;
 use crate::bytes::tag;
 use crate::gadget::{AdderCols, sign};
@@ -40,6 +40,8 @@ pub struct AluCols<T> {
     pub adapter: AdapterCols<T>,
     /// One flag per operation of [`OPS`].
     pub flags: [T; 13],
+    /// The immediate (the program's; 0 for register operations).
+    pub imm: [T; 4],
     /// The second operand: `b` or `imm`.
     pub opb: [T; 4],
     /// The adder.
@@ -64,17 +66,18 @@ where
     };
     let k = |v: u32| AB::Expr::from_u32(v);
     let is_real: AB::Expr = ad.is_real.into();
+    let imm = limbs::<_, AB::Expr>(&local.imm);
     adapter::eval(
         builder,
         ad,
         &f,
+        Statics::imm(imm.clone()),
         ad.pc.into() + k(4),
         AB::Expr::ZERO,
         is_real.clone(),
     );
     let [a, b, c] = [&ad.a, &ad.b, &ad.c].map(limbs::<_, AB::Expr>);
     let opb = limbs::<_, AB::Expr>(&local.opb);
-    let imm = limbs::<_, AB::Expr>(&ad.insn.imm);
 
     // The second operand.
     let reg_b: AB::Expr = f.any_where(|o| !o.uses_imm());

@@ -7,7 +7,7 @@ use p3_air::AirBuilder;
 use p3_field::PrimeCharacteristicRing;
 use p3_lookup::InteractionBuilder;
 
-use super::adapter::{self, AdapterCols, Flags, limbs};
+use super::adapter::{self, AdapterCols, Flags, Statics, limbs};
 use super::alu::compare;
 use super::chip_air;
 use crate::columns;
@@ -25,6 +25,8 @@ pub struct BranchCols<T> {
     pub adapter: AdapterCols<T>,
     /// One flag per operation of [`OPS`].
     pub flags: [T; 6],
+    /// The static target (the program's).
+    pub target: T,
     /// The next pc.
     pub next_pc: T,
     /// The adder: `d + b' = a'`.
@@ -56,10 +58,15 @@ where
     let four = || AB::Expr::from_u32(4);
     let is_real: AB::Expr = ad.is_real.into();
     let next_pc: AB::Expr = local.next_pc.into();
+    let statics = Statics {
+        target: local.target.into(),
+        ..Statics::none()
+    };
     adapter::eval(
         builder,
         ad,
         &f,
+        statics,
         next_pc.clone(),
         AB::Expr::ZERO,
         is_real.clone(),
@@ -96,7 +103,7 @@ where
 
     // The next pc: the target when taken, else pc + 4.
     let pc: AB::Expr = ad.pc.into();
-    let target: AB::Expr = ad.insn.target.into();
+    let target: AB::Expr = local.target.into();
     builder.assert_zero(
         ad.is_real.into() * (next_pc - pc.clone() - four() - taken * (target - pc - four())),
     );

@@ -8,7 +8,7 @@ use p3_air::AirBuilder;
 use p3_field::PrimeCharacteristicRing;
 use p3_lookup::InteractionBuilder;
 
-use super::adapter::{self, AdapterCols, Flags, limbs};
+use super::adapter::{self, AdapterCols, Flags, Statics, limbs};
 use super::chip_air;
 use crate::bytes::range_pair;
 use crate::columns;
@@ -74,6 +74,7 @@ where
         builder,
         ad,
         &f,
+        Statics::none(),
         ad.pc.into() + k(4),
         AB::Expr::ZERO,
         divisions.clone(),

@@ -10,7 +10,7 @@ use p3_air::AirBuilder;
 use p3_field::PrimeCharacteristicRing;
 use p3_lookup::{Count, InteractionBuilder};
 
-use super::adapter::{self, AdapterCols, Flags, limbs, timestamp};
+use super::adapter::{self, AdapterCols, Flags, Statics, limbs, timestamp};
 use super::{chip_air, slot};
 use crate::gadget::AccessCols;
 use crate::ops::Op;
@@ -63,6 +63,7 @@ where
         builder,
         ad,
         &f,
+        Statics::none(),
         ad.pc.into() + AB::Expr::from_u32(4),
         extra.clone(),
         is_real.clone() - ends.clone(),

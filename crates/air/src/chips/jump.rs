@@ -6,7 +6,7 @@ use p3_air::AirBuilder;
 use p3_field::PrimeCharacteristicRing;
 use p3_lookup::InteractionBuilder;
 
-use super::adapter::{self, AdapterCols, Flags, limbs};
+use super::adapter::{self, AdapterCols, Flags, Statics, limbs};
 use super::chip_air;
 use crate::bytes::range_pair;
 use crate::gadget::AdderCols;
@@ -24,6 +24,13 @@ pub struct JumpCols<T> {
     pub adapter: AdapterCols<T>,
     /// One flag per operation of [`OPS`].
     pub flags: [T; 4],
+    /// The immediate (JALR's offset), the static result (LUI/AUIPC's
+    /// value, JAL/JALR's link) and the static target (JAL's): the program's.
+    pub imm: [T; 4],
+    /// See `imm`.
+    pub value: [T; 4],
+    /// See `imm`.
+    pub target: T,
     /// The next pc.
     pub next_pc: T,
     /// JALR's `a + imm`.
@@ -52,10 +59,16 @@ where
     };
     let k = |v: u32| AB::Expr::from_u32(v);
     let next_pc: AB::Expr = local.next_pc.into();
+    let statics = Statics {
+        imm: limbs(&local.imm),
+        value: limbs(&local.value),
+        target: local.target.into(),
+    };
     adapter::eval(
         builder,
         ad,
         &f,
+        statics,
         next_pc.clone(),
         AB::Expr::ZERO,
         ad.is_real.into(),
@@ -65,14 +78,14 @@ where
     // Static results: LUI/AUIPC's value, JAL/JALR's link.
     let statics: AB::Expr = f.any(&[Op::Lui, Op::Jal, Op::Jalr]);
     for i in 0..4 {
-        builder.assert_zero(statics.clone() * (c[i].clone() - ad.insn.value[i].into()));
+        builder.assert_zero(statics.clone() * (c[i].clone() - local.value[i].into()));
     }
 
     // The next pc.
     let pc: AB::Expr = ad.pc.into();
     let sequential: AB::Expr = f.any(&[Op::Lui, Op::Fence]);
     builder.assert_zero(sequential * (next_pc.clone() - pc - k(4)));
-    builder.assert_zero(f.of::<AB::Expr>(Op::Jal) * (next_pc.clone() - ad.insn.target.into()));
+    builder.assert_zero(f.of::<AB::Expr>(Op::Jal) * (next_pc.clone() - local.target.into()));
 
     // JALR: target = (a + imm) & !1, 4-aligned, below 2^30.
     let jalr: AB::Expr = f.of(Op::Jalr);
@@ -82,7 +95,7 @@ where
     for i in 0..4 {
         let mut g = builder.when(jalr.clone());
         g.assert_eq(adder.x[i], a[i].clone());
-        g.assert_eq(adder.y[i], ad.insn.imm[i]);
+        g.assert_eq(adder.y[i], local.imm[i]);
     }
     let bit0: AB::Expr = local.bit0.into();
     let limit: AB::Expr = local.limit.into();

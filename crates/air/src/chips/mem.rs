@@ -9,7 +9,7 @@ use p3_air::AirBuilder;
 use p3_field::PrimeCharacteristicRing;
 use p3_lookup::InteractionBuilder;
 
-use super::adapter::{self, AdapterCols, Flags, limbs, timestamp};
+use super::adapter::{self, AdapterCols, Flags, Statics, limbs, timestamp};
 use super::{chip_air, slot};
 use crate::bytes::range_pair;
 use crate::columns;
@@ -53,6 +53,8 @@ pub struct MemCols<T> {
     pub adapter: AdapterCols<T>,
     /// One flag per operation of [`OPS`].
     pub flags: [T; 8],
+    /// The offset (the program's immediate).
+    pub imm: [T; 4],
     /// The address: `z = a + imm`.
     pub adder: AdderCols<T>,
     /// `z0 = 4 k + lane`.
@@ -107,6 +109,7 @@ where
         builder,
         ad,
         &f,
+        Statics::imm(limbs(&local.imm)),
         ad.pc.into() + k(4),
         AB::Expr::ZERO,
         is_real.clone(),
@@ -118,7 +121,7 @@ where
     for i in 0..4 {
         let mut g = builder.when(is_real.clone());
         g.assert_eq(adder.x[i], a[i].clone());
-        g.assert_eq(adder.y[i], ad.insn.imm[i]);
+        g.assert_eq(adder.y[i], local.imm[i]);
     }
     let z = limbs::<_, AB::Expr>(&adder.z);
     let loads: AB::Expr = f.any(&LOADS);

@@ -8,7 +8,7 @@ use p3_air::AirBuilder;
 use p3_field::PrimeCharacteristicRing;
 use p3_lookup::{Count, InteractionBuilder};
 
-use super::adapter::{self, AdapterCols, Flags, limbs};
+use super::adapter::{self, AdapterCols, Flags, Statics, limbs};
 use super::chip_air;
 use crate::bytes::range_pair;
 use crate::gadget::MulCols;
@@ -41,6 +41,9 @@ pub struct MulChipCols<T> {
     pub adapter: AdapterCols<T>,
     /// One flag per operation of [`OPS`].
     pub flags: [T; 10],
+    /// The immediate's low byte (shifts by an immediate: the program's
+    /// other bytes are 0).
+    pub imm0: T,
     /// The shift amount's byte: `b0` or `imm0`.
     pub opb0: T,
     /// The multiplier.
@@ -67,10 +70,12 @@ where
     };
     let k = |v: u32| AB::Expr::from_u32(v);
     let is_real: AB::Expr = ad.is_real.into();
+    let zero = || AB::Expr::ZERO;
     adapter::eval(
         builder,
         ad,
         &f,
+        Statics::imm([local.imm0.into(), zero(), zero(), zero()]),
         ad.pc.into() + k(4),
         AB::Expr::ZERO,
         is_real.clone(),
@@ -112,7 +117,7 @@ where
     let reg_b: AB::Expr = f.any(&[Op::Sll, Op::Srl, Op::Sra]);
     let imm_b: AB::Expr = f.any(&[Op::Slli, Op::Srli, Op::Srai]);
     builder.assert_zero(reg_b * (opb0.clone() - b[0].clone()));
-    builder.assert_zero(imm_b * (opb0.clone() - ad.insn.imm[0].into()));
+    builder.assert_zero(imm_b * (opb0.clone() - local.imm0.into()));
     let (s_amt, hi3): (AB::Expr, AB::Expr) = (local.shamt.into(), local.hi3.into());
     builder.assert_zero(shifts.clone() * (opb0 - s_amt.clone() - hi3.clone() * k(32)));
     range_pair(builder, s_amt.clone(), s_amt.clone() * k(8), shifts.clone());

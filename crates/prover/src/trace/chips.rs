@@ -53,6 +53,7 @@ impl Tracer {
             Chip::Alu => {
                 let mut row: AluCols<Val> = zeroed();
                 flag(&mut row.flags, alu::OPS, op);
+                row.imm = bytes_of(r.imm);
                 row.opb = bytes_of(opb);
                 match op {
                     Op::Add | Op::Addi => {
@@ -90,6 +91,7 @@ impl Tracer {
             Chip::Branch => {
                 let mut row: BranchCols<Val> = zeroed();
                 flag(&mut row.flags, branch::OPS, op);
+                row.target = f(r.target);
                 row.next_pc = f(s.next_pc);
                 let signed = matches!(op, Op::Blt | Op::Bge);
                 let (d, below) = compare(
@@ -115,6 +117,9 @@ impl Tracer {
             Chip::Jump => {
                 let mut row: JumpCols<Val> = zeroed();
                 flag(&mut row.flags, jump::OPS, op);
+                row.imm = bytes_of(r.imm);
+                row.value = bytes_of(r.value);
+                row.target = f(r.target);
                 row.next_pc = f(s.next_pc);
                 if op == Op::Jalr {
                     let (z, _) = row.adder.populate(a, r.imm, lookups);
@@ -131,6 +136,7 @@ impl Tracer {
             Chip::Mem => {
                 let mut row: MemCols<Val> = zeroed();
                 flag(&mut row.flags, mem::OPS, op);
+                row.imm = bytes_of(r.imm);
                 self.load_store(&mut row, s, op, a, r.imm);
                 self.write_rd(&mut ad, &r, result);
                 row.adapter = ad;
@@ -139,6 +145,7 @@ impl Tracer {
             Chip::Mul => {
                 let mut row: MulChipCols<Val> = zeroed();
                 flag(&mut row.flags, mul::OPS, op);
+                row.imm0 = f(r.imm & 0xff);
                 row.opb0 = f(opb & 0xff);
                 match op {
                     Op::Mul | Op::Mulh | Op::Mulhsu | Op::Mulhu => {

@@ -185,9 +185,6 @@ impl Tracer {
         insn.rd = f(u32::from(r.rd));
         insn.rs1 = f(u32::from(r.rs1));
         insn.rs2 = f(u32::from(r.rs2));
-        insn.imm = bytes_of(r.imm);
-        insn.value = bytes_of(r.value);
-        insn.target = f(r.target);
         insn.writes_rd = Val::from_bool(r.writes_rd);
         let (a, b) = operands;
         if r.op.reads_rs1() {

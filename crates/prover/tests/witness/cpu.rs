@@ -12,7 +12,7 @@ use ember_air::chips::ecall::ECALL_COLS;
 use ember_air::chips::jump::JUMP_COLS;
 use ember_air::chips::mem::MEM_COLS;
 use ember_air::chips::mul::MUL_COLS;
-use ember_air::chips::{InsnCols, alu, branch, div, ecall, jump, mem, mul, slot};
+use ember_air::chips::{alu, branch, div, ecall, jump, mem, mul, slot};
 use ember_air::cols::{Row, borrow_row};
 use ember_air::gadget::{AccessCols, AdderCols, MulCols};
 use ember_air::ops::{OP_COUNT, Op};
@@ -34,6 +34,20 @@ fn none<C: Row<usize> + Copy>() -> C {
     *borrow_row::<usize, C>(&vec![NONE; C::WIDTH])
 }
 
+/// The instruction's fields in a chip row (the static ones where the chip
+/// has them).
+#[derive(Clone, Copy, Debug)]
+#[allow(missing_docs)]
+pub struct InsnMap {
+    pub rd: usize,
+    pub rs1: usize,
+    pub rs2: usize,
+    pub imm: [usize; 4],
+    pub value: [usize; 4],
+    pub target: usize,
+    pub writes_rd: usize,
+}
+
 /// The columns of a chip row, by the CPU table's old names.
 #[derive(Clone, Copy, Debug)]
 #[allow(missing_docs)]
@@ -42,7 +56,7 @@ pub struct CpuMap {
     pub pc: usize,
     pub clk: usize,
     pub cycle: usize,
-    pub insn: InsnCols<usize>,
+    pub insn: InsnMap,
     pub a: [usize; 4],
     pub b: [usize; 4],
     pub c: [usize; 4],
@@ -100,7 +114,15 @@ impl CpuMap {
             pc: ad.pc,
             clk: ad.clk,
             cycle: ad.cycle,
-            insn: ad.insn,
+            insn: InsnMap {
+                rd: ad.insn.rd,
+                rs1: ad.insn.rs1,
+                rs2: ad.insn.rs2,
+                imm: [NONE; 4],
+                value: [NONE; 4],
+                target: NONE,
+                writes_rd: ad.insn.writes_rd,
+            },
             a: ad.a,
             b: ad.b,
             c: ad.c,
@@ -152,6 +174,7 @@ impl CpuMap {
                 let c = ALU_COLS;
                 assert_eq!(c.adapter, ad);
                 flags(alu::OPS, &c.flags);
+                m.insn.imm = c.imm;
                 m.opb = c.opb;
                 m.adder = c.adder;
                 m.sa3 = c.sa3;
@@ -161,6 +184,7 @@ impl CpuMap {
                 let c = BRANCH_COLS;
                 assert_eq!(c.adapter, ad);
                 flags(branch::OPS, &c.flags);
+                m.insn.target = c.target;
                 m.next_pc = c.next_pc;
                 m.adder = c.adder;
                 m.sa3 = c.sa3;
@@ -172,6 +196,9 @@ impl CpuMap {
                 let c = JUMP_COLS;
                 assert_eq!(c.adapter, ad);
                 flags(jump::OPS, &c.flags);
+                m.insn.imm = c.imm;
+                m.insn.value = c.value;
+                m.insn.target = c.target;
                 m.next_pc = c.next_pc;
                 m.adder = c.adder;
                 m.k = c.k;
@@ -182,6 +209,7 @@ impl CpuMap {
                 let c = MEM_COLS;
                 assert_eq!(c.adapter, ad);
                 flags(mem::OPS, &c.flags);
+                m.insn.imm = c.imm;
                 m.adder = c.adder;
                 m.k = c.k;
                 m.limit = c.limit;
@@ -199,6 +227,7 @@ impl CpuMap {
                 let c = MUL_COLS;
                 assert_eq!(c.adapter, ad);
                 flags(mul::OPS, &c.flags);
+                m.insn.imm[0] = c.imm0;
                 m.opb[0] = c.opb0;
                 m.mul = c.mul;
                 m.shamt = c.shamt;

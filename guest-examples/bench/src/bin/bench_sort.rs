@@ -1,5 +1,5 @@
-//! Sorts one million pseudo-random u32 (`sort_unstable`) and commits a
-//! checksum of the result.
+//! Sorts one million pseudo-random u32 (`sort_unstable`), or as many as a
+//! 4-byte little-endian input says, and commits a checksum of the result.
 #![no_std]
 #![no_main]
 
@@ -9,7 +9,7 @@ ember_guest::entry!(main);
 
 fn main() {
     let mut state = core::hint::black_box(0x1234_5678u32);
-    let mut values: alloc::vec::Vec<u32> = (0..1_000_000)
+    let mut values: alloc::vec::Vec<u32> = (0..bench::size_or(1_000_000))
         .map(|_| {
             state ^= state << 13;
             state ^= state >> 17;
