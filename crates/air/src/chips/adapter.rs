@@ -102,7 +102,12 @@ pub(crate) struct Flags<'a, T> {
     pub(crate) vars: &'a [T],
 }
 
-impl<T: Copy> Flags<'_, T> {
+impl<'a, T: Copy> Flags<'a, T> {
+    /// The flags `vars` of the chip's operations `ops`, in order.
+    pub(crate) fn new(ops: &'static [Op], vars: &'a [T]) -> Self {
+        Flags { ops, vars }
+    }
+
     /// The flag of `op`, which must be one of the chip's.
     pub(crate) fn of<E: From<T>>(&self, op: Op) -> E {
         let i = self.ops.iter().position(|&o| o == op);
@@ -236,4 +241,30 @@ pub(crate) fn eval<AB>(
         timestamp(clk, slot::RD),
         insn.writes_rd.into(),
     );
+}
+
+/// [`eval`] for a chip whose instructions all go on to `pc + 4` at the cost
+/// of one cycle; returns its flags.
+pub(crate) fn eval_sequential<'a, AB>(
+    builder: &mut AB,
+    ad: &AdapterCols<AB::Var>,
+    ops: &'static [Op],
+    flags: &'a [AB::Var],
+    statics: Statics<AB::Expr>,
+) -> Flags<'a, AB::Var>
+where
+    AB: AirBuilder + InteractionBuilder,
+{
+    let f = Flags::new(ops, flags);
+    let next_pc = ad.pc.into() + AB::Expr::from_u32(4);
+    eval(
+        builder,
+        ad,
+        &f,
+        statics,
+        next_pc,
+        AB::Expr::ZERO,
+        ad.is_real.into(),
+    );
+    f
 }

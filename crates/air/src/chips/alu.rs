@@ -8,7 +8,7 @@ use p3_air::AirBuilder;
 use p3_field::PrimeCharacteristicRing;
 use p3_lookup::{Count, InteractionBuilder};
 
-use super::adapter::{self, AdapterCols, Flags, Statics, limbs};
+use super::adapter::{self, AdapterCols, Statics, limbs};
 use super::chip_air;
 use crate::bytes::tag;
 use crate::gadget::{AdderCols, sign};
@@ -60,22 +60,9 @@ where
     AB: AirBuilder + InteractionBuilder,
 {
     let ad = &local.adapter;
-    let f = Flags {
-        ops: OPS,
-        vars: &local.flags,
-    };
     let k = |v: u32| AB::Expr::from_u32(v);
-    let is_real: AB::Expr = ad.is_real.into();
     let imm = limbs::<_, AB::Expr>(&local.imm);
-    adapter::eval(
-        builder,
-        ad,
-        &f,
-        Statics::imm(imm.clone()),
-        ad.pc.into() + k(4),
-        AB::Expr::ZERO,
-        is_real.clone(),
-    );
+    let f = adapter::eval_sequential(builder, ad, OPS, &local.flags, Statics::imm(imm.clone()));
     let [a, b, c] = [&ad.a, &ad.b, &ad.c].map(limbs::<_, AB::Expr>);
     let opb = limbs::<_, AB::Expr>(&local.opb);
 

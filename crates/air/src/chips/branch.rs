@@ -50,10 +50,7 @@ where
     AB: AirBuilder + InteractionBuilder,
 {
     let ad = &local.adapter;
-    let f = Flags {
-        ops: OPS,
-        vars: &local.flags,
-    };
+    let f = Flags::new(OPS, &local.flags);
     let one = || AB::Expr::ONE;
     let four = || AB::Expr::from_u32(4);
     let is_real: AB::Expr = ad.is_real.into();

@@ -8,7 +8,7 @@ use p3_air::AirBuilder;
 use p3_field::PrimeCharacteristicRing;
 use p3_lookup::InteractionBuilder;
 
-use super::adapter::{self, AdapterCols, Flags, Statics, limbs};
+use super::adapter::{self, AdapterCols, Statics, limbs};
 use super::chip_air;
 use crate::bytes::range_pair;
 use crate::columns;
@@ -63,22 +63,10 @@ where
     AB: AirBuilder + InteractionBuilder,
 {
     let ad = &local.adapter;
-    let f = Flags {
-        ops: OPS,
-        vars: &local.flags,
-    };
     let one = || AB::Expr::ONE;
     let k = |v: u32| AB::Expr::from_u32(v);
     let divisions: AB::Expr = ad.is_real.into();
-    adapter::eval(
-        builder,
-        ad,
-        &f,
-        Statics::none(),
-        ad.pc.into() + k(4),
-        AB::Expr::ZERO,
-        divisions.clone(),
-    );
+    let f = adapter::eval_sequential(builder, ad, OPS, &local.flags, Statics::none());
     let [a, b, c] = [&ad.a, &ad.b, &ad.c].map(limbs::<_, AB::Expr>);
     let m = &local.mul;
     let [u, v, r] = [&m.u, &m.v, &m.r].map(limbs::<_, AB::Expr>);

@@ -50,10 +50,7 @@ where
     AB: AirBuilder + InteractionBuilder,
 {
     let ad = &local.adapter;
-    let f = Flags {
-        ops: OPS,
-        vars: &local.flags,
-    };
+    let f = Flags::new(OPS, &local.flags);
     let is_real: AB::Expr = ad.is_real.into();
     let ends: AB::Expr = local.ends.into();
     let extra: AB::Expr = local.extra.into();

@@ -53,10 +53,7 @@ where
     AB: AirBuilder + InteractionBuilder,
 {
     let ad = &local.adapter;
-    let f = Flags {
-        ops: OPS,
-        vars: &local.flags,
-    };
+    let f = Flags::new(OPS, &local.flags);
     let k = |v: u32| AB::Expr::from_u32(v);
     let next_pc: AB::Expr = local.next_pc.into();
     let statics = Statics {

@@ -9,7 +9,7 @@ use p3_air::AirBuilder;
 use p3_field::PrimeCharacteristicRing;
 use p3_lookup::InteractionBuilder;
 
-use super::adapter::{self, AdapterCols, Flags, Statics, limbs, timestamp};
+use super::adapter::{self, AdapterCols, Statics, limbs, timestamp};
 use super::{chip_air, slot};
 use crate::bytes::range_pair;
 use crate::columns;
@@ -98,21 +98,15 @@ where
     AB: AirBuilder + InteractionBuilder,
 {
     let ad = &local.adapter;
-    let f = Flags {
-        ops: OPS,
-        vars: &local.flags,
-    };
     let one = || AB::Expr::ONE;
     let k = |v: u32| AB::Expr::from_u32(v);
     let is_real: AB::Expr = ad.is_real.into();
-    adapter::eval(
+    let f = adapter::eval_sequential(
         builder,
         ad,
-        &f,
+        OPS,
+        &local.flags,
         Statics::imm(limbs(&local.imm)),
-        ad.pc.into() + k(4),
-        AB::Expr::ZERO,
-        is_real.clone(),
     );
     let [a, b, c] = [&ad.a, &ad.b, &ad.c].map(limbs::<_, AB::Expr>);
     // The address: a + imm.
