@@ -665,6 +665,62 @@ fn srai_without_the_sign() {
     case.expect_rejected(Caught::at(row));
 }
 
+/// MUL 3 * 4 written as 13: the multiplier given the addend r = 1 (an
+/// operand only the division chip uses), so `3 * 4 + 1 = 13` holds column
+/// by column; a0 and the exit code agree. Caught by the multiplier chip's
+/// `r = 0` on the MUL row.
+#[test]
+fn mul_with_an_addend() {
+    let mut case = Case::honest(program(&with_halt(&[
+        addi(1, 0, 3),
+        addi(2, 0, 4),
+        mul(A0, 1, 2),
+    ])));
+    let row = case.row_at(CODE + 8);
+    case.set_word(row, case.c(row).mul.r, 1);
+    case.set(row, case.c(row).mul.out[0], f(13));
+    case.set_word(row, case.c(row).c, 13);
+    case.claim_exit(13);
+    case.rebalance();
+    case.expect_rejected(Caught::at(row));
+}
+
+/// SLL 1 << x2 (x2 = 2) shifted by 3: the amount's byte `opb0 = 3`, not
+/// rs2's `b0 = 2`, the multiplier by 2^3 from the pow2 table, a0 = 8.
+/// Caught by the register shift's `opb0 = b0` on the SLL row.
+#[test]
+fn sll_by_an_amount_other_than_rs2() {
+    let mut case = Case::honest(program(&with_halt(&[
+        addi(1, 0, 1),
+        addi(2, 0, 2),
+        sll(A0, 1, 2),
+    ])));
+    let row = case.row_at(CODE + 8);
+    case.set(row, case.c(row).opb[0], f(3));
+    case.set(row, case.c(row).shamt, f(3));
+    case.set_multiplier(row, 1, false, 8, false);
+    case.set_word(row, case.c(row).c, 8);
+    case.claim_exit(8);
+    case.rebalance();
+    case.expect_rejected(Caught::at(row));
+}
+
+/// SLLI 1 << 2 shifted by 3: the amount's byte `opb0 = 3`, not the
+/// program's immediate `imm0 = 2`, the multiplier by 2^3, a0 = 8. Caught
+/// by the immediate shift's `opb0 = imm0` on the SLLI row.
+#[test]
+fn slli_by_an_amount_other_than_its_immediate() {
+    let mut case = Case::honest(program(&with_halt(&[addi(1, 0, 1), slli(A0, 1, 2)])));
+    let row = case.row_at(CODE + 4);
+    case.set(row, case.c(row).opb[0], f(3));
+    case.set(row, case.c(row).shamt, f(3));
+    case.set_multiplier(row, 1, false, 8, false);
+    case.set_word(row, case.c(row).c, 8);
+    case.claim_exit(8);
+    case.rebalance();
+    case.expect_rejected(Caught::at(row));
+}
+
 /// A signed load of a negative value, zero-extended: its row (at `load`)
 /// claims sign 0 and `sx_flip = 256` so the sign rule holds, and `value`.
 fn zero_extended(words: &[u32], load: u32, value: u32) {
