@@ -195,13 +195,15 @@ fn print_row(row: &Value) {
     println!("{}", cells.join(" "));
 }
 
-/// The targets against the rows: speed and memory at 2^20 cycles or more,
-/// the 1.2 M-cycle run's speed against 2^20's, proof size and verification
+/// The targets against the rows: speed and memory of the loop at 2^20
+/// cycles or more, the 1.2 M-cycle run's speed against 2^20's, proof size and verification
 /// at every size. Returns them as JSON.
 fn compare_with_targets(rows: &[Value]) -> Value {
+    // The synthetic loop at 2^20 cycles or more (the guests are reported
+    // beside it, below).
     let large: Vec<&Value> = rows
         .iter()
-        .filter(|r| f(r, "log2_cycles") >= 19.99)
+        .filter(|r| r["workload"] == "loop" && f(r, "log2_cycles") >= 19.99)
         .collect();
     let min_khz = large
         .iter()
@@ -252,6 +254,18 @@ fn compare_with_targets(rows: &[Value]) -> Value {
         "  verify <= {TARGET_VERIFY_MS} ms: slowest {verify_ms:.1} ms  {}",
         verdict(verify_ms <= TARGET_VERIFY_MS)
     );
+    let guests: Vec<String> = rows
+        .iter()
+        .filter(|r| r["workload"] != "loop")
+        .map(|r| {
+            format!(
+                "{} {:.1}",
+                r["workload"].as_str().unwrap_or("?"),
+                f(r, "khz")
+            )
+        })
+        .collect();
+    println!("  (the guests, kHz: {})", guests.join(", "));
     if let (Some(a), Some(b)) = (at_1_2m, at_2_20) {
         println!(
             "  1.2 M cycles at no worse kHz than 2^20: {a:.1} against {b:.1} kHz  {}",
