@@ -41,11 +41,30 @@ fn a_tiny_program_proves_and_verifies() {
 
     // A table taller than the field allows is refused, not a panic in Plonky3.
     let mut proof = proof;
+    let honest = proof.proof.degree_bits.clone();
     proof.proof.degree_bits[ember_air::table::MEMORY] = 25;
     let err = verify(&p, b"", b"", &statement, &proof.proof).unwrap_err();
     assert_eq!(
         err.to_string(),
         "the proof's shape is wrong: a table has 2^25 rows, more than 2^23"
+    );
+    // A chip (or the I/O table) taller than one segment is refused.
+    for (table, name) in [(ember_air::table::ALU, "Alu"), (ember_air::table::IO, "Io")] {
+        proof.proof.degree_bits.clone_from(&honest);
+        proof.proof.degree_bits[table] = 23;
+        let err = verify(&p, b"", b"", &statement, &proof.proof).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("the proof's shape is wrong: the {name} table has 2^23 rows, more than 2^22")
+        );
+    }
+    // A preprocessed table of another height than the verifier's.
+    proof.proof.degree_bits.clone_from(&honest);
+    proof.proof.degree_bits[ember_air::table::BYTES] = 15;
+    let err = verify(&p, b"", b"", &statement, &proof.proof).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the proof's shape is wrong: the Bytes table has 2^15 rows, expected 65536"
     );
 }
 

@@ -127,7 +127,7 @@ fn each_check_names_itself() {
     // it (which would panic).
     for bits in [24, 25, 63] {
         let mut other = receipt();
-        other.proof.degree_bits[3] = bits;
+        other.proof.degree_bits[ember_air::table::MEMORY] = bits;
         let e = err(elf_bytes, b"", b"", &other);
         assert!(
             matches!(e, ReceiptError::Proof(VerifyError::Shape(_))),
