@@ -11,7 +11,7 @@ use p3_lookup::{Count, InteractionBuilder};
 use super::adapter::{self, AdapterCols, Statics, limbs};
 use super::chip_air;
 use crate::bytes::tag;
-use crate::gadget::{AdderCols, sign};
+use crate::gadget::{AdderCols, compare};
 use crate::ops::Op;
 use crate::{bus, columns};
 
@@ -96,7 +96,7 @@ where
         g.assert_eq(z[i].clone(), a[i].clone());
     }
     // SLT and friends: d + opb' = a', and c = (a < opb), the carry out.
-    compare::<AB>(
+    compare::eval::<AB>(
         builder,
         adder,
         &a,
@@ -122,34 +122,4 @@ where
             Count::bounded(bitwise.clone(), 1),
         );
     }
-}
-
-/// A comparison in the adder, when `compares` is 1: `d + opb' = a'`, the
-/// primes having their top byte's sign bit flipped (`flipped`, looked up)
-/// when `signed` is 1, so the carry out is `a < opb` (signed or not).
-pub(crate) fn compare<AB>(
-    builder: &mut AB,
-    adder: &AdderCols<AB::Var>,
-    a: &[AB::Expr; 4],
-    opb: &[AB::Expr; 4],
-    flipped: [AB::Expr; 2],
-    compares: AB::Expr,
-    signed: AB::Expr,
-) where
-    AB: AirBuilder + InteractionBuilder,
-{
-    let [y, z] = [&adder.y, &adder.z].map(limbs::<_, AB::Expr>);
-    for i in 0..3 {
-        let mut g = builder.when(compares.clone());
-        g.assert_eq(y[i].clone(), opb[i].clone());
-        g.assert_eq(z[i].clone(), a[i].clone());
-    }
-    let [sa3, sb3] = flipped;
-    let unsigned = compares - signed.clone();
-    builder.assert_zero(unsigned.clone() * (y[3].clone() - opb[3].clone()));
-    builder.assert_zero(unsigned * (z[3].clone() - a[3].clone()));
-    builder.assert_zero(signed.clone() * (y[3].clone() - sb3.clone()));
-    builder.assert_zero(signed.clone() * (z[3].clone() - sa3.clone()));
-    sign::flip(builder, a[3].clone(), sa3, signed.clone());
-    sign::flip(builder, opb[3].clone(), sb3, signed);
 }

@@ -8,10 +8,9 @@ use p3_field::PrimeCharacteristicRing;
 use p3_lookup::InteractionBuilder;
 
 use super::adapter::{self, AdapterCols, Flags, Statics, limbs};
-use super::alu::compare;
 use super::chip_air;
 use crate::columns;
-use crate::gadget::AdderCols;
+use crate::gadget::{AdderCols, compare};
 use crate::ops::Op;
 
 /// The chip's operations, in flag order.
@@ -72,7 +71,7 @@ where
     let adder = &local.adder;
     adder.eval(builder, is_real.clone());
     let signed: AB::Expr = f.any(&[Op::Blt, Op::Bge]);
-    compare::<AB>(
+    compare::eval::<AB>(
         builder,
         adder,
         &a,

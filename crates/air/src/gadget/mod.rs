@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod adder;
+pub mod compare;
 pub mod mul;
 pub mod sign;
 

@@ -10,7 +10,7 @@ use ember_air::chips::mem::{LAST_TOP_BYTE, MemCols};
 use ember_air::chips::mul::MulChipCols;
 use ember_air::chips::{Chip, alu, branch, chip_of, div, jump, mem, mul, slot};
 use ember_air::cols::zeroed;
-use ember_air::gadget::{AdderCols, inverse_or_zero, sign};
+use ember_air::gadget::{compare, inverse_or_zero, sign};
 use ember_air::ops::{Op, program_row};
 use ember_air::{Table, Val, pow2};
 use ember_core::{Step, alu as core_alu};
@@ -64,7 +64,7 @@ impl Tracer {
                     }
                     Op::Slt | Op::Slti | Op::Sltu | Op::Sltiu => {
                         let signed = matches!(op, Op::Slt | Op::Slti);
-                        compare(
+                        compare::populate(
                             &mut row.adder,
                             [&mut row.sa3, &mut row.sb3],
                             a,
@@ -94,7 +94,7 @@ impl Tracer {
                 row.target = f(r.target);
                 row.next_pc = f(s.next_pc);
                 let signed = matches!(op, Op::Blt | Op::Bge);
-                let (d, below) = compare(
+                let (d, below) = compare::populate(
                     &mut row.adder,
                     [&mut row.sa3, &mut row.sb3],
                     a,
@@ -274,26 +274,4 @@ impl Tracer {
         lookups.range_word(d);
         row.d_inv = inverse_or_zero(f(byte_sum(d)));
     }
-}
-
-/// A comparison in the adder: `d + opb' = a'`, primes with the sign bits
-/// flipped when `signed`; returns `d` and the carry out (`a < opb`).
-fn compare(
-    adder: &mut AdderCols<Val>,
-    flipped: [&mut Val; 2],
-    a: u32,
-    opb: u32,
-    signed: bool,
-    lookups: &mut ember_air::lookups::Lookups,
-) -> (u32, bool) {
-    let flip = if signed { 0x8000_0000 } else { 0 };
-    let (a2, b2) = (a ^ flip, opb ^ flip);
-    if signed {
-        let [sa3, sb3] = flipped;
-        sign::populate(sa3, a >> 24, lookups);
-        sign::populate(sb3, opb >> 24, lookups);
-    }
-    let d = a2.wrapping_sub(b2);
-    let (_, below) = adder.populate(d, b2, lookups);
-    (d, below)
 }

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 use ember_air::chips::AdapterCols;
 use ember_air::chips::slot;
 use ember_air::cols::Row;
-use ember_air::gadget::AccessCols;
+use ember_air::gadget::{AccessCols, bytes_of};
 use ember_air::lookups::Lookups;
 use ember_air::ops::ProgramRow;
 use ember_air::{EmberAir, Table, Val, table};
@@ -231,11 +231,6 @@ impl Tracer {
     fn fail(&mut self, err: ProveError) {
         self.error.get_or_insert(err);
     }
-}
-
-/// The bytes of `w` as field elements.
-fn bytes_of(w: u32) -> [Val; 4] {
-    ember_air::gadget::bytes_of(w)
 }
 
 impl Observer for Tracer {

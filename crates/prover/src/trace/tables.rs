@@ -31,10 +31,10 @@ impl Tracer {
                 match t {
                     Table::Memory => memory.take().expect("one memory table"),
                     Table::Program => counts(&self.program_counts),
-                    // Image: one zero column.
+                    // Image: one zero column, the table's own height.
                     Table::Image => {
-                        let rows = self.memory.values().filter(|c| c.in_image).count();
-                        RowMajorMatrix::new(Val::zero_vec(padded(rows)), 1)
+                        let rows = air.fixed_height().expect("preprocessed");
+                        RowMajorMatrix::new(Val::zero_vec(rows), 1)
                     }
                     Table::Bytes => {
                         let values = self.lookups.bytes.iter().flat_map(|r| r.map(f)).collect();
