@@ -13,7 +13,7 @@ use ember_air::chips::slot;
 use ember_air::io::kind;
 use ember_air::ops::Op;
 use ember_air::public::index as public;
-use ember_air::table::{ALU, BYTES, IO, JUMP, PROGRAM};
+use ember_air::table::{ALU, BYTES, ECALL, IO, JUMP, PROGRAM};
 use ember_core::asm::*;
 use ember_core::{Program, Segment};
 use ember_verifier::verify;
@@ -831,6 +831,19 @@ fn a_flag_on_a_padding_row() {
     let row = case.padding_row(JUMP);
     case.set(row, case.c(row).flags[Op::Jal.index()], Val::ONE);
     case.expect_rejected(Caught::at(row));
+}
+
+/// `ends` set on a padding row of the ECALL chip. That row would produce
+/// `is_real - ends = -1` states: it would consume a state, so it could
+/// absorb the last state of a run that never reaches a HALT. Caught by
+/// `ends => is_real` on that row, and by the execution bus (the state it
+/// consumes, `(4, 1, 1)`, is produced by no row).
+#[test]
+fn ends_on_a_padding_row() {
+    let mut case = Case::honest(program(&with_halt(&[addi(A0, 0, 1)])));
+    let row = case.padding_row(ECALL);
+    case.set(row, case.c(row).ends, Val::ONE);
+    case.expect_rejected(Caught::at(row).and_bus(bus::EXEC));
 }
 
 /// `sub a0, x1, x0` flagged ADD and ADDI instead (op codes 1 + 2 = 3 =
