@@ -103,19 +103,7 @@ fn one_mib_elf() -> Vec<u8> {
 /// Builds `ember` as it was at git revision `rev` (a clean export of that
 /// tree, its own target dir), for a before/after comparison in one run.
 fn build_baseline(rev: &str) -> Result<PathBuf> {
-    build_at(
-        rev,
-        &[
-            "build",
-            "--release",
-            "--quiet",
-            "-p",
-            "ember-host",
-            "--bin",
-            "ember",
-        ],
-        "release/ember",
-    )
+    build_at(rev, &crate::EMBER_BUILD, "release/ember")
 }
 
 /// Runs `cargo ARGS` in a clean export of git revision `rev` (its own

@@ -267,20 +267,20 @@ fn build(names: &[String], path: Option<&Path>) -> Result {
     Ok(())
 }
 
+/// Cargo's arguments that build the `ember` command in release.
+pub(crate) const EMBER_BUILD: [&str; 7] = [
+    "build",
+    "--release",
+    "--quiet",
+    "-p",
+    "ember-host",
+    "--bin",
+    "ember",
+];
+
 /// Builds the `ember` command in release; returns its path.
 pub(crate) fn build_ember() -> Result<PathBuf> {
-    run(
-        "building ember (release)",
-        cargo().args([
-            "build",
-            "--release",
-            "--quiet",
-            "-p",
-            "ember-host",
-            "--bin",
-            "ember",
-        ]),
-    )?;
+    run("building ember (release)", cargo().args(EMBER_BUILD))?;
     Ok(target_dir()?.join("release/ember"))
 }
 
