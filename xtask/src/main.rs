@@ -5,12 +5,15 @@
 //! - `cargo xtask prove NAME`: build a guest, run it and prove the run.
 //! - `cargo xtask new NAME`: scaffold a guest that builds and runs unchanged.
 //! - `cargo xtask bench [--prove]`: measure the interpreter (the prover).
+//! - `cargo xtask readme [--check]`: rewrite (check) the README's and docs'
+//!   samples from fresh runs.
 //! - `cargo xtask test`: everything CI runs. It installs what it needs and is
 //!   missing (the guest target; qemu-user for the differential tests).
 
 mod bench;
 mod bench_prove;
 mod guests;
+mod readme;
 mod template;
 
 use std::path::{Path, PathBuf};
@@ -100,6 +103,13 @@ enum Cmd {
     },
     /// Run everything CI runs: formatting, clippy, every test, every example.
     Test,
+    /// Rewrite the samples of the README and docs (the blocks marked
+    /// `<!-- sample: COMMAND -->` or `<!-- file: PATH -->`) from fresh runs.
+    Readme {
+        /// Change nothing: fail, with a diff, if a sample is stale.
+        #[arg(long)]
+        check: bool,
+    },
     /// Measure the interpreter: MIPS and peak memory on each workload
     /// (`--prove`: the prover).
     Bench {
@@ -180,6 +190,7 @@ fn main() -> ExitCode {
             std,
         } => new(&name, path.as_deref(), guest, std).map(|()| 0),
         Cmd::Test => test().map(|()| 0),
+        Cmd::Readme { check } => readme::readme(check).map(|()| 0),
         Cmd::Bench {
             runs,
             prove: true,
@@ -477,7 +488,9 @@ fn test() -> Result {
         same_in_debug_and_release(ws)?;
     }
     scaffold_builds_and_runs()?;
-    template_builds_and_runs()?;
+    // Every sample in the README and docs, rerun: among them a scaffolded
+    // host+guest project's `cargo run --release`, output and all.
+    readme::readme(true)?;
     bench_prove::smoke()?;
     // One closing line for CI and people: the whole suite's count.
     println!("xtask: {passed} passed, {failed} failed");
@@ -547,42 +560,6 @@ fn scaffold_builds_and_runs() -> Result {
         ));
     }
     eprintln!("xtask: scaffolded guests (no_std and std) build and run");
-    Ok(())
-}
-
-/// `cargo xtask new` makes a host+guest project whose `cargo run --release`
-/// works first time: scaffolded into target/, run, its output checked.
-fn template_builds_and_runs() -> Result {
-    let parent = root().join("target/xtask-template-check");
-    let _ = std::fs::remove_dir_all(&parent);
-    let dir = parent.join("demo");
-    template::new_project("demo", &dir, false)?;
-    eprintln!("xtask: cargo run --release in {}", dir.display());
-    let out = guests::clean_cargo()
-        .current_dir(&dir)
-        .args(["run", "--release", "--quiet"])
-        // Ember's own target dir: the project pins Ember's Cargo.lock and
-        // depends on this ember-host, so what `ember` needed is built already.
-        .env("CARGO_TARGET_DIR", root().join("target"))
-        .stderr(std::process::Stdio::inherit())
-        .output()
-        .map_err(|e| format!("cannot run cargo in {}: {e}", dir.display()))?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let lines: Vec<&str> = stdout.lines().collect();
-    let ok = out.status.success()
-        && lines.len() == 4
-        && lines[0] == "demo got 10"
-        && lines[1].starts_with("the guest committed 20 in ")
-        && lines[1].ends_with(" cycles")
-        && lines[2].starts_with("image ID     ")
-        && lines[3].starts_with("claim digest ");
-    if !ok {
-        return Err(format!(
-            "the scaffolded project did not run as expected ({}):\n{stdout}",
-            out.status
-        ));
-    }
-    eprintln!("xtask: a scaffolded host+guest project runs:\n{stdout}");
     Ok(())
 }
 

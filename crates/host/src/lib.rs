@@ -37,3 +37,11 @@ pub use profile::{FunctionCost, Profile};
 pub use program::{Location, Program, Symbol};
 pub use prove::ProveSession;
 pub use trace::TraceWindow;
+
+/// The README's Rust snippets (its ```` ```rust ```` blocks), compiled as
+/// doc tests of this crate so that they cannot drift from the API. (Guest
+/// code in the README is fenced ```` ```rs ```` and checked against the
+/// example it shows by `cargo xtask readme --check`.)
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct Readme;
