@@ -3,24 +3,21 @@
 //! built in release for riscv32im with their own target directory, a clean
 //! environment, and Ember's linker script.
 //!
-//! A workspace whose manifest says `[workspace.metadata.ember] std = true`
-//! holds std guests: they build for [`STD_TARGET`] with the nightly its
-//! `rust-toolchain.toml` pins (installed with rust-src when missing) and std
-//! compiled from source (`-Zbuild-std`).
+//! A package whose `ember-guest` dependency enables the `std` feature is a
+//! std guest: it builds for
+//! `riscv32im-risc0-zkvm-elf` with a pinned nightly (installed with rust-src when
+//! missing) and std compiled from source (`-Zbuild-std`); see
+//! [`ember_build::groups`].
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use cargo_metadata::{MetadataCommand, TargetKind};
+use ember_build::Group;
 
 use crate::{Result, root, run};
 
-/// The guest target triple.
-pub const TARGET: &str = "riscv32im-unknown-none-elf";
-
-/// The target of std guests: Rust's std for it calls the `sys_*` functions
-/// that ember-guest's `std` feature provides.
-pub const STD_TARGET: &str = "riscv32im-risc0-zkvm-elf";
+pub use ember_build::TARGET;
 
 /// Flags for every guest build, separated by 0x1f as CARGO_ENCODED_RUSTFLAGS
 /// wants:
@@ -35,12 +32,6 @@ pub fn guest_rustflags(workspace: &Path) -> String {
     ember_build::rustflags(workspace, &root(), None)
 }
 
-/// [`guest_rustflags`], and for std guests a remap of std's sources (under
-/// the toolchain's `sysroot`, which is wherever rustup lives) to `/rust`.
-fn rustflags(workspace: &Path, sysroot: Option<&Path>) -> String {
-    ember_build::rustflags(workspace, &root(), sysroot)
-}
-
 /// One guest binary.
 #[derive(Clone, Debug)]
 pub struct Guest {
@@ -52,6 +43,7 @@ pub struct Guest {
     pub default_input: Option<PathBuf>,
     /// Where the built ELF is.
     pub elf: PathBuf,
+
     /// A long-running benchmark (`[package.metadata.ember] bench = true`):
     /// measured by `cargo xtask bench`, skipped by `cargo xtask test`.
     pub bench: bool,
@@ -61,8 +53,8 @@ pub struct Guest {
 pub struct Workspace {
     pub dir: PathBuf,
     pub guests: Vec<Guest>,
-    /// For std guests, the pinned nightly (from `rust-toolchain.toml`).
-    pub std_toolchain: Option<String>,
+    /// Its guests by target: `no_std`, then std (each only if it has any).
+    pub groups: Vec<Group>,
 }
 
 /// The guest workspaces: `dir`, or by default both examples workspaces
@@ -114,20 +106,14 @@ impl Workspace {
             .no_deps()
             .exec()
             .map_err(|e| format!("cannot read {}: {e}", manifest.display()))?;
-        let std_toolchain =
-            if metadata.workspace_metadata.pointer("/ember/std") == Some(&true.into()) {
-                Some(ember_build::pinned_toolchain(&dir)?)
-            } else {
-                None
-            };
-        let target = if std_toolchain.is_some() {
-            STD_TARGET
-        } else {
-            TARGET
-        };
-        let out = dir.join("target").join(target).join("release");
+        let groups = ember_build::groups(&dir, &metadata)?;
         let mut guests = Vec::new();
         for package in metadata.workspace_packages() {
+            // Packages without binaries are in no group when it is split.
+            let Some(group) = groups.iter().find(|g| g.has(&package.name)) else {
+                continue;
+            };
+            let out = group.elf_dir(&dir);
             let package_dir = package
                 .manifest_path
                 .parent()
@@ -156,53 +142,32 @@ impl Workspace {
         Ok(Workspace {
             dir,
             guests,
-            std_toolchain,
+            groups,
         })
     }
 
-    /// The target its guests build for.
-    pub fn target(&self) -> &'static str {
-        if self.std_toolchain.is_some() {
-            STD_TARGET
-        } else {
-            TARGET
-        }
-    }
-
-    /// Where its built ELFs are.
+    /// Where the ELFs of its first group (the only one in Ember's examples
+    /// workspaces) are.
     pub fn elf_dir(&self) -> PathBuf {
-        self.dir.join("target").join(self.target()).join("release")
+        self.groups
+            .first()
+            .map_or_else(|| self.dir.join("target"), |g| g.elf_dir(&self.dir))
     }
 
-    /// `cargo SUBCOMMAND --release` for the guest target in this workspace,
-    /// with the toolchain, flags and environment of guest builds; for std
-    /// guests, after installing the pinned nightly if it is missing.
-    pub fn cargo(&self, subcommand: &str) -> Result<Command> {
-        let mut cmd = clean_cargo();
-        cmd.current_dir(&self.dir)
-            .args([subcommand, "--release", "--target", self.target()])
-            .env("CARGO_TARGET_DIR", self.dir.join("target"));
-        match &self.std_toolchain {
-            None => {
-                ensure_target()?;
-                cmd.env("CARGO_ENCODED_RUSTFLAGS", guest_rustflags(&self.dir));
-            }
-            Some(toolchain) => {
-                let sysroot = ember_build::ensure_std_toolchain(toolchain)?;
-                // std from rust-src, with the memory functions (memcpy...)
-                // that no libc provides here.
-                cmd.args([
-                    "-Zbuild-std=std,panic_abort",
-                    "-Zbuild-std-features=compiler-builtins-mem",
-                ])
-                .env("RUSTUP_TOOLCHAIN", toolchain)
-                .env(
-                    "CARGO_ENCODED_RUSTFLAGS",
-                    rustflags(&self.dir, Some(&sysroot)),
-                );
-            }
-        }
-        Ok(cmd)
+    /// `cargo SUBCOMMAND --release` for each group of guests in this
+    /// workspace, with the target, toolchain, flags and environment of guest
+    /// builds; for std guests, after installing the pinned nightly if it is
+    /// missing.
+    pub fn cargo(&self, subcommand: &str) -> Result<Vec<Command>> {
+        self.groups
+            .iter()
+            .map(|group| {
+                if group.std_toolchain.is_none() {
+                    ensure_target()?;
+                }
+                group.cargo(&self.dir, subcommand, &root())
+            })
+            .collect()
     }
 
     /// The guests called `name` (a binary, or every binary of a package).
@@ -250,11 +215,17 @@ impl Workspace {
     /// packages of one build, so building one alone could give it another
     /// ELF, and another image ID, than building them together.
     pub fn build(&self) -> Result {
-        let mut cmd = self.cargo("build")?;
-        run(
-            &format!("building guests in {}", self.dir.display()),
-            &mut cmd,
-        )
+        for (mut cmd, group) in self.cargo("build")?.into_iter().zip(&self.groups) {
+            run(
+                &format!(
+                    "building guests in {} for {}",
+                    self.dir.display(),
+                    group.target()
+                ),
+                &mut cmd,
+            )?;
+        }
+        Ok(())
     }
 }
 

@@ -14,6 +14,7 @@ mod bench;
 mod bench_prove;
 mod guests;
 mod readme;
+mod scaffold;
 mod template;
 
 use std::path::{Path, PathBuf};
@@ -103,6 +104,9 @@ enum Cmd {
     },
     /// Run everything CI runs: formatting, clippy, every test, every example.
     Test,
+    /// The checks of scaffolded guests and projects (part of `test`).
+    #[command(hide = true)]
+    CheckScaffold,
     /// Rewrite the samples of the README and docs (the blocks marked
     /// `<!-- sample: COMMAND -->` or `<!-- file: PATH -->`) from fresh runs.
     Readme {
@@ -190,6 +194,7 @@ fn main() -> ExitCode {
             std,
         } => new(&name, path.as_deref(), guest, std).map(|()| 0),
         Cmd::Test => test().map(|()| 0),
+        Cmd::CheckScaffold => scaffold::checks().map(|()| 0),
         Cmd::Readme { check } => readme::readme(check).map(|()| 0),
         Cmd::Bench {
             runs,
@@ -295,7 +300,7 @@ pub(crate) fn build_ember() -> Result<PathBuf> {
     Ok(target_dir()?.join("release/ember"))
 }
 
-fn run_guest(
+pub(crate) fn run_guest(
     name: &str,
     path: Option<&Path>,
     input: Option<&Path>,
@@ -369,7 +374,7 @@ fn check_name(name: &str) -> Result {
     Ok(())
 }
 
-fn new_guest(name: &str, path: Option<&Path>, std: bool) -> Result {
+pub(crate) fn new_guest(name: &str, path: Option<&Path>, std: bool) -> Result {
     check_name(name)?;
     let examples = if std {
         root().join("guest-examples/std")
@@ -460,12 +465,13 @@ fn test() -> Result {
     let workspaces = guests::workspaces(None)?;
     for ws in &workspaces {
         ws.build()?;
-        let mut clippy = ws.cargo("clippy")?;
-        clippy.args(["--", "-D", "warnings"]);
-        run(
-            &format!("cargo clippy (guests in {})", ws.dir.display()),
-            &mut clippy,
-        )?;
+        for mut clippy in ws.cargo("clippy")? {
+            clippy.args(["--", "-D", "warnings"]);
+            run(
+                &format!("cargo clippy (guests in {})", ws.dir.display()),
+                &mut clippy,
+            )?;
+        }
     }
     // Tests that need the built guests or qemu are `#[ignore]`d, so that a
     // plain `cargo test` lists them as not run; here they have what they
@@ -487,7 +493,7 @@ fn test() -> Result {
     for ws in &workspaces {
         same_in_debug_and_release(ws)?;
     }
-    scaffold_builds_and_runs()?;
+    scaffold::checks()?;
     // Every sample in the README and docs, rerun: among them a scaffolded
     // host+guest project's `cargo run --release`, output and all.
     readme::readme(true)?;
@@ -535,32 +541,6 @@ fn run_counting_tests(what: &str, cmd: &mut Command) -> Result<(u64, u64)> {
         println!("xtask: {passed} passed, {failed} failed");
         Err(format!("{what}: failed ({status})"))
     }
-}
-
-/// `cargo xtask new` makes a guest that builds and runs unchanged.
-fn scaffold_builds_and_runs() -> Result {
-    let dir = root().join("target/xtask-new-check");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    new_guest("scaffold_check", Some(&dir), false)?;
-    let code = run_guest(
-        "scaffold_check",
-        Some(&dir.join("scaffold_check")),
-        None,
-        &[],
-    )?;
-    if code != 0 {
-        return Err(format!("the scaffolded guest exited with status {code}"));
-    }
-    new_guest("scaffold_std", Some(&dir), true)?;
-    let code = run_guest("scaffold_std", Some(&dir.join("scaffold_std")), None, &[])?;
-    if code != 0 {
-        return Err(format!(
-            "the scaffolded std guest exited with status {code}"
-        ));
-    }
-    eprintln!("xtask: scaffolded guests (no_std and std) build and run");
-    Ok(())
 }
 
 /// Runs every example with the debug and the release `ember` and checks

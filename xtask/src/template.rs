@@ -58,9 +58,10 @@ pub fn standalone_guest_manifest(name: &str, ember: &str, std: bool, input: bool
         ""
     };
     let workspace = if std {
-        "# A std guest: built for riscv32im-risc0-zkvm-elf with the nightly of\n\
-         # rust-toolchain.toml and std from rust-src.\n\
-         [workspace]\n\n[workspace.metadata.ember]\nstd = true\n"
+        "# ember-guest's `std` feature makes this a std guest: it builds for\n\
+         # riscv32im-risc0-zkvm-elf with the nightly of rust-toolchain.toml and\n\
+         # std from rust-src.\n\
+         [workspace]\n"
     } else {
         "[workspace]\n"
     };

@@ -29,28 +29,35 @@
 //! `target_os = "zkvm"` (see `docs/abi.md`) and starts `main`. A std guest
 //! must use something of this crate, or `use ember_guest as _;`, so that it
 //! is linked.
-#![cfg_attr(not(feature = "std"), no_std)]
+// `ember_std` (set by build.rs): the `std` feature on the std target. On any
+// other target the crate stays `no_std`, so that the guard below is the only
+// error a wrong build gives (not `can't find crate for std` and forty more).
+#![cfg_attr(not(ember_std), no_std)]
 
 #[cfg(all(
     not(feature = "std"),
     not(all(target_arch = "riscv32", target_os = "none"))
 ))]
 compile_error!(
-    "ember-guest builds only for riscv32im-unknown-none-elf: build guests with `cargo xtask build`"
+    "ember-guest builds only for riscv32im-unknown-none-elf: build guests with `cargo xtask build` \
+     (or ember_build::embed_methods), which passes the target, the linker script and the flags"
 );
 #[cfg(all(feature = "std", not(all(target_arch = "riscv32", target_os = "zkvm"))))]
 compile_error!(
-    "ember-guest's std flavour builds only for riscv32im-risc0-zkvm-elf: build std guests with `cargo xtask build`"
+    "ember-guest's `std` feature is on, so this is a std guest, which builds only for \
+     riscv32im-risc0-zkvm-elf, with a nightly toolchain and -Zbuild-std: build it with \
+     `cargo xtask build` (or ember_build::embed_methods), which chooses the target, the pinned \
+     nightly and std from rust-src from that feature"
 );
 
 extern crate alloc;
 
-#[cfg(feature = "std")]
+#[cfg(ember_std)]
 mod atomic;
 pub mod env;
 mod rt;
 pub mod sha256;
-#[cfg(feature = "std")]
+#[cfg(ember_std)]
 mod sys;
 mod syscall;
 
@@ -65,7 +72,7 @@ pub mod __private {
 /// Declares the guest's `main`, which may return `()`, a `u32` exit code or
 /// a `Result<(), E: Debug>`. (`no_std` guests only: a std guest has an
 /// ordinary `fn main`.)
-#[cfg(not(feature = "std"))]
+#[cfg(not(ember_std))]
 #[macro_export]
 macro_rules! entry {
     ($main:path) => {
@@ -73,6 +80,19 @@ macro_rules! entry {
         extern "C" fn __ember_main() -> ! {
             $crate::__private::finish($main())
         }
+    };
+}
+
+/// A std guest has an ordinary `fn main`: `entry!` says so.
+#[cfg(ember_std)]
+#[macro_export]
+macro_rules! entry {
+    ($main:path) => {
+        compile_error!(
+            "ember-guest's `std` feature is on, so this is a std guest: it has an ordinary \
+             `fn main`. Remove `#![no_std]`, `#![no_main]` and `ember_guest::entry!`, or drop \
+             the `std` feature to keep a no_std guest"
+        );
     };
 }
 

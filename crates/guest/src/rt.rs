@@ -4,7 +4,7 @@
 use core::alloc::{GlobalAlloc, Layout};
 use core::cell::Cell;
 use core::fmt::{self, Write};
-#[cfg(not(feature = "std"))]
+#[cfg(not(ember_std))]
 use core::panic::PanicInfo;
 
 #[cfg(not(ember_linux_user))]
@@ -83,7 +83,7 @@ impl Write for StackBuf {
 }
 
 // (std guests: std's panic machinery, with the hook `sys::start` installs.)
-#[cfg(not(feature = "std"))]
+#[cfg(not(ember_std))]
 #[panic_handler]
 fn panic(info: &PanicInfo<'_>) -> ! {
     let mut buf = StackBuf::new();
@@ -113,7 +113,7 @@ static HEAP: BumpAllocator = BumpAllocator { next: Cell::new(0) };
 
 /// `size` fresh, zeroed bytes aligned to `align` from the global heap (std
 /// guests' `sys_alloc_*` share it with `alloc`).
-#[cfg(feature = "std")]
+#[cfg(ember_std)]
 pub(crate) fn alloc_from_heap(size: usize, align: usize) -> *mut u8 {
     let Ok(layout) = Layout::from_size_align(size, align) else {
         let mut buf = StackBuf::new();

@@ -36,7 +36,7 @@ macro_rules! start {
 
 // `_start` on Ember: also set the stack pointer, run the guest's main
 // (defined by `ember_guest::entry!`), and halt with 0 should it ever return.
-#[cfg(all(not(ember_linux_user), not(feature = "std")))]
+#[cfg(all(not(ember_linux_user), not(ember_std)))]
 start!(
     "li sp, {stack_top}",
     "call __ember_main",
@@ -49,7 +49,7 @@ start!(
 
 // `_start` of a std guest: the same, around the runtime's start, which runs
 // the program's ordinary `main` and halts with its exit code.
-#[cfg(feature = "std")]
+#[cfg(ember_std)]
 start!(
     "li sp, {stack_top}",
     "call {start}",
