@@ -43,6 +43,24 @@ pub mod ecall {
     pub const PANIC: u32 = 5;
     /// SHA-256 compression: `a0` = state (8 words, in/out), `a1` = blocks, `a2` = block count.
     pub const SHA256_COMPRESS: u32 = 16;
+    /// Keccak-f\[1600\]: `a0` = state (25 little-endian 64-bit lanes, 200
+    /// bytes, 4-aligned), permuted in place.
+    pub const KECCAK_PERMUTE: u32 = 17;
+
+    /// An ECALL's name, as messages and traces print it.
+    pub const fn name(number: u32) -> Option<&'static str> {
+        Some(match number {
+            HALT => "HALT",
+            READ => "READ",
+            WRITE => "WRITE",
+            INPUT_REMAINING => "INPUT_REMAINING",
+            CYCLE_COUNT => "CYCLE_COUNT",
+            PANIC => "PANIC",
+            SHA256_COMPRESS => "SHA256_COMPRESS",
+            KECCAK_PERMUTE => "KECCAK_PERMUTE",
+            _ => return None,
+        })
+    }
 }
 
 /// File descriptors for READ, WRITE and INPUT_REMAINING.
@@ -66,6 +84,8 @@ pub mod cycles {
     pub const IO_BYTES_PER_CYCLE: u64 = 4;
     /// SHA256_COMPRESS adds this many cycles per 64-byte block.
     pub const SHA256_PER_BLOCK: u64 = 68;
+    /// KECCAK_PERMUTE adds this many cycles per permutation.
+    pub const KECCAK_PER_PERMUTATION: u64 = 100;
     /// Default cycle limit of the host: 2^32.
     pub const DEFAULT_LIMIT: u64 = 1 << 32;
 }
@@ -95,6 +115,8 @@ pub mod reg {
 pub const SHA256_BLOCK_BYTES: u32 = 64;
 /// Words in a SHA-256 state.
 pub const SHA256_STATE_WORDS: u32 = 8;
+/// Size in bytes of a Keccak-f\[1600\] state: 25 lanes of 64 bits.
+pub const KECCAK_STATE_BYTES: u32 = 200;
 
 /// Framing of typed values in the input and the journal: each value is its
 /// length as a little-endian `u32`, then that many bytes of postcard

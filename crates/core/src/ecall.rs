@@ -6,7 +6,7 @@
 //! changes nothing.
 
 use ember_abi::reg::{A0, A1, A2, T0};
-use ember_abi::{SHA256_BLOCK_BYTES, SHA256_STATE_WORDS, cycles, ecall, fd};
+use ember_abi::{KECCAK_STATE_BYTES, SHA256_BLOCK_BYTES, SHA256_STATE_WORDS, cycles, ecall, fd};
 
 use crate::error::{Access, BufferProblem, FaultKind};
 use crate::machine::{Exit, Machine};
@@ -175,6 +175,7 @@ impl Machine<'_> {
                 Ok(self.advance())
             }
             ecall::SHA256_COMPRESS => self.sha256_compress(a0, a1, a2),
+            ecall::KECCAK_PERMUTE => self.keccak_permute(a0),
             number => Err(FaultKind::UnknownEcall { number }),
         }
     }
@@ -232,6 +233,35 @@ impl Machine<'_> {
         for (i, word) in state.iter().enumerate() {
             self.memory
                 .write(state_addr + 4 * i as u32, word.to_le_bytes());
+        }
+        Ok(self.advance())
+    }
+
+    /// KECCAK_PERMUTE: the 200-byte state at `state_addr` (25 little-endian
+    /// 64-bit lanes) permuted in place by Keccak-f\[1600\].
+    fn keccak_permute(&mut self, state_addr: u32) -> Result<Option<Exit>, FaultKind> {
+        const NAME: &str = "KECCAK_PERMUTE";
+        self.buffer(
+            NAME,
+            state_addr,
+            u64::from(KECCAK_STATE_BYTES),
+            4,
+            Access::Store,
+        )?;
+        self.charge(cycles::KECCAK_PER_PERMUTATION)?;
+
+        let mut bytes = [0u8; KECCAK_STATE_BYTES as usize];
+        self.memory.read_bytes(state_addr, &mut bytes);
+        let mut lanes = [0u64; 25];
+        for (lane, chunk) in lanes.iter_mut().zip(bytes.chunks_exact(8)) {
+            *lane = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        }
+        keccak::f1600(&mut lanes);
+        for (i, lane) in lanes.iter().enumerate() {
+            let [lo, hi] = [*lane as u32, (*lane >> 32) as u32];
+            let at = state_addr + 8 * i as u32;
+            self.memory.write(at, lo.to_le_bytes());
+            self.memory.write(at + 4, hi.to_le_bytes());
         }
         Ok(self.advance())
     }

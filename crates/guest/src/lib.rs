@@ -16,7 +16,9 @@
 //! - [`entry!`] defines the program's start: `_start` sets `gp` and `sp`,
 //!   runs `main`, and halts with its result ([`Termination`]).
 //! - [`env`]: typed input, the journal, stdout/stderr, cycles, exit.
-//! - [`sha256`]: SHA-256 on the accelerator.
+//! - [`sha256`]: SHA-256 on the accelerator; [`keccak`]: Keccak-f\[1600\]
+//!   and Keccak-256 on the accelerator, with the `native_keccak256` symbol
+//!   that `alloy-primitives`' `native-keccak` feature calls.
 //! - A panic handler (message and `file:line` reach the host), and a bump
 //!   allocator over the heap that panics with "out of memory" when full.
 //! - The linker script `ember.ld`, applied by `cargo xtask build`.
@@ -55,6 +57,7 @@ extern crate alloc;
 #[cfg(ember_std)]
 mod atomic;
 pub mod env;
+pub mod keccak;
 mod rt;
 pub mod sha256;
 #[cfg(ember_std)]

@@ -170,6 +170,21 @@ pub fn sha256_compress(state: &mut [u32; 8], blocks: &[Block]) {
     }
 }
 
+#[cfg(not(ember_linux_user))]
+/// KECCAK_PERMUTE: Keccak-f\[1600\] on `state`, in place.
+pub fn keccak_permute(state: &mut [u64; 25]) {
+    // SAFETY: the ECALL reads and writes the 200 bytes of `state` (8-aligned
+    // as a `[u64; 25]`, so 4-aligned as it requires), which we own mutably.
+    unsafe {
+        asm!(
+            "ecall",
+            in("t0") ecall::KECCAK_PERMUTE,
+            in("a0") state.as_mut_ptr(),
+            options(nostack)
+        );
+    }
+}
+
 /// The same calls on Linux (qemu-riscv32's user mode), for benchmarks only.
 #[cfg(ember_linux_user)]
 mod linux {
@@ -263,6 +278,11 @@ mod linux {
         for block in blocks {
             sha2::compress256(state, &[block.0.into()]);
         }
+    }
+
+    /// KECCAK_PERMUTE in software (the `keccak` crate's permutation).
+    pub fn keccak_permute(state: &mut [u64; 25]) {
+        keccak::f1600(state);
     }
 
     /// A fresh anonymous mapping of `len` bytes for the heap.

@@ -162,16 +162,7 @@ fn decimal(out: &mut Vec<u8>, mut value: u64, width: usize) {
 
 /// The name of an ECALL number.
 fn ecall_name(number: u32) -> &'static str {
-    match number {
-        ecall::HALT => "HALT",
-        ecall::READ => "READ",
-        ecall::WRITE => "WRITE",
-        ecall::INPUT_REMAINING => "INPUT_REMAINING",
-        ecall::CYCLE_COUNT => "CYCLE_COUNT",
-        ecall::PANIC => "PANIC",
-        ecall::SHA256_COMPRESS => "SHA256_COMPRESS",
-        _ => "ECALL",
-    }
+    ecall::name(number).unwrap_or("ECALL")
 }
 
 impl Observer for Tracer<'_> {

@@ -357,3 +357,87 @@ fn journal_writes_stop_at_the_journal_limit() {
         Ok(Exit::Halted { code: 0 })
     );
 }
+
+/// KECCAK_PERMUTE on the 200 bytes at DATA holding `lanes`, `times` times
+/// in a row; returns the lanes after and the cycles.
+fn guest_keccak(lanes: &[u64; 25], times: usize) -> ([u64; 25], u64) {
+    let data: Vec<u8> = lanes.iter().flat_map(|l| l.to_le_bytes()).collect();
+    let mut calls = Vec::new();
+    for _ in 0..times {
+        calls.push(asm::ecall());
+    }
+    let words = code(&[&li(A0, DATA), &li(T0, 17), &calls, &halt_with(0)]);
+    let p = program_with_data(&words, &data);
+    let mut m = Machine::new(&p);
+    assert_eq!(
+        m.run(&mut BufferHost::default()),
+        Ok(Exit::Halted { code: 0 })
+    );
+    let mut out = [0u64; 25];
+    for (i, lane) in out.iter_mut().enumerate() {
+        let at = DATA + 8 * i as u32;
+        let (lo, hi) = (m.memory().read_u32(at), m.memory().read_u32(at + 4));
+        *lane = u64::from(lo) | u64::from(hi) << 32;
+    }
+    (out, m.cycles())
+}
+
+#[test]
+fn keccak_permute_matches_the_keccak_teams_known_answer() {
+    // Keccak-f[1600] of the all-zero state, from the Keccak team's
+    // KeccakF-1600-IntermediateValues.txt.
+    const ZERO_PERMUTED: [u64; 25] = [
+        0xF1258F7940E1DDE7,
+        0x84D5CCF933C0478A,
+        0xD598261EA65AA9EE,
+        0xBD1547306F80494D,
+        0x8B284E056253D057,
+        0xFF97A42D7F8E6FD4,
+        0x90FEE5A0A44647C4,
+        0x8C5BDA0CD6192E76,
+        0xAD30A6F71B19059C,
+        0x30935AB7D08FFC64,
+        0xEB5AA93F2317D635,
+        0xA9A6E6260D712103,
+        0x81A57C16DBCF555F,
+        0x43B831CD0347C826,
+        0x01F22F1A11A5569F,
+        0x05E5635A21D9AE61,
+        0x64BEFEF28CC970F2,
+        0x613670957BC46611,
+        0xB87C5A554FD00ECB,
+        0x8C3EE88A1CCF32C8,
+        0x940C7922AE3A2614,
+        0x1841F924A2C509E4,
+        0x16F53526E70465C2,
+        0x75F644E97F30A13B,
+        0xEAF1FF7B5CECA249,
+    ];
+    let (out, cycles) = guest_keccak(&[0; 25], 1);
+    assert_eq!(out, ZERO_PERMUTED);
+    // 4 li words + ecall (1 + 100) + 4 halt
+    assert_eq!(cycles, 4 + 1 + 100 + 4);
+}
+
+#[test]
+fn keccak_permute_agrees_with_tiny_keccak_on_random_states() {
+    // splitmix64: states that are neither zero nor structured.
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        seed = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = seed;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    for times in [1, 2, 3] {
+        let state: [u64; 25] = std::array::from_fn(|_| next());
+        let mut want = state;
+        for _ in 0..times {
+            tiny_keccak::keccakf(&mut want);
+        }
+        let (out, cycles) = guest_keccak(&state, times);
+        assert_eq!(out, want, "{times} permutation(s)");
+        assert_eq!(cycles, 4 + times as u64 * 101 + 4);
+    }
+}

@@ -214,7 +214,7 @@ fn breakpoint() {
 
 #[test]
 fn unknown_ecall() {
-    for number in [6u32, 15, 17, 63, 0xffff_ffff] {
+    for number in [6u32, 15, 18, 63, 0xffff_ffff] {
         let f = fault_of(&code(&[&li(T0, number), &[asm::ecall()]]));
         assert_eq!((f.kind, f.pc), (FaultKind::UnknownEcall { number }, at(2)));
     }
@@ -297,6 +297,30 @@ fn bad_ecall_buffers_have_no_effect() {
             addr: DATA + 2,
             len: 32,
             problem: BufferProblem::Misaligned { align: 4 }
+        }
+    );
+
+    // KECCAK_PERMUTE with a misaligned state, and with a state in the code.
+    let words = code(&[&li(A0, DATA + 2), &li(T0, 17), &[asm::ecall()]]);
+    let (r, _, _) = run_with(&words, &[]);
+    assert_eq!(
+        r.unwrap_err().kind,
+        FaultKind::BadBuffer {
+            name: "KECCAK_PERMUTE",
+            addr: DATA + 2,
+            len: 200,
+            problem: BufferProblem::Misaligned { align: 4 }
+        }
+    );
+    let words = code(&[&li(A0, CODE), &li(T0, 17), &[asm::ecall()]]);
+    let (r, _, _) = run_with(&words, &[]);
+    assert_eq!(
+        r.unwrap_err().kind,
+        FaultKind::BadBuffer {
+            name: "KECCAK_PERMUTE",
+            addr: CODE,
+            len: 200,
+            problem: BufferProblem::Code { at: CODE }
         }
     );
 

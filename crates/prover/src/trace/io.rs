@@ -206,16 +206,7 @@ impl Tracer {
     }
 }
 
-/// An ECALL's name for messages.
+/// An ECALL's name for messages (its number if it has none).
 pub(super) fn ecall_name(number: u32) -> String {
-    match number {
-        ecall::HALT => "HALT".into(),
-        ecall::READ => "READ".into(),
-        ecall::WRITE => "WRITE".into(),
-        ecall::INPUT_REMAINING => "INPUT_REMAINING".into(),
-        ecall::CYCLE_COUNT => "CYCLE_COUNT".into(),
-        ecall::PANIC => "PANIC".into(),
-        ecall::SHA256_COMPRESS => "SHA256_COMPRESS".into(),
-        n => format!("{n}"),
-    }
+    ecall::name(number).map_or_else(|| number.to_string(), str::to_string)
 }
