@@ -583,6 +583,41 @@ fn template_builds_and_runs() -> Result {
         ));
     }
     eprintln!("xtask: a scaffolded host+guest project runs:\n{stdout}");
+    template_host_prints_errors_in_words(&dir)
+}
+
+/// The scaffolded host prints an error as the library words it (`Display`,
+/// addresses in hex), never in Debug form, and exits with status 1: here a
+/// cycle limit too low for the guest.
+fn template_host_prints_errors_in_words(dir: &Path) -> Result {
+    let main = dir.join("host/src/main.rs");
+    let text = std::fs::read_to_string(&main)
+        .map_err(|e| format!("cannot read {}: {e}", main.display()))?;
+    let run = ".write(&10u32)?.run()?";
+    if !text.contains(run) {
+        return Err(format!("{} no longer contains `{run}`", main.display()));
+    }
+    let limited = text.replace(run, ".write(&10u32)?.cycle_limit(20).run()?");
+    std::fs::write(&main, limited).map_err(|e| format!("cannot write {}: {e}", main.display()))?;
+    let out = guests::clean_cargo()
+        .current_dir(dir)
+        .args(["run", "--release", "--quiet"])
+        .env("CARGO_TARGET_DIR", root().join("target"))
+        .output()
+        .map_err(|e| format!("cannot run cargo in {}: {e}", dir.display()))?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let first = stderr.lines().next().unwrap_or("");
+    let words = first.starts_with("error: guest fault: cycle limit exceeded: limit 20, ")
+        && first.contains(" at pc 0x004")
+        && !stderr.contains("Error:");
+    if out.status.code() != Some(1) || !words {
+        return Err(format!(
+            "the scaffolded host did not print its error as the library words it, with \
+             status 1 ({}):\n{stderr}",
+            out.status
+        ));
+    }
+    eprintln!("xtask: the scaffolded host's error, in words:\n{stderr}");
     Ok(())
 }
 
