@@ -210,6 +210,23 @@ fn bad_headers_are_named() {
     assert!(matches!(decode(&longer), ReceiptError::TrailingBytes(1)));
 }
 
+/// A body that does not decode (here the exit code, a varint, never ends
+/// within its ten bytes) is garbled, not truncated.
+#[test]
+fn a_garbled_body_is_named() {
+    let mut bytes = b"ember/receipt\x01\x00".to_vec();
+    // Image ID, input and journal digests, status; then the exit code.
+    bytes.extend([0; 3 * 32 + 1]);
+    bytes.extend([0xff; 10]);
+    bytes.extend([0; 64]);
+    let e = Receipt::from_bytes(&bytes).unwrap_err();
+    assert!(matches!(e, ReceiptError::Garbled(_)), "{e}");
+    assert_eq!(
+        e.to_string(),
+        "the receipt is garbled: Found a varint that didn't terminate. Is the usize too big for this platform?"
+    );
+}
+
 #[test]
 fn every_truncation_is_refused() {
     let bytes = &proven().1;
