@@ -272,7 +272,7 @@ impl Backtrace {
     /// runtime), to be folded into one line. Nothing is folded if no frame
     /// of the guest's own code would follow.
     pub fn fold_panic_machinery(&mut self) {
-        let shown = self.left_out_after();
+        let shown = self.left_out_after().min(self.frames.len());
         let n = self.frames[..shown]
             .iter()
             .take_while(|f| is_panic_machinery(&f.location))
