@@ -614,3 +614,43 @@ pub(crate) fn which(name: &str) -> Option<PathBuf> {
             .find(|p| p.is_file())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_refuses_a_name_cargo_would_not_take() {
+        assert_eq!(
+            new("9lives", Some(Path::new("/nonexistent")), false, false),
+            Err("`9lives` is not a valid package name (letters, digits, - and _)".into())
+        );
+    }
+
+    #[test]
+    fn new_refuses_an_existing_directory() {
+        let parent = std::env::temp_dir().join(format!("xtask-new-{}", std::process::id()));
+        let dir = parent.join("demo");
+        std::fs::create_dir_all(&dir).unwrap();
+        assert_eq!(
+            new("demo", Some(&parent), false, false),
+            Err(format!("{} already exists", dir.display()))
+        );
+        let _ = std::fs::remove_dir_all(&parent);
+    }
+
+    #[test]
+    fn run_names_the_guests_there_are() {
+        let err = run_guest("nope", None, None, &[]).unwrap_err();
+        let start = format!(
+            "no guest named `nope` in {} or {}; there are: ",
+            root().join("guest-examples").display(),
+            root().join("guest-examples/std").display()
+        );
+        assert!(err.starts_with(&start), "{err}");
+        let names: Vec<&str> = err[start.len()..].split(", ").collect();
+        for name in ["hello", "fibonacci", "panic", "wordcount", "evm"] {
+            assert!(names.contains(&name), "{err}");
+        }
+    }
+}

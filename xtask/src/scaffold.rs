@@ -3,7 +3,8 @@
 //! and run unchanged; a no_std guest becomes a std guest by the README's
 //! one step; a guest that asks for std the wrong way stops with ember-guest's
 //! own message; a project whose guest does not build says so without a
-//! build script's panic. (The README's sample runs a scaffolded project.)
+//! build script's panic; a project's host prints the library's errors in
+//! words. (The README's sample runs a scaffolded project.)
 
 use std::path::Path;
 use std::process::Command;
@@ -20,6 +21,9 @@ pub fn checks() -> Result {
     runs(&dir, "scaffold_std", true)?;
     std_in_one_step(&dir.join("scaffold_check"))?;
     build_script_says_why(&dir)?;
+    let project = dir.join("limited");
+    template::new_project("limited", &project, false)?;
+    template_host_prints_errors_in_words(&project)?;
     eprintln!(
         "xtask: scaffolded guests (no_std and std) build and run; a guest turns std in one step; \
          wrong std builds stop with the guard's message"
@@ -121,6 +125,41 @@ fn build_script_says_why(dir: &Path) -> Result {
              ember-build's, without a panic; it printed:\n{out}"
         ));
     }
+    Ok(())
+}
+
+/// The scaffolded host prints an error as the library words it (`Display`,
+/// addresses in hex), never in Debug form, and exits with status 1: here a
+/// cycle limit too low for the guest.
+fn template_host_prints_errors_in_words(dir: &Path) -> Result {
+    let main = dir.join("host/src/main.rs");
+    let text = std::fs::read_to_string(&main)
+        .map_err(|e| format!("cannot read {}: {e}", main.display()))?;
+    let run = ".write(&10u32)?.run()?";
+    if !text.contains(run) {
+        return Err(format!("{} no longer contains `{run}`", main.display()));
+    }
+    let limited = text.replace(run, ".write(&10u32)?.cycle_limit(20).run()?");
+    std::fs::write(&main, limited).map_err(|e| format!("cannot write {}: {e}", main.display()))?;
+    let out = clean_cargo()
+        .current_dir(dir)
+        .args(["run", "--release", "--quiet"])
+        .env("CARGO_TARGET_DIR", root().join("target"))
+        .output()
+        .map_err(|e| format!("cannot run cargo in {}: {e}", dir.display()))?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let first = stderr.lines().next().unwrap_or("");
+    let words = first.starts_with("error: guest fault: cycle limit exceeded: limit 20, ")
+        && first.contains(" at pc 0x004")
+        && !stderr.contains("Error:");
+    if out.status.code() != Some(1) || !words {
+        return Err(format!(
+            "the scaffolded host did not print its error as the library words it, with \
+             status 1 ({}):\n{stderr}",
+            out.status
+        ));
+    }
+    eprintln!("xtask: the scaffolded host's error, in words:\n{stderr}");
     Ok(())
 }
 

@@ -131,8 +131,19 @@ pub fn new_project(name: &str, dir: &Path, std: bool) -> Result {
         "host/src/main.rs",
         format!(
             "//! {name}'s host: runs the guest with typed input and reads its journal.\n\n\
+             use std::process::ExitCode;\n\n\
              use {methods_crate}::{{{constant}_ELF, {constant}_ID}};\n\n\
-             fn main() -> Result<(), Box<dyn std::error::Error>> {{\n    \
+             fn main() -> ExitCode {{\n    \
+             match run() {{\n        \
+             Ok(()) => ExitCode::SUCCESS,\n        \
+             Err(e) => {{\n            \
+             // The library's own words, e.g. `error: guest fault: ... at pc 0x00400124`.\n            \
+             eprintln!(\"error: {{e}}\");\n            \
+             ExitCode::FAILURE\n        \
+             }}\n    \
+             }}\n\
+             }}\n\n\
+             fn run() -> Result<(), ember_host::Error> {{\n    \
              // The guest's ELF and image ID, embedded at build time by methods/build.rs.\n    \
              let program = ember_host::Program::load({constant}_ELF)?;\n    \
              assert_eq!(program.image_id().0, {constant}_ID);\n\n    \

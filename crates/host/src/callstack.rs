@@ -11,7 +11,7 @@ use std::collections::{HashMap, VecDeque};
 
 use ember_core::{EcallStep, Instruction, Observer, Step};
 
-use crate::program::{Location, Program};
+use crate::program::{Location, Program, is_user_file};
 
 const RA: u8 = 1;
 const T0: u8 = 5;
@@ -172,6 +172,7 @@ impl CallStack {
             frames: innermost,
             left_out,
             forgotten: self.forgotten,
+            panic_machinery: 0,
         }
     }
 }
@@ -228,9 +229,66 @@ pub struct Backtrace {
     pub left_out: usize,
     /// Outermost frames not even recorded: the shadow stack keeps a million.
     pub forgotten: u64,
+    /// How many of the innermost frames are panic machinery (set by
+    /// [`Backtrace::fold_panic_machinery`], for a panic's backtrace): the
+    /// text folds them into one line, so that it starts at the guest's own
+    /// code; `frames` keeps them all.
+    pub panic_machinery: usize,
+}
+
+/// Functions of the panic machinery, for frames whose source file is not
+/// known: prefixes of their names.
+const PANIC_FUNCTIONS: &[&str] = &[
+    "core::panicking::",
+    "std::panicking::",
+    "std::panic::",
+    "core::panic::",
+    "core::result::unwrap_failed",
+    "core::option::unwrap_failed",
+    "core::option::expect_failed",
+    "rust_begin_unwind",
+    "__rustc::rust_begin_unwind",
+    "__rust_",
+    "begin_panic_handler",
+    "std::sys::backtrace::",
+    "ember_guest::",
+];
+
+/// True for a frame of the panic machinery: in Rust's library or Ember's
+/// guest runtime by its source file or, without one, by its function's
+/// name.
+fn is_panic_machinery(location: &Location) -> bool {
+    match (&location.file, &location.function) {
+        (Some(file), _) => !is_user_file(file),
+        (None, Some(name)) => PANIC_FUNCTIONS.iter().any(|p| name.starts_with(p)),
+        (None, None) => false,
+    }
 }
 
 impl Backtrace {
+    /// Marks the innermost frames that are panic machinery (the panic
+    /// handler, `core::panicking`, `std::panicking`, `Result::unwrap`'s
+    /// failure path, Ember's runtime: anything in Rust's library or Ember's
+    /// runtime), to be folded into one line. Nothing is folded if no frame
+    /// of the guest's own code would follow.
+    pub fn fold_panic_machinery(&mut self) {
+        let shown = self.left_out_after().min(self.frames.len());
+        let n = self.frames[..shown]
+            .iter()
+            .take_while(|f| is_panic_machinery(&f.location))
+            .count();
+        self.panic_machinery = if n < shown { n } else { 0 };
+    }
+
+    /// The innermost frame in the guest's own source: not in Rust's library
+    /// (`/rust/`, `/rustc/`) nor Ember's runtime; `None` if no frame has a
+    /// source file of the guest's. A fault report's `in` line names it.
+    pub fn user_frame(&self) -> Option<&BacktraceFrame> {
+        self.frames
+            .iter()
+            .find(|f| f.location.file.as_deref().is_some_and(is_user_file))
+    }
+
     /// Where the frames were left out: after this many of `frames`.
     pub fn left_out_after(&self) -> usize {
         if self.left_out > 0 {
@@ -256,7 +314,15 @@ pub struct BacktraceFrame {
 impl std::fmt::Display for Backtrace {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let after = self.left_out_after();
+        if self.panic_machinery > 0 {
+            let n = self.panic_machinery;
+            let frames = if n == 1 { "frame" } else { "frames" };
+            writeln!(f, "    ({n} {frames} of panic machinery hidden)")?;
+        }
         for (i, frame) in self.frames.iter().enumerate() {
+            if i < self.panic_machinery.min(after) {
+                continue;
+            }
             if i == after {
                 writeln!(f, "  ... {} frames left out ...", self.left_out)?;
             }

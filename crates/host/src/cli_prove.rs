@@ -184,8 +184,15 @@ pub fn verify(args: &VerifyArgs) -> Result<u8, BadInput> {
         .as_deref()
         .map(|path| read(path, "journal file"))
         .transpose()?;
+    let given = report::VerifyGiven {
+        input: args.input.is_some(),
+        journal: args.journal.is_some(),
+    };
     let invalid = |e: ReceiptError| {
         eprintln!("ember: invalid receipt: {e}");
+        if let Some(hint) = report::verify_hint(&e, given) {
+            eprintln!("  hint: {hint}");
+        }
         Ok(exit_status::INVALID_RECEIPT)
     };
     let receipt = match Receipt::from_bytes(&bytes) {

@@ -79,6 +79,9 @@ pub struct Executor<'a> {
     backtrace: bool,
     trace: Option<(Box<dyn Write + 'a>, TraceWindow)>,
     progress: Option<ProgressCallback<'a>>,
+    /// `prove`: the most instructions to record, as a power of two, if not
+    /// what one proof holds.
+    pub(crate) proof_log_limit: Option<usize>,
 }
 
 impl<'a> Executor<'a> {
@@ -97,6 +100,7 @@ impl<'a> Executor<'a> {
             backtrace: true,
             trace: None,
             progress: None,
+            proof_log_limit: None,
         }
     }
 
@@ -163,6 +167,14 @@ impl<'a> Executor<'a> {
         self
     }
 
+    /// `prove` records at most `2^log` instructions (2^22 by default, what
+    /// one proof holds): tests reach the limit with short runs.
+    #[doc(hidden)]
+    pub fn proof_log_limit(mut self, log: usize) -> Self {
+        self.proof_log_limit = Some(log);
+        self
+    }
+
     /// Calls `callback` every [`PROGRESS_INTERVAL`] cycles or so.
     pub fn progress(mut self, callback: impl FnMut(&Progress) + 'a) -> Self {
         self.progress = Some(Box::new(callback));
@@ -188,6 +200,7 @@ impl<'a> Executor<'a> {
             backtrace,
             trace,
             progress,
+            proof_log_limit: _,
         } = self;
         let mut host = IoHost::new(input, stdout, stderr);
         let mut machine = Machine::new(program.core());
@@ -219,6 +232,10 @@ impl<'a> Executor<'a> {
             }
             None => None,
         };
+        let mut backtrace = backtrace;
+        if let (Ok(Exit::Panicked { .. }), Some(b)) = (&result, &mut backtrace) {
+            b.fold_panic_machinery();
+        }
         let profile = profiler.map(|p| p.finish(program));
         let journal = Journal {
             bytes: host.journal,
@@ -251,7 +268,13 @@ impl<'a> Executor<'a> {
                 Ok(session)
             }
             Err(fault) => Err(Error::Fault(Box::new(FaultReport {
-                location: program.locate(fault.pc),
+                // The innermost frame of the guest's own code, past Rust's
+                // library and Ember's runtime.
+                location: backtrace
+                    .as_ref()
+                    .and_then(Backtrace::user_frame)
+                    .map(|f| f.location.clone())
+                    .or_else(|| program.locate(fault.pc)),
                 fault,
                 journal,
                 cycles: machine.cycles(),

@@ -153,7 +153,7 @@ impl SourceMap<'_> {
             .unwrap_or_default();
         let own = frames
             .iter()
-            .position(|f| f.file.as_deref().is_some_and(|file| !is_library_file(file)));
+            .position(|f| f.file.as_deref().is_some_and(is_user_file));
         let mut location = frames.into_iter().nth(own.unwrap_or(0)).unwrap_or_default();
         if location.function.is_none() {
             location.function = self.symbol_name(pc);
@@ -197,9 +197,25 @@ fn read_symbols(elf: &[u8]) -> Vec<Symbol> {
 
 type Reader<'a> = gimli::EndianSlice<'a, gimli::LittleEndian>;
 
-/// True for source files of Rust's own library (`core`, `alloc`, `std`).
-fn is_library_file(file: &str) -> bool {
-    file.starts_with("/rustc/") || file.contains("/lib/rustlib/")
+/// True for source files of Rust's own library (`core`, `alloc`, `std`):
+/// `/rustc/HASH/library/...` in a prebuilt library, `/rust/library/...` in
+/// std guests (whose std is built with its path remapped), or a local
+/// toolchain's `lib/rustlib/src`.
+pub(crate) fn is_library_file(file: &str) -> bool {
+    file.starts_with("/rustc/") || file.starts_with("/rust/") || file.contains("/lib/rustlib/")
+}
+
+/// True for source files of Ember's guest runtime (`ember-guest`), as guest
+/// builds remap them: `/ember/guest/...`, or `./.ember/guest/...` through a
+/// guest workspace's `.ember` link.
+pub(crate) fn is_runtime_file(file: &str) -> bool {
+    file.starts_with("/ember/guest/") || file.contains(".ember/guest/")
+}
+
+/// True for the guest's own source: a file, and neither Rust's library nor
+/// Ember's runtime.
+pub(crate) fn is_user_file(file: &str) -> bool {
+    !is_library_file(file) && !is_runtime_file(file)
 }
 
 /// The ELF's DWARF, if it has any that parses.

@@ -43,8 +43,13 @@ impl Executor<'_> {
         let (program, input) = self.program_and_input();
         let input = input.to_vec();
         let started = Instant::now();
-        // One execution: the run users see is recorded as it goes.
-        let mut recorder = Recorder::new(program.core(), &input)?;
+        // One execution: the run users see is recorded as it goes, to its
+        // end (past what one proof holds the recorder only counts), so a run
+        // too long to prove is refused with its whole length.
+        let mut recorder = match self.proof_log_limit {
+            None => Recorder::new(program.core(), &input)?,
+            Some(log) => Recorder::with_limit(program.core(), &input, log)?,
+        };
         let session = self.run_with(&mut recorder)?;
         let (airs, traces) = recorder.finish(&Ok(session.exit.clone()), session.cycles)?;
         let proof = ember_prover::prove_traces(&airs, &traces)?;

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use ember_core::{Exit, FaultKind, REG_NAMES, Region, decode};
 use serde_json::{Value, json};
 
+use crate::ReceiptError;
 use crate::callstack::Backtrace;
 use crate::error::FaultReport;
 use crate::executor::{BACKTRACE_RERUN_LIMIT, Session, mips};
@@ -81,7 +82,9 @@ pub fn backtrace_text(b: &Backtrace) -> String {
     format!("  backtrace (innermost first):\n{b}")
 }
 
-/// The backtrace as JSON: an array of frames, innermost first.
+/// The backtrace as JSON: every frame, innermost first, the panic
+/// machinery included (`panic_machinery` says how many of the innermost
+/// frames the text folds into one line).
 pub fn backtrace_json(b: &Backtrace) -> Value {
     let frames: Vec<Value> = b
         .frames
@@ -101,6 +104,7 @@ pub fn backtrace_json(b: &Backtrace) -> Value {
         "left_out": b.left_out,
         "left_out_after": b.left_out_after(),
         "not_recorded": b.forgotten,
+        "panic_machinery": b.panic_machinery,
     })
 }
 
@@ -291,6 +295,44 @@ pub fn hint(kind: &FaultKind) -> Option<&'static str> {
         FaultKind::IllegalInstruction | FaultKind::FetchNotExecutable { .. } => {
             "the guest jumped into data or zeroed memory, or was not built for riscv32im \
              (build guests with cargo xtask build)"
+        }
+        _ => return None,
+    })
+}
+
+/// What `ember verify` was given, beside the ELF and the receipt: the
+/// likely cause of a failed check depends on it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct VerifyGiven {
+    /// An `--input` file.
+    pub input: bool,
+    /// A `--journal` file.
+    pub journal: bool,
+}
+
+/// The likely cause of a failed receipt check, and what to do, in `ember
+/// verify`'s terms; `None` when the message says all there is.
+pub fn verify_hint(e: &ReceiptError, given: VerifyGiven) -> Option<&'static str> {
+    Some(match e {
+        ReceiptError::MissingInput { .. } if given.input => {
+            "the --input file is empty, and the run had input: pass the file the run read"
+        }
+        ReceiptError::MissingInput { .. } => {
+            "the run probably had input: pass it with --input FILE"
+        }
+        ReceiptError::InputDigest { .. } => {
+            "the --input file is another input than the run's: pass the file the run read"
+        }
+        ReceiptError::ImageId { .. } => {
+            "the receipt was made for another program (ELF): verify it with the ELF that was \
+             proven (`ember info ELF` shows an ELF's image ID)"
+        }
+        ReceiptError::JournalDigest { .. } if given.journal => {
+            "the --journal file differs from the journal the receipt commits to"
+        }
+        ReceiptError::JournalDigest { .. } | ReceiptError::JournalMismatch { .. } => {
+            "the journal carried in the receipt is not the one its claim commits to: the \
+             receipt was altered"
         }
         _ => return None,
     })

@@ -78,8 +78,19 @@ pub enum ProveError {
         "cannot prove this run yet: it took {cycles} cycles, and one proof holds at most {limit} instructions (runs of any length need continuations, a later issue)"
     )]
     TooLong {
-        /// Cycles of the run (or as far as it went, for a run stopped at
-        /// the prover's own limit).
+        /// Cycles of the whole run.
+        cycles: u64,
+        /// The most instructions one proof holds.
+        limit: u64,
+    },
+    /// The run was stopped at the prover's own cycle limit ([`trace`] does
+    /// not run a guest without end): longer than one proof holds, its whole
+    /// length unknown.
+    #[error(
+        "cannot prove this run yet: it ran more than {cycles} cycles (it was stopped there), and one proof holds at most {limit} instructions (runs of any length need continuations, a later issue)"
+    )]
+    TooLongStopped {
+        /// Cycles run before it was stopped.
         cycles: u64,
         /// The most instructions one proof holds.
         limit: u64,
@@ -162,19 +173,30 @@ impl Observer for Recorder {
 
 /// Runs `program` on `input` and builds every table's trace.
 pub fn trace(program: &Program, input: &[u8]) -> Result<(Vec<EmberAir>, Traces), ProveError> {
-    let mut recorder = Recorder::new(program, input)?;
+    trace_with_limit(program, input, ember_air::chips::MAX_LOG_HEIGHT)
+}
+
+/// [`trace`] recording at most `2^log_limit` instructions (tests reach the
+/// limit with short runs).
+#[doc(hidden)]
+pub fn trace_with_limit(
+    program: &Program,
+    input: &[u8],
+    log_limit: usize,
+) -> Result<(Vec<EmberAir>, Traces), ProveError> {
+    let mut recorder = Recorder::with_limit(program, input, log_limit)?;
     let mut machine = Machine::new(program);
     // No run one proof holds costs more than two cycles an instruction;
     // an endless guest stops here and is refused as too long.
-    machine.set_cycle_limit(2 << ember_air::chips::MAX_LOG_HEIGHT);
+    machine.set_cycle_limit(2 << log_limit);
     let mut host = BufferHost::with_input(input);
     let result = machine.run_observed(&mut host, &mut recorder);
     if let Err(fault) = &result
         && matches!(fault.kind, ember_core::FaultKind::CycleLimitExceeded { .. })
     {
-        return Err(ProveError::TooLong {
+        return Err(ProveError::TooLongStopped {
             cycles: machine.cycles(),
-            limit: 1 << ember_air::chips::MAX_LOG_HEIGHT,
+            limit: 1 << log_limit,
         });
     }
     recorder.finish(&result, machine.cycles())

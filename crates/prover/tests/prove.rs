@@ -322,3 +322,31 @@ fn a_run_longer_than_one_proof_is_refused_with_its_length() {
     };
     verify(&p, b"", b"", &statement, &proof.proof).unwrap();
 }
+
+/// A run that does not end is stopped at the prover's own cycle limit
+/// (twice the instructions one proof holds) and refused as longer than
+/// that: the limit is never printed as if it were the run's length.
+#[test]
+fn an_endless_run_is_refused_as_more_than_the_cycles_it_ran() {
+    // An endless loop: `j .`.
+    let p = program(&[asm::jal(0, 0)]);
+    let err = match ember_prover::trace_with_limit(&p, b"", 10) {
+        Err(err) => err,
+        Ok(_) => panic!("an endless run was not refused"),
+    };
+    assert!(
+        matches!(
+            err,
+            ember_prover::ProveError::TooLongStopped {
+                cycles: 2048,
+                limit: 1024
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "cannot prove this run yet: it ran more than 2048 cycles (it was stopped there), and one \
+         proof holds at most 1024 instructions (runs of any length need continuations, a later issue)"
+    );
+}

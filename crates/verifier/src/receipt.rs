@@ -65,16 +65,31 @@ pub enum ReceiptError {
     /// The ELF is not a valid Ember program.
     #[error("the ELF file is not a valid Ember program: {0}")]
     Load(LoadError),
-    /// The claim is not about this ELF.
-    #[error("wrong program: the receipt's image ID is {receipt}, this ELF's is {elf}")]
+    /// The claim is not about this ELF: the receipt was made for another
+    /// program.
+    #[error(
+        "wrong program: the receipt was made for the program with image ID {receipt}, and this ELF's image ID is {elf}"
+    )]
     ImageId {
         /// The receipt's image ID.
         receipt: Digest,
         /// The ELF's.
         elf: Digest,
     },
-    /// The claim is not about this input.
-    #[error("wrong input: the receipt's input digest is {receipt}, this input's is {input}")]
+    /// The run had input, and the input checked is empty (a verifier that
+    /// left the input out).
+    #[error(
+        "wrong input: the run had input (input digest {receipt}), and the input checked is empty"
+    )]
+    MissingInput {
+        /// The receipt's input digest.
+        receipt: Digest,
+    },
+    /// The claim is not about this input: the receipt was made for another
+    /// input.
+    #[error(
+        "wrong input: the receipt was made for another input: its input digest is {receipt}, this input's is {input}"
+    )]
     InputDigest {
         /// The receipt's input digest.
         receipt: Digest,
@@ -83,7 +98,7 @@ pub enum ReceiptError {
     },
     /// The claim is not about this journal.
     #[error(
-        "wrong journal: the receipt's journal digest is {receipt}, this journal's is {journal}"
+        "wrong journal: the receipt commits to the journal with digest {receipt}, and the journal checked has digest {journal}"
     )]
     JournalDigest {
         /// The receipt's journal digest.
@@ -258,6 +273,11 @@ pub fn verify_receipt(
         });
     }
     let input_digest = Digest::of(&[input]);
+    if claim.input_digest != input_digest && input.is_empty() {
+        return Err(ReceiptError::MissingInput {
+            receipt: claim.input_digest,
+        });
+    }
     if claim.input_digest != input_digest {
         return Err(ReceiptError::InputDigest {
             receipt: claim.input_digest,

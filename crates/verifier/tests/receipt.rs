@@ -74,14 +74,52 @@ fn each_check_names_itself() {
     assert!(matches!(err(b"junk", b"", b"", &r), ReceiptError::Load(_)));
     let e = err(&elf(43), b"", b"", &r);
     assert!(matches!(e, ReceiptError::ImageId { .. }), "{e}");
-    assert!(
-        e.to_string()
-            .starts_with("wrong program: the receipt's image ID is ")
+    let ids = (
+        r.claim.image_id,
+        Program::load_elf(&elf(43)).unwrap().image_id(),
+    );
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "wrong program: the receipt was made for the program with image ID {}, and this \
+             ELF's image ID is {}",
+            ids.0, ids.1
+        )
     );
     let e = err(elf_bytes, b"x", b"", &r);
     assert!(matches!(e, ReceiptError::InputDigest { .. }), "{e}");
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "wrong input: the receipt was made for another input: its input digest is {}, \
+             this input's is {}",
+            Digest::of(&[b"".as_slice()]),
+            Digest::of(&[b"x".as_slice()])
+        )
+    );
     let e = err(elf_bytes, b"", b"x", &r);
     assert!(matches!(e, ReceiptError::JournalDigest { .. }), "{e}");
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "wrong journal: the receipt commits to the journal with digest {}, and the journal \
+             checked has digest {}",
+            Digest::of(&[b"".as_slice()]),
+            Digest::of(&[b"x".as_slice()])
+        )
+    );
+    // A run that had input, checked without it: the input was left out.
+    let mut other = receipt();
+    other.claim.input_digest = Digest::of(&[b"abc".as_slice()]);
+    let e = err(elf_bytes, b"", b"", &other);
+    assert!(matches!(e, ReceiptError::MissingInput { .. }), "{e}");
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "wrong input: the run had input (input digest {}), and the input checked is empty",
+            Digest::of(&[b"abc".as_slice()])
+        )
+    );
 
     // The journal the receipt carries must be the one checked.
     let mut other = receipt();
@@ -170,6 +208,23 @@ fn bad_headers_are_named() {
     let mut longer = bytes.clone();
     longer.push(0);
     assert!(matches!(decode(&longer), ReceiptError::TrailingBytes(1)));
+}
+
+/// A body that does not decode (here the exit code, a varint, never ends
+/// within its ten bytes) is garbled, not truncated.
+#[test]
+fn a_garbled_body_is_named() {
+    let mut bytes = b"ember/receipt\x01\x00".to_vec();
+    // Image ID, input and journal digests, status; then the exit code.
+    bytes.extend([0; 3 * 32 + 1]);
+    bytes.extend([0xff; 10]);
+    bytes.extend([0; 64]);
+    let e = Receipt::from_bytes(&bytes).unwrap_err();
+    assert!(matches!(e, ReceiptError::Garbled(_)), "{e}");
+    assert_eq!(
+        e.to_string(),
+        "the receipt is garbled: Found a varint that didn't terminate. Is the usize too big for this platform?"
+    );
 }
 
 #[test]

@@ -303,7 +303,7 @@ fn faults_end_in_their_documented_outcomes() {
     );
     assert_eq!(
         r.location.as_ref().and_then(|l| l.function.as_deref()),
-        Some("recurse")
+        Some("stack_overflow::recurse")
     );
     assert!(
         ember_host::report::hint(&r.fault.kind)
@@ -356,6 +356,68 @@ fn faults_end_in_their_documented_outcomes() {
     );
     assert_eq!(r.fault.kind, FaultKind::UnknownEcall { number: 99 });
     assert_eq!(r.location.unwrap().line, Some(10));
+}
+
+/// The first lines of a panicking guest's backtrace, pcs left out (they
+/// move with every build of the runtime).
+fn backtrace_head(name: &str, lines: usize) -> Vec<String> {
+    let p = guest(name);
+    let s = Executor::new(&p).stdout(std::io::sink()).run().unwrap();
+    let text = ember_host::report::backtrace_text(s.backtrace.as_ref().unwrap());
+    text.lines()
+        .take(lines)
+        .map(|line| match line.split_once(": 0x") {
+            Some((number, rest)) => format!("{number}: {}", &rest[8..]),
+            None => line.to_string(),
+        })
+        .collect()
+}
+
+/// A panic's backtrace starts at the guest's own code: the panic handler,
+/// `core::panicking` and the allocator's failure path are one line.
+#[test]
+#[ignore = "needs the guests built by cargo xtask test (EMBER_GUEST_DIR)"]
+fn panic_backtraces_start_at_the_guests_own_frame() {
+    assert_eq!(
+        backtrace_head("panic", 3),
+        [
+            "  backtrace (innermost first):",
+            "    (4 frames of panic machinery hidden)",
+            "    4:   panic::main at ./faults/src/bin/panic.rs:10",
+        ]
+    );
+    assert_eq!(
+        backtrace_head("oom", 3),
+        [
+            "  backtrace (innermost first):",
+            "    (14 frames of panic machinery hidden)",
+            "   14:   oom::main at ./faults/src/bin/oom.rs:15",
+        ]
+    );
+}
+
+/// A fault's `in` line names the guest's own function, past the library
+/// function inlined where it faulted (`black_box` in `hint.rs`).
+#[test]
+#[ignore = "needs the guests built by cargo xtask test (EMBER_GUEST_DIR)"]
+fn a_faults_in_line_names_the_guests_own_frame() {
+    let r = fault_of("stack_overflow");
+    let b = r.backtrace.as_ref().unwrap();
+    assert!(
+        b.frames[0]
+            .location
+            .to_string()
+            .starts_with("black_box<[u32; 64]> at /rustc/"),
+        "{}",
+        b.frames[0].location
+    );
+    let text = ember_host::report::fault_text(&r, false);
+    assert!(
+        text.contains(
+            "\n  in        stack_overflow::recurse at ./faults/src/bin/stack_overflow.rs:12\n"
+        ),
+        "{text}"
+    );
 }
 
 #[test]

@@ -2,6 +2,7 @@
 
 mod cli;
 mod cmd;
+mod errors_doc;
 mod examples;
 mod guests;
 mod library;

@@ -155,29 +155,126 @@ fn a_flipped_byte_anywhere_is_rejected() {
     );
 }
 
+/// `ember verify`'s whole stderr and status on `receipt` bytes.
+fn verify_text(name: &str, elf: &str, receipt: &[u8], flags: &[&str]) -> (Option<i32>, String) {
+    let dir = scratch(name);
+    let path = file(&dir, "r.receipt", receipt);
+    let o = ember(&[&["verify", elf, &path], flags].concat());
+    (o.status.code(), stderr(&o))
+}
+
+fn digest(bytes: &[u8]) -> ember_host::Digest {
+    ember_host::Digest::of(&[bytes])
+}
+
+/// Each failed check names its likely cause: another input, another
+/// journal, another program.
 #[test]
 fn a_wrong_input_elf_or_journal_is_rejected() {
     let (elf, receipt) = proven();
     let dir = scratch("wrong");
     let x = file(&dir, "x", b"x");
-    let (status, line) = verify_bytes("input", elf, receipt, &["--input", &x]);
+    let (status, text) = verify_text("input", elf, receipt, &["--input", &x]);
     assert_eq!(status, Some(5));
-    assert!(
-        line.starts_with("ember: invalid receipt: wrong input: the receipt's input digest is "),
-        "{line}"
+    assert_eq!(
+        text,
+        format!(
+            "ember: invalid receipt: wrong input: the receipt was made for another input: its \
+             input digest is {}, this input's is {}\n  \
+             hint: the --input file is another input than the run's: pass the file the run read\n",
+            digest(b""),
+            digest(b"x")
+        )
     );
-    let (status, line) = verify_bytes("journal", elf, receipt, &["--journal", &x]);
+    let (status, text) = verify_text("journal", elf, receipt, &["--journal", &x]);
     assert_eq!(status, Some(5));
-    assert!(
-        line.starts_with("ember: invalid receipt: wrong journal: the receipt's journal digest is "),
-        "{line}"
+    assert_eq!(
+        text,
+        format!(
+            "ember: invalid receipt: wrong journal: the receipt commits to the journal with \
+             digest {}, and the journal checked has digest {}\n  \
+             hint: the --journal file differs from the journal the receipt commits to\n",
+            digest(b""),
+            digest(b"x")
+        )
     );
-    let other = file(&dir, "other.elf", &provable(1).elf());
-    let (status, line) = verify_bytes("elf", &other, receipt, &[]);
+    let other = provable(1).elf();
+    let ids = (
+        Program::load(&std::fs::read(elf).unwrap())
+            .unwrap()
+            .image_id(),
+        Program::load(&other).unwrap().image_id(),
+    );
+    let other = file(&dir, "other.elf", &other);
+    let (status, text) = verify_text("elf", &other, receipt, &[]);
+    assert_eq!(status, Some(5));
+    assert_eq!(
+        text,
+        format!(
+            "ember: invalid receipt: wrong program: the receipt was made for the program with \
+             image ID {}, and this ELF's image ID is {}\n  \
+             hint: the receipt was made for another program (ELF): verify it with the ELF that \
+             was proven (`ember info ELF` shows an ELF's image ID)\n",
+            ids.0, ids.1
+        )
+    );
+}
+
+/// A receipt of a run that had input, verified without `--input` (or
+/// with an empty file): the likely cause is the input left out.
+#[test]
+fn verify_without_the_runs_input_says_to_pass_it() {
+    let dir = scratch("missing-input");
+    let elf = file(&dir, "guest.elf", &provable(0).elf());
+    let input = file(&dir, "input.bin", b"the input");
+    let receipt = dir.join("guest.receipt");
+    let o = ember(&["prove", &elf, "--input", &input]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let receipt = std::fs::read(receipt).unwrap();
+    let (status, text) = verify_text("missing-input", &elf, &receipt, &[]);
+    assert_eq!(status, Some(5));
+    assert_eq!(
+        text,
+        format!(
+            "ember: invalid receipt: wrong input: the run had input (input digest {}), and the \
+             input checked is empty\n  \
+             hint: the run probably had input: pass it with --input FILE\n",
+            digest(b"the input")
+        )
+    );
+    let empty = file(&dir, "empty", b"");
+    let (status, text) = verify_text("empty-input", &elf, &receipt, &["--input", &empty]);
     assert_eq!(status, Some(5));
     assert!(
-        line.starts_with("ember: invalid receipt: wrong program: the receipt's image ID is "),
-        "{line}"
+        text.ends_with(
+            "\n  hint: the --input file is empty, and the run had input: pass the file the run \
+             read\n"
+        ),
+        "{text}"
+    );
+    let (status, text) = verify_text("with-input", &elf, &receipt, &["--input", &input]);
+    assert_eq!(status, Some(0), "{text}");
+}
+
+/// A receipt whose carried journal is not the one its claim commits to
+/// (altered after proving): named as such.
+#[test]
+fn a_receipt_carrying_another_journal_is_named_altered() {
+    let (elf, receipt) = proven();
+    let mut altered = Receipt::from_bytes(receipt).unwrap();
+    altered.journal = b"forged".to_vec();
+    let (status, text) = verify_text("altered", elf, &altered.to_bytes(), &[]);
+    assert_eq!(status, Some(5));
+    assert_eq!(
+        text,
+        format!(
+            "ember: invalid receipt: wrong journal: the receipt commits to the journal with \
+             digest {}, and the journal checked has digest {}\n  \
+             hint: the journal carried in the receipt is not the one its claim commits to: the \
+             receipt was altered\n",
+            digest(b""),
+            digest(b"forged")
+        )
     );
 }
 
@@ -284,4 +381,42 @@ fn the_library_proves_and_verifies() {
         Err(Error::Fault(report)) => assert_eq!(report.journal.bytes, [1, 0, 0, 0, 7]),
         other => panic!("{other:?}"),
     }
+}
+
+/// `prove` runs the guest to its end even past what one proof holds, so a
+/// run too long to prove is refused with its whole length, never the limit
+/// as if it were the run's (here the proof holds 2^10 instructions).
+#[test]
+fn a_run_too_long_to_prove_is_refused_with_its_whole_length() {
+    // 1 + 2 * 600 + 5 cycles: past 1024.
+    let words = [
+        vec![
+            asm::addi(1, 0, 600),
+            asm::addi(1, 1, -1),
+            asm::bne(1, 0, -4),
+        ],
+        halt(0),
+    ]
+    .concat();
+    let program = Program::load(&Guest::new(words).elf()).unwrap();
+    assert_eq!(Executor::new(&program).run().unwrap().cycles, 1206);
+    let err = match Executor::new(&program).proof_log_limit(10).prove() {
+        Err(err) => err,
+        Ok(_) => panic!("a run past the limit was proven"),
+    };
+    assert!(
+        matches!(
+            err,
+            Error::Prove(ProveError::TooLong {
+                cycles: 1206,
+                limit: 1024
+            })
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "cannot prove this run yet: it took 1206 cycles, and one proof holds at most 1024 \
+         instructions (runs of any length need continuations, a later issue)"
+    );
 }

@@ -213,6 +213,113 @@ fn a_panic_report_shows_the_call_stack() {
     );
 }
 
+/// A guest whose panic goes through functions named as Rust's panic
+/// machinery: main calls `core::panicking::panic_fmt`, which calls
+/// `rust_begin_unwind`, which panics. The backtrace folds the two into one
+/// line and starts at main; the JSON keeps every frame.
+#[test]
+fn a_panic_backtrace_folds_the_panic_machinery_into_one_line() {
+    let msg_len = 2;
+    let body = [li(A0, DATA), li(A1, msg_len), li(T0, 5), vec![asm::ecall()]].concat();
+    let mut g = nested(body);
+    g.functions[1].0 = "core::panicking::panic_fmt";
+    g.functions[2].0 = "rust_begin_unwind";
+    let s = Executor::new(&load(&g)).run().unwrap();
+    let b = s.backtrace.as_ref().unwrap();
+    assert_eq!(b.panic_machinery, 2);
+    assert_eq!(
+        backtrace_text(b),
+        "  backtrace (innermost first):\n\
+         \x20   (2 frames of panic machinery hidden)\n\
+         \x20   2: 0x00400000  guest::main\n"
+    );
+    let json = ember_host::report::session_json(&s);
+    assert_eq!(json["backtrace"]["panic_machinery"], 2);
+    assert_eq!(
+        json["backtrace"]["frames"][0]["function"],
+        "rust_begin_unwind"
+    );
+    assert_eq!(json["backtrace"]["frames"][2]["function"], "guest::main");
+}
+
+fn frame(function: &str, file: Option<&str>) -> ember_host::BacktraceFrame {
+    ember_host::BacktraceFrame {
+        pc: 0x0040_0100,
+        location: ember_host::Location {
+            function: Some(function.into()),
+            file: file.map(Into::into),
+            line: file.map(|_| 7),
+        },
+        inlined: false,
+    }
+}
+
+/// The machinery is recognised by its source files (Rust's library under
+/// `/rust/` or `/rustc/`, Ember's runtime under `.ember/guest/` or
+/// `/ember/guest/`), and a backtrace of nothing else is not folded.
+#[test]
+fn panic_machinery_is_known_by_its_files() {
+    let mut b = ember_host::Backtrace {
+        frames: vec![
+            frame("panic", Some("./.ember/guest/src/syscall.rs")),
+            frame(
+                "ember_guest::sys::start::{closure#0}",
+                Some("/ember/guest/src/sys.rs"),
+            ),
+            frame(
+                "std::panicking::panic_with_hook",
+                Some("/rust/library/std/src/panicking.rs"),
+            ),
+            frame(
+                "core::panicking::panic_fmt",
+                Some("/rustc/0123/library/core/src/panicking.rs"),
+            ),
+            frame("core::result::unwrap_failed", None),
+            frame("wordcount::main", Some("./wordcount/src/main.rs")),
+            frame("main", None),
+        ],
+        ..Default::default()
+    };
+    b.fold_panic_machinery();
+    assert_eq!(
+        b.to_string(),
+        "    (5 frames of panic machinery hidden)\n\
+         \x20   5: 0x00400100  wordcount::main at ./wordcount/src/main.rs:7\n\
+         \x20   6: 0x00400100  main\n"
+    );
+    b.frames.truncate(1);
+    b.fold_panic_machinery();
+    assert_eq!(b.panic_machinery, 0, "nothing of the guest's would follow");
+}
+
+/// A fault's `in` line names the innermost frame of the guest's own code,
+/// past Rust's library (a std guest's sources are under `/rust/`).
+#[test]
+fn the_user_frame_is_the_innermost_outside_rust_and_ember() {
+    let b = ember_host::Backtrace {
+        frames: vec![
+            frame(
+                "black_box<[u32; 64]>",
+                Some("/rust/library/core/src/hint.rs"),
+            ),
+            frame("ember_guest::env::read", Some("./.ember/guest/src/env.rs")),
+            frame("memcpy", None),
+            frame("overflow::recurse", Some("./overflow/src/main.rs")),
+            frame("overflow::main", Some("./overflow/src/main.rs")),
+        ],
+        ..Default::default()
+    };
+    assert_eq!(
+        b.user_frame().map(|f| f.location.to_string()).as_deref(),
+        Some("overflow::recurse at ./overflow/src/main.rs:7")
+    );
+    let library_only = ember_host::Backtrace {
+        frames: b.frames[..3].to_vec(),
+        ..Default::default()
+    };
+    assert_eq!(library_only.user_frame(), None);
+}
+
 /// main calls `rec` with a0 = depth; rec calls itself until a0 is 0, then
 /// loads through a null pointer: depth frames of rec under main.
 fn recursion(depth: u32) -> Guest {

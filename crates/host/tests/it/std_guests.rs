@@ -146,6 +146,18 @@ fn wordcount_panics_on_invalid_utf8() {
     );
     assert_eq!((out.as_str(), err.as_str()), ("", ""));
     assert!(s.journal.bytes.is_empty());
+    // The backtrace starts at the guest's own frame: std's panic machinery
+    // and `Result::expect`'s failure path are one line.
+    let b = s.backtrace.as_ref().unwrap();
+    assert_eq!(b.panic_machinery, 11);
+    let text = ember_host::report::backtrace_text(b);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[1], "    (11 frames of panic machinery hidden)");
+    assert!(
+        lines[2].starts_with("   11: 0x")
+            && lines[2].ends_with("  wordcount::main at ./wordcount/src/main.rs:15"),
+        "{text}"
+    );
 }
 
 /// The EVM demo's transaction, the very file the guest runs, compiled here
