@@ -231,6 +231,19 @@ fn sha256_compress_is_refused_with_its_pc_and_cycle() {
     );
 }
 
+/// KECCAK_PERMUTE is not in the proof either: refused by name.
+#[test]
+fn keccak_permute_is_refused_with_its_pc_and_cycle() {
+    let w = ecall_with(ecall::KECCAK_PERMUTE, [DATA, 0, 0]);
+    let err = ember_prover::prove(&program(&w, &[0; 200]), b"")
+        .err()
+        .expect("refused");
+    assert_eq!(
+        err.to_string(),
+        "cannot prove this run yet: ECALL KECCAK_PERMUTE at pc 0x0040001c (cycle 7) is not yet covered by Ember's proof"
+    );
+}
+
 /// A buffer of 16 MiB or more (here an empty READ: nothing left to read, so
 /// it costs nothing) is too long for the I/O table's byte counter: the
 /// prover says so by name; the executor ran it.

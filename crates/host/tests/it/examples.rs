@@ -136,6 +136,56 @@ fn env_read_checks_a_frame_length_against_the_input_left() {
     }
 }
 
+/// Keccak-256 of `data` on the host, by tiny-keccak (neither the guest's
+/// accelerator nor its sha3 crate).
+fn host_keccak256(data: &[u8]) -> [u8; 32] {
+    use tiny_keccak::Hasher;
+    let mut h = tiny_keccak::Keccak::v256();
+    h.update(data);
+    let mut out = [0; 32];
+    h.finalize(&mut out);
+    out
+}
+
+#[test]
+#[ignore = "needs the guests built by cargo xtask test (EMBER_GUEST_DIR)"]
+fn keccak256_on_the_accelerator_agrees_with_known_answers_and_the_host() {
+    let p = guest("keccak");
+    let hex = |d: [u8; 32]| d.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    // Ethereum's well-known Keccak-256 values.
+    for (msg, want) in [
+        (
+            &b""[..],
+            "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470",
+        ),
+        (
+            b"abc",
+            "4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45",
+        ),
+    ] {
+        let (s, out) = run(&p, msg);
+        let (acc, soft) = s.journal.decode::<([u8; 32], [u8; 32])>().unwrap();
+        assert_eq!((hex(acc), hex(soft)), (want.to_string(), want.to_string()));
+        assert_eq!(hex(host_keccak256(msg)), want);
+        assert!(out.ends_with(b"digests agree: true\n"), "{out:?}");
+    }
+    // Every rate boundary (136 bytes), and long inputs.
+    let mut seed = 0x8765_4321u32;
+    for len in [1usize, 135, 136, 137, 271, 272, 273, 1000, 70_001] {
+        let input: Vec<u8> = (0..len)
+            .map(|_| {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                (seed >> 16) as u8
+            })
+            .collect();
+        let (s, out) = run(&p, &input);
+        let (acc, soft) = s.journal.decode::<([u8; 32], [u8; 32])>().unwrap();
+        assert_eq!(acc, host_keccak256(&input), "{len} bytes");
+        assert_eq!(soft, acc, "{len} bytes");
+        assert!(out.ends_with(b"digests agree: true\n"), "{len} bytes");
+    }
+}
+
 #[test]
 #[ignore = "needs the guests built by cargo xtask test (EMBER_GUEST_DIR)"]
 fn sha256_accelerated_and_software_agree_with_the_host() {
