@@ -18,7 +18,6 @@
 //! where a block and its run differ.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use crate::{Result, root};
 
@@ -175,22 +174,7 @@ fn blocks(lines: &[String]) -> Result<Vec<Block>> {
 /// What `command` prints, as lines, without xtask's and cargo's own.
 fn run_sample(command: &str, scratch: &Path) -> Result<Vec<String>> {
     // A user's shell: none of the environment of the cargo running xtask.
-    let mut bash = Command::new("bash");
-    bash.env_clear();
-    for key in [
-        "PATH",
-        "HOME",
-        "USER",
-        "TERM",
-        "TMPDIR",
-        "LANG",
-        "RUSTUP_HOME",
-        "CARGO_HOME",
-    ] {
-        if let Some(v) = std::env::var_os(key) {
-            bash.env(key, v);
-        }
-    }
+    let mut bash = ember_build::clean_command("bash");
     let out = bash
         .args(["-c", &format!("exec 2>&1\n{command}")])
         .current_dir(root())

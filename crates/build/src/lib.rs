@@ -290,7 +290,17 @@ pub fn rustflags(workspace: &Path, ember: &Path, sysroot: Option<&Path>) -> Stri
 /// (`CARGO_*`, `RUSTFLAGS`, a build script's `TARGET`...), so host settings
 /// never leak into guests.
 pub fn clean_cargo() -> Command {
-    let mut cmd = Command::new("cargo");
+    let mut cmd = clean_command("cargo");
+    if let Some(v) = std::env::var_os("RUSTUP_TOOLCHAIN") {
+        cmd.env("RUSTUP_TOOLCHAIN", v);
+    }
+    cmd
+}
+
+/// `program` with a user's shell's environment only (`PATH`, `HOME`, the
+/// locale, rustup's and cargo's homes): none of what a cargo running us set.
+pub fn clean_command(program: &str) -> Command {
+    let mut cmd = Command::new(program);
     cmd.env_clear();
     for key in [
         "PATH",
@@ -301,7 +311,6 @@ pub fn clean_cargo() -> Command {
         "LANG",
         "RUSTUP_HOME",
         "CARGO_HOME",
-        "RUSTUP_TOOLCHAIN",
     ] {
         if let Some(v) = std::env::var_os(key) {
             cmd.env(key, v);
