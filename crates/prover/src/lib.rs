@@ -95,6 +95,44 @@ pub enum ProveError {
         /// The most instructions one proof holds.
         limit: u64,
     },
+    /// The input or the journal is longer than one proof holds (the
+    /// verifier would refuse it).
+    #[error(
+        "cannot prove this run: the {what} has {len} bytes, and one proof holds at most {limit} bytes of {what}"
+    )]
+    DataTooLong {
+        /// "input" or "journal".
+        what: &'static str,
+        /// Its length.
+        len: usize,
+        /// The most bytes one proof holds.
+        limit: usize,
+    },
+    /// The run took more cycles than one proof holds (few instructions, but
+    /// long READs or WRITEs).
+    #[error(
+        "cannot prove this run yet: it took {cycles} cycles, and one proof holds at most {limit} cycles"
+    )]
+    TooManyCycles {
+        /// Cycles of the run.
+        cycles: u64,
+        /// The most cycles one proof holds.
+        limit: u64,
+    },
+    /// The run's ECALLs need more rows of the I/O table (a header per
+    /// ECALL, a row per buffer word) than one proof holds: refused at the
+    /// ECALL that passes the limit, and nothing more is recorded.
+    #[error(
+        "cannot prove this run yet: with the ECALL at pc {pc:#010x} (cycle {cycle}) its ECALLs need more than {limit} rows of the I/O table (a header per ECALL, a row per buffer word), more than one proof holds"
+    )]
+    IoTooLong {
+        /// The ECALL's address.
+        pc: u32,
+        /// The cycle it ran at.
+        cycle: u64,
+        /// The most rows the I/O table may have.
+        limit: u64,
+    },
     /// Plonky3 failed (a bug: a valid trace always proves).
     #[error("the prover failed: {0}")]
     Backend(String),
@@ -105,6 +143,15 @@ pub fn airs(program: &Program, input: &[u8], journal: &[u8]) -> Result<Vec<Ember
     ember_air::tables(program, input, journal).map_err(|e| match e {
         ember_air::ops::ProgramError::CodeTooHigh { end } => ProveError::CodeTooHigh { end },
     })
+}
+
+/// Whether `len` bytes of input or journal fit one proof.
+fn data_fits(what: &'static str, len: usize) -> Result<(), ProveError> {
+    let limit = 1 << ember_air::io::MAX_LOG_DATA;
+    if len > limit {
+        return Err(ProveError::DataTooLong { what, len, limit });
+    }
+    Ok(())
 }
 
 /// Records a run for its proof: an [`Observer`] to run the guest with (so
@@ -132,6 +179,9 @@ impl Recorder {
         input: &[u8],
         log_limit: usize,
     ) -> Result<Recorder, ProveError> {
+        // Before anything is built from it: a 1 GiB input is refused here,
+        // not after a run and a table of 2^30 rows.
+        data_fits("input", input.len())?;
         let airs = airs(program, input, &[])?;
         let tracer = trace::Tracer::new(&airs, input, 1 << log_limit);
         Ok(Recorder { airs, tracer })
@@ -147,12 +197,20 @@ impl Recorder {
         if let Some(limit) = self.tracer.overflowed() {
             return Err(ProveError::TooLong { cycles, limit });
         }
+        if cycles > ember_air::chips::MAX_CYCLES {
+            return Err(ProveError::TooManyCycles {
+                cycles,
+                limit: ember_air::chips::MAX_CYCLES,
+            });
+        }
         if let Some(err) = self.tracer.error.take() {
             return Err(err);
         }
         if let Err(fault) = result {
             return Err(ProveError::Fault(fault.clone()));
         }
+        // What the verifier would refuse is refused before proving.
+        data_fits("journal", self.tracer.journal_len())?;
         let (traces, io) = self.tracer.finish(&self.airs);
         // The data table holds the journal the run wrote.
         self.airs[table::DATA] =

@@ -282,3 +282,76 @@ fn an_input_or_journal_over_4_mib_is_refused_by_the_verifier() {
         "the journal has 4194305 bytes, more than a proof holds (2^22 bytes)"
     );
 }
+
+/// The prover refuses what the verifier would refuse, before proving: an
+/// input over 4 MiB before the run (and before any table is built from it).
+#[test]
+fn an_input_over_4_mib_is_refused_before_the_run() {
+    let p = program(&call(ecall::HALT), b"");
+    let input = vec![7u8; (1 << 22) + 1];
+    let err = ember_prover::Recorder::new(&p, &input)
+        .err()
+        .expect("refused");
+    assert_eq!(
+        err.to_string(),
+        "cannot prove this run: the input has 4194305 bytes, and one proof holds at most 4194304 bytes of input"
+    );
+    assert!(
+        ember_prover::Recorder::new(&p, &input[1..]).is_ok(),
+        "4 MiB exactly fits"
+    );
+    // The verifier's limit is the same one.
+    assert_eq!(ember_verifier::MAX_LOG_DATA, 22);
+}
+
+/// A journal over 4 MiB: the run is recorded, and refused before proving.
+#[test]
+fn a_journal_over_4_mib_is_refused_before_proving() {
+    let len = (1 << 22) + 1;
+    let mut w = ecall_with(ecall::WRITE, [fd::JOURNAL, DATA, len]);
+    w.extend(call(ecall::HALT));
+    let p = program(&w, b"");
+    assert_eq!(execute(&p, b"").journal.len(), len as usize);
+    let err = ember_prover::prove(&p, b"").err().expect("refused");
+    assert_eq!(
+        err.to_string(),
+        "cannot prove this run: the journal has 4194305 bytes, and one proof holds at most 4194304 bytes of journal"
+    );
+}
+
+/// The I/O table holds as many rows as a chip: the ECALL that would pass
+/// that is named, and nothing more is recorded (here with a limit of 2^10
+/// rows: a 5000-byte WRITE needs 1251).
+#[test]
+fn io_past_the_tables_height_is_refused_at_its_ecall() {
+    let mut w = ecall_with(ecall::WRITE, [fd::STDOUT, DATA, 5000]);
+    w.extend(call(ecall::HALT));
+    let p = program(&w, b"");
+    let err = ember_prover::trace_with_limit(&p, b"", 10)
+        .err()
+        .expect("refused");
+    assert_eq!(
+        err.to_string(),
+        "cannot prove this run yet: with the ECALL at pc 0x0040001c (cycle 7) its ECALLs need more than 1024 rows of the I/O table (a header per ECALL, a row per buffer word), more than one proof holds"
+    );
+    // 4000 bytes (1000 words) fit.
+    let mut w = ecall_with(ecall::WRITE, [fd::STDOUT, DATA, 4000]);
+    w.extend(call(ecall::HALT));
+    assert!(ember_prover::trace_with_limit(&program(&w, b""), b"", 10).is_ok());
+}
+
+/// More cycles than a proof holds (the verifier refuses such a claim) are
+/// refused by the recorder.
+#[test]
+fn more_cycles_than_a_proof_holds_are_refused() {
+    let p = program(&call(ecall::HALT), b"");
+    let mut recorder = ember_prover::Recorder::new(&p, b"").unwrap();
+    let mut host = BufferHost::default();
+    let result = Machine::new(&p).run_observed(&mut host, &mut recorder);
+    let limit = ember_air::chips::MAX_CYCLES;
+    let err = recorder.finish(&result, limit + 1).err().expect("refused");
+    assert_eq!(
+        err.to_string(),
+        "cannot prove this run yet: it took 8388609 cycles, and one proof holds at most 8388608 cycles"
+    );
+}

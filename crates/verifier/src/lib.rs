@@ -62,8 +62,8 @@ pub fn airs(program: &Program, input: &[u8], journal: &[u8]) -> Result<Vec<Ember
     })
 }
 
-/// The longest input or journal a proof holds: positions are below 2^24.
-pub const MAX_LOG_DATA: usize = 22;
+/// The longest input or journal a proof holds (log2), as the prover sees it.
+pub use ember_air::io::MAX_LOG_DATA;
 
 /// The public values the I/O table must expose for `statement`.
 pub fn public_values(
@@ -82,7 +82,7 @@ pub fn public_values(
     // Each instruction costs a cycle, each I/O word at most one more.
     let cycles = u32::try_from(statement.cycles)
         .ok()
-        .filter(|&c| c <= 2 << MAX_LOG_HEIGHT)
+        .filter(|&c| u64::from(c) <= ember_air::chips::MAX_CYCLES)
         .ok_or_else(|| {
             VerifyError::Shape(format!(
                 "{} cycles cannot be in one proof",

@@ -40,6 +40,11 @@ use crate::ops::Op;
 /// range-checked.
 pub const MAX_LOG_HEIGHT: usize = 22;
 
+/// The most cycles one proof holds: each instruction costs one, each I/O
+/// word at most one more. The prover refuses a longer run, and the verifier
+/// a claim of more.
+pub const MAX_CYCLES: u64 = 2 << MAX_LOG_HEIGHT;
+
 /// Access slots (timestamp `4 clk + slot`).
 pub mod slot {
     /// Reading rs1.

@@ -77,6 +77,12 @@ pub mod kind {
     ];
 }
 
+/// log2 of the longest input, and of the longest journal, one proof holds
+/// (4 MiB each): positions stay exact field elements and the data table's
+/// height within bounds. The prover refuses more before proving, and the
+/// verifier before checking.
+pub const MAX_LOG_DATA: usize = 22;
+
 /// The data bus's channels.
 pub mod channel {
     /// The input.

@@ -164,6 +164,9 @@ fn prove_error_row(e: &ProveError) -> &'static str {
         ProveError::CodeTooHigh { .. } => "ProveError::CodeTooHigh",
         ProveError::TooLong { .. } => "ProveError::TooLong",
         ProveError::TooLongStopped { .. } => "ProveError::TooLongStopped",
+        ProveError::DataTooLong { .. } => "ProveError::DataTooLong",
+        ProveError::TooManyCycles { .. } => "ProveError::TooManyCycles",
+        ProveError::IoTooLong { .. } => "ProveError::IoTooLong",
         ProveError::Backend(_) => "ProveError::Backend",
     }
 }
@@ -240,6 +243,33 @@ fn prove_errors() -> Vec<(ProveError, &'static str)> {
             "cannot prove this run yet: it ran more than 8388608 cycles (it was stopped there), \
              and one proof holds at most 4194304 instructions (runs of any length need \
              continuations, a later issue)",
+        ),
+        (
+            ProveError::DataTooLong {
+                what: "journal",
+                len: (1 << 22) + 1,
+                limit: 1 << 22,
+            },
+            "cannot prove this run: the journal has 4194305 bytes, and one proof holds at most \
+             4194304 bytes of journal",
+        ),
+        (
+            ProveError::TooManyCycles {
+                cycles: (2 << 22) + 1,
+                limit: 2 << 22,
+            },
+            "cannot prove this run yet: it took 8388609 cycles, and one proof holds at most \
+             8388608 cycles",
+        ),
+        (
+            ProveError::IoTooLong {
+                pc: 0x0040_001c,
+                cycle: 7,
+                limit: 1 << 22,
+            },
+            "cannot prove this run yet: with the ECALL at pc 0x0040001c (cycle 7) its ECALLs need \
+             more than 4194304 rows of the I/O table (a header per ECALL, a row per buffer word), \
+             more than one proof holds",
         ),
         (
             ProveError::Backend("OodEvaluationMismatch".into()),

@@ -420,3 +420,30 @@ fn a_run_too_long_to_prove_is_refused_with_its_whole_length() {
          instructions (runs of any length need continuations, a later issue)"
     );
 }
+
+/// An input longer than a proof holds is refused before the guest runs (no
+/// guest output, no receipt): the verifier would refuse it, and a large
+/// input must not reach the prover's tables.
+#[test]
+fn an_input_a_proof_cannot_hold_is_refused_before_the_run() {
+    let dir = scratch("big-input");
+    let elf = file(&dir, "guest.elf", &provable(0).elf());
+    let input = file(&dir, "input.bin", &vec![1u8; (1 << 22) + 1]);
+    let receipt = dir.join("out.receipt");
+    let o = ember(&[
+        "prove",
+        &elf,
+        "--input",
+        &input,
+        "-o",
+        receipt.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(6), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "error: cannot prove this run: the input has 4194305 bytes, and one proof holds at most \
+         4194304 bytes of input\n"
+    );
+    assert!(o.stdout.is_empty());
+    assert!(!receipt.exists(), "no receipt is left behind");
+}

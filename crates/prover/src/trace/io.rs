@@ -50,6 +50,20 @@ impl Tracer {
                 len,
             });
         }
+        // The I/O table holds as many rows as the chips: a header, and a row
+        // per buffer word.
+        let words = if len == 0 {
+            0
+        } else {
+            ((buf + (len - 1)) >> 2) - (buf >> 2) + 1
+        };
+        if self.io_rows() as u64 + 1 + u64::from(words) > u64::from(self.limit) {
+            return Err(ProveError::IoTooLong {
+                pc: e.pc,
+                cycle: e.cycle,
+                limit: u64::from(self.limit),
+            });
+        }
         let ends = matches!(k, kind::HALT | kind::PANIC);
         let extra = (e.cost - 1) as u32;
         let [res, a1_out] = e.results;

@@ -214,6 +214,16 @@ impl Tracer {
         ad.c = bytes_of(result);
     }
 
+    /// Rows of the I/O table so far.
+    pub(crate) fn io_rows(&self) -> usize {
+        self.rows[Table::Io.index()].len() / ember_air::io::IO_WIDTH
+    }
+
+    /// Bytes of journal so far.
+    pub(crate) fn journal_len(&self) -> usize {
+        self.journal.len()
+    }
+
     /// The limit, if the run went past it.
     pub(crate) fn overflowed(&self) -> Option<u64> {
         self.overflow.then_some(u64::from(self.limit))
