@@ -6,7 +6,6 @@
 mod receipt;
 pub use receipt::*;
 
-use ember_air::chips::MAX_LOG_HEIGHT;
 use ember_air::public::PublicValues;
 use ember_air::{EmberAir, EmberConfig, Table, Val, config, table};
 use ember_core::Program;
