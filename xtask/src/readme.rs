@@ -54,6 +54,7 @@ pub fn readme(check: bool) -> Result {
         };
         let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
         let blocks = blocks(&lines).map_err(|e| format!("{doc}: {e}"))?;
+        let stale_before = stale.len();
         // Bottom up, so that a rewritten block does not move the next ones.
         for block in blocks.iter().rev() {
             let shown = &lines[block.lines.clone()];
@@ -96,7 +97,7 @@ pub fn readme(check: bool) -> Result {
                 lines.splice(block.lines.clone(), actual);
             }
         }
-        if !check && !stale.is_empty() {
+        if !check && stale.len() > stale_before {
             let mut new = lines.join("\n");
             new.push('\n');
             std::fs::write(&path, new).map_err(|e| format!("cannot write {doc}: {e}"))?;
