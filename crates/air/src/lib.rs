@@ -34,6 +34,7 @@ pub mod ops;
 pub mod pow2;
 pub mod program;
 pub mod public;
+pub mod sha;
 
 use p3_air::{Air, AirBuilder, BaseAir, PermutationAirBuilder, WindowAccess};
 use p3_field::Field;
