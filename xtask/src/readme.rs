@@ -17,7 +17,7 @@
 //! fresh runs; `--check` (part of `cargo xtask test`) fails, with a diff,
 //! where a block and its run differ.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::{Result, root};
 
@@ -180,7 +180,7 @@ fn run_sample(command: &str, scratch: &Path) -> Result<Vec<String>> {
         .args(["-c", &format!("exec 2>&1\n{command}")])
         .current_dir(root())
         .env("SCRATCH", scratch)
-        .env("EMBER_TARGET", target_dir()?)
+        .env("EMBER_TARGET", crate::target_dir()?)
         .output()
         .map_err(|e| format!("cannot run bash: {e}"))?;
     let text = String::from_utf8_lossy(&out.stdout);
@@ -189,10 +189,6 @@ fn run_sample(command: &str, scratch: &Path) -> Result<Vec<String>> {
         .filter(|l| !is_tool_line(l))
         .map(|l| l.trim_end().to_string())
         .collect())
-}
-
-fn target_dir() -> Result<PathBuf> {
-    crate::target_dir()
 }
 
 /// xtask's own lines and cargo's progress lines.
