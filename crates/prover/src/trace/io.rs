@@ -52,12 +52,10 @@ impl Tracer {
         }
         // The I/O table holds as many rows as the chips: a header, and a row
         // per buffer word.
-        let words = if len == 0 {
-            0
-        } else {
-            ((buf + (len - 1)) >> 2) - (buf >> 2) + 1
-        };
-        if self.io_rows() as u64 + 1 + u64::from(words) > u64::from(self.limit) {
+        // The buffer's first and last words (none when it is empty).
+        let words = (len != 0).then(|| (buf >> 2, (buf + (len - 1)) >> 2));
+        let word_rows = words.map_or(0, |(first, last)| u64::from(last - first) + 1);
+        if self.io_rows() as u64 + 1 + word_rows > u64::from(self.limit) {
             return Err(ProveError::IoTooLong {
                 pc: e.pc,
                 cycle: e.cycle,
@@ -155,10 +153,9 @@ impl Tracer {
         self.push(Table::Io, &h);
 
         // One row per word of the buffer.
-        if len == 0 {
+        let Some((first, last)) = words else {
             return Ok(());
-        }
-        let (first, last) = (buf >> 2, (buf + (len - 1)) >> 2);
+        };
         let mut offset = 0u32; // buffer bytes before this word
         for w in first..=last {
             let mut r: IoCols<Val> = cols::zeroed();
