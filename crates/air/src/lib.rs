@@ -17,7 +17,9 @@
 //!   byte range checks and bitwise operations;
 //! - [`pow2::Pow2Air`]: powers of two for shifts;
 //! - [`io::IoAir`]: what each ECALL does, with one row per word of its buffer;
-//! - [`io::DataAir`]: the input and the journal, preprocessed by the verifier.
+//! - [`io::DataAir`]: the input and the journal, preprocessed by the verifier;
+//! - [`sha::call::ShaCallAir`] and [`sha::ShaRoundAir`]: SHA256_COMPRESS, in
+//!   proofs whose run calls it (see [`set`]).
 
 // Constraints read best indexed by byte position, as the spec writes them.
 #![allow(clippy::needless_range_loop)]
@@ -34,6 +36,7 @@ pub mod ops;
 pub mod pow2;
 pub mod program;
 pub mod public;
+pub mod set;
 pub mod sha;
 
 use p3_air::{Air, AirBuilder, BaseAir, PermutationAirBuilder, WindowAccess};
@@ -42,6 +45,7 @@ use p3_lookup::InteractionBuilder;
 use p3_matrix::dense::RowMajorMatrix;
 
 pub use config::{Challenge, EmberConfig, Val, config};
+pub use set::{EmberProof, TableSet};
 
 /// Bus names.
 pub mod bus {
@@ -61,6 +65,9 @@ pub mod bus {
     pub const ECALL: &str = "ecall";
     /// `(channel, position, byte)`: input and journal bytes, see [`crate::io`].
     pub const DATA: &str = "data";
+    /// `(clk, k, block word, state limbs[16])`: SHA-256's chain of
+    /// compressions, see [`crate::sha`].
+    pub const SHA: &str = "sha";
 }
 
 /// The registry of tables: the one list that defines, in proof order, the
@@ -129,6 +136,18 @@ macro_rules! registry {
                 vec![]
             }
 
+            fn num_periodic_columns(&self) -> usize {
+                match self {
+                    $( EmberAir::$variant(a) => BaseAir::<F>::num_periodic_columns(a), )*
+                }
+            }
+
+            fn periodic_columns(&self) -> std::borrow::Cow<'_, [Vec<F>]> {
+                match self {
+                    $( EmberAir::$variant(a) => BaseAir::<F>::periodic_columns(a), )*
+                }
+            }
+
             fn main_next_row_columns(&self) -> Vec<usize> {
                 match self {
                     $( EmberAir::$variant(a) => BaseAir::<F>::main_next_row_columns(a), )*
@@ -185,6 +204,10 @@ registry! {
     Io(io::IoAir) = IO,
     /// The input and the journal (preprocessed).
     Data(io::DataAir) = DATA,
+    /// The SHA256_COMPRESS calls.
+    ShaCall(sha::call::ShaCallAir) = SHA_CALL,
+    /// SHA-256's rounds.
+    ShaRound(sha::ShaRoundAir) = SHA_ROUND,
 }
 
 impl Table {
@@ -217,15 +240,29 @@ impl Table {
         self as usize
     }
 
+    /// The accelerators' tables.
+    pub const ACCELERATORS: [Table; 2] = [Table::ShaCall, Table::ShaRound];
+
+    /// Whether a proof may leave the table out (when its run has no row for
+    /// it: see [`set`]): the chips but ECALL (every run ends with one) and
+    /// the accelerators' tables.
+    pub fn is_optional(self) -> bool {
+        (Table::CHIPS.contains(&self) && self != Table::Ecall)
+            || Table::ACCELERATORS.contains(&self)
+    }
+
     /// Whether the table has public values (the statement's).
     pub fn has_public_values(self) -> bool {
         self == Table::Io
     }
 
-    /// The most rows (log2) its main trace may have: the chips and the I/O
-    /// table hold at most one segment's rows.
+    /// The most rows (log2) its main trace may have: the chips, the I/O
+    /// table and the accelerators' tables hold at most one segment's rows
+    /// (so at most 2^16 SHA-256 compressions, whose cycles keep the clock
+    /// and cycle count far below p).
     pub fn max_log_height(self) -> Option<usize> {
-        (Table::CHIPS.contains(&self) || self == Table::Io).then_some(chips::MAX_LOG_HEIGHT)
+        (Table::CHIPS.contains(&self) || self == Table::Io || Table::ACCELERATORS.contains(&self))
+            .then_some(chips::MAX_LOG_HEIGHT)
     }
 }
 
@@ -272,6 +309,8 @@ pub fn tables(
             Table::Pow2 => EmberAir::Pow2(pow2::Pow2Air),
             Table::Io => EmberAir::Io(io::IoAir),
             Table::Data => EmberAir::Data(io::DataAir::new(input, journal)),
+            Table::ShaCall => EmberAir::ShaCall(sha::call::ShaCallAir),
+            Table::ShaRound => EmberAir::ShaRound(sha::ShaRoundAir),
         })
         .collect();
     debug_assert!(airs.iter().zip(Table::ALL).all(|(a, &t)| a.id() == t));

@@ -308,7 +308,7 @@ fn measure(spans: &Spans, program: &Program, input: &[u8], json: bool) {
     let size = postcard_len(&proof.proof);
     // Where the proof's bytes are: the opened rows of the committed tables,
     // their Merkle paths (shared between queries), FRI's folding layers.
-    let fri = &proof.proof.opening_proof;
+    let fri = &proof.proof.batch.opening_proof;
     let opened_rows: usize = fri
         .input_openings
         .iter()

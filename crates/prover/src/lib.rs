@@ -6,17 +6,18 @@
 
 mod trace;
 
-use ember_air::{EmberAir, EmberConfig, Table, Val, config, table};
+use ember_air::{EmberAir, EmberConfig, EmberProof, Table, TableSet, Val, config, table};
 use ember_core::{BufferHost, Exit, Fault, Instruction, Machine, Observer, Program};
-use p3_batch_stark::{BatchProof, StarkInstance, prove_batch};
+use p3_batch_stark::{StarkInstance, prove_batch};
+use p3_field::PrimeCharacteristicRing;
 use p3_matrix::Matrix;
 
 pub use trace::{Io, Traces};
 
 /// A proof of one execution, with the public values it attests.
 pub struct Proof {
-    /// The batch STARK proof.
-    pub proof: BatchProof<EmberConfig>,
+    /// The batch STARK proof and the tables it holds.
+    pub proof: EmberProof,
     /// Public values: see [`ember_air::public::PublicValues`].
     pub public_values: Vec<Val>,
 }
@@ -131,6 +132,21 @@ pub enum ProveError {
         /// The cycle it ran at.
         cycle: u64,
         /// The most rows the I/O table may have.
+        limit: u64,
+    },
+    /// The run's accelerator calls need more rows of an accelerator's table
+    /// than one proof holds (SHA-256: 64 rows a block).
+    #[error(
+        "cannot prove this run yet: with the ECALL {name} at pc {pc:#010x} (cycle {cycle}) its accelerator calls need more than {limit} rows of the accelerator's table (64 a SHA-256 block), more than one proof holds"
+    )]
+    AcceleratorTooLong {
+        /// The ECALL's address.
+        pc: u32,
+        /// The ECALL's name.
+        name: String,
+        /// The cycle it ran at.
+        cycle: u64,
+        /// The most rows the table may have.
         limit: u64,
     },
     /// Plonky3 failed (a bug: a valid trace always proves).
@@ -266,50 +282,74 @@ pub fn prove(program: &Program, input: &[u8]) -> Result<Proof, ProveError> {
     prove_traces(&airs, &traces)
 }
 
+/// The tables a proof of `traces` holds: every required table, and each
+/// optional one whose trace is not all zeros (an all-zero trace proves
+/// nothing its absence does not: see [`ember_air::set`]).
+pub fn tables_of(traces: &Traces) -> TableSet {
+    Table::ALL.iter().fold(TableSet::required(), |set, &t| {
+        let used = traces.matrices[t.index()]
+            .values
+            .iter()
+            .any(|v| *v != Val::ZERO);
+        if t.is_optional() && used {
+            set.with(t)
+        } else {
+            set
+        }
+    })
+}
+
 /// Proves already-built traces (tests tamper with them in between).
 pub fn prove_traces(airs: &[EmberAir], traces: &Traces) -> Result<Proof, ProveError> {
     let config = config();
+    let tables = tables_of(traces);
+    let (airs, matrices): (Vec<&EmberAir>, Vec<_>) = tables
+        .iter()
+        .map(|t| (&airs[t.index()], &traces.matrices[t.index()]))
+        .unzip();
     let instances: Vec<StarkInstance<'_, EmberConfig, EmberAir>> = airs
         .iter()
-        .zip(&traces.matrices)
-        .enumerate()
-        .map(|(i, (air, trace))| StarkInstance {
+        .zip(&matrices)
+        .map(|(&air, &trace)| StarkInstance {
             air,
             trace,
-            public_values: if Table::ALL[i].has_public_values() {
+            public_values: if air.id().has_public_values() {
                 traces.public_values.clone()
             } else {
                 Vec::new()
             },
         })
         .collect();
-    debug_assert!(traces.matrices.iter().all(|m| m.height().is_power_of_two()));
-    let degree_bits: Vec<usize> = traces
-        .matrices
+    debug_assert!(matrices.iter().all(|m| m.height().is_power_of_two()));
+    let degree_bits: Vec<usize> = matrices
         .iter()
         .map(|m| m.height().trailing_zeros() as usize)
         .collect();
-    let data =
-        ember_air::config::prover_data(&config, airs, &degree_bits).map_err(ProveError::Backend)?;
-    let proof = prove_batch(&config, &instances, &data)
+    let airs: Vec<EmberAir> = airs.into_iter().cloned().collect();
+    let data = ember_air::config::prover_data(&config, &airs, &degree_bits)
+        .map_err(ProveError::Backend)?;
+    let batch = prove_batch(&config, &instances, &data)
         .map_err(|e| ProveError::Backend(format!("{e:?}")))?;
     Ok(Proof {
-        proof,
+        proof: EmberProof { tables, batch },
         public_values: traces.public_values.clone(),
     })
 }
 
-/// Checks every table's own constraints on the traces (not the buses) and
-/// describes the first failures: a debugging aid for trace generation.
+/// Checks the own constraints of every table a proof of `traces` holds
+/// (not the buses) and describes the first failures: a debugging aid for
+/// trace generation.
 pub fn check_constraints(airs: &[EmberAir], traces: &Traces) -> Vec<String> {
     let mut out = Vec::new();
-    for (i, (air, m)) in airs.iter().zip(&traces.matrices).enumerate() {
-        let pv: &[Val] = if Table::ALL[i].has_public_values() {
+    for t in tables_of(traces).iter() {
+        let i = t.index();
+        let pv: &[Val] = if t.has_public_values() {
             &traces.public_values
         } else {
             &[]
         };
-        let failures = p3_air::check_all_constraints(air, m, pv, Some(8)).failures;
+        let failures =
+            p3_air::check_all_constraints(&airs[i], &traces.matrices[i], pv, Some(8)).failures;
         if !failures.is_empty() {
             out.push(format!("table {i}: {failures:?}"));
         }

@@ -1,4 +1,5 @@
-//! Proofs of runs that use every ECALL but SHA256_COMPRESS: each run is
+//! Proofs of runs that use every ECALL but the accelerators (`sha.rs` has
+//! SHA256_COMPRESS): each run is
 //! proven and verified against the executor's own claim (status, exit code,
 //! cycles, journal), and changed claims, journals and inputs are rejected.
 
@@ -218,20 +219,7 @@ fn a_panic_proves_with_status_1() {
     assert_eq!(run.journal, b"oo");
 }
 
-/// SHA256_COMPRESS is not in the proof: the prover refuses it by name.
-#[test]
-fn sha256_compress_is_refused_with_its_pc_and_cycle() {
-    let w = ecall_with(ecall::SHA256_COMPRESS, [DATA, DATA + 0x40, 1]);
-    let err = ember_prover::prove(&program(&w, &[0; 0x80]), b"")
-        .err()
-        .expect("refused");
-    assert_eq!(
-        err.to_string(),
-        "cannot prove this run yet: ECALL SHA256_COMPRESS at pc 0x0040001c (cycle 7) is not yet covered by Ember's proof"
-    );
-}
-
-/// KECCAK_PERMUTE is not in the proof either: refused by name.
+/// KECCAK_PERMUTE is not in the proof: refused by name.
 #[test]
 fn keccak_permute_is_refused_with_its_pc_and_cycle() {
     let w = ecall_with(ecall::KECCAK_PERMUTE, [DATA, 0, 0]);

@@ -1,7 +1,9 @@
 //! Proofs of small programs, verified; wrong claims rejected.
 
+use ember_air::{Table, TableSet, Val};
 use ember_core::{Program, Segment, asm};
 use ember_verifier::{Statement, verify};
+use p3_field::PrimeCharacteristicRing;
 
 const CODE: u32 = 0x0040_0000;
 const DATA: u32 = 0x0050_0000;
@@ -39,19 +41,29 @@ fn a_tiny_program_proves_and_verifies() {
     };
     assert!(verify(&p, b"", b"", &wrong, &proof.proof).is_err());
 
+    // The run uses the ALU and ECALL chips only: the other chips are left out.
+    assert_eq!(proof.proof.tables, TableSet::required().with(Table::Alu));
+    let at = |t: Table| proof.proof.tables.position(t).unwrap();
+    let (memory, alu, io, bytes) = (
+        at(Table::Memory),
+        at(Table::Alu),
+        at(Table::Io),
+        at(Table::Bytes),
+    );
+
     // A table taller than the field allows is refused, not a panic in Plonky3.
     let mut proof = proof;
-    let honest = proof.proof.degree_bits.clone();
-    proof.proof.degree_bits[ember_air::table::MEMORY] = 25;
+    let honest = proof.proof.batch.degree_bits.clone();
+    proof.proof.batch.degree_bits[memory] = 25;
     let err = verify(&p, b"", b"", &statement, &proof.proof).unwrap_err();
     assert_eq!(
         err.to_string(),
         "the proof's shape is wrong: a table has 2^25 rows, more than 2^23"
     );
     // A chip (or the I/O table) taller than one segment is refused.
-    for (table, name) in [(ember_air::table::ALU, "Alu"), (ember_air::table::IO, "Io")] {
-        proof.proof.degree_bits.clone_from(&honest);
-        proof.proof.degree_bits[table] = 23;
+    for (table, name) in [(alu, "Alu"), (io, "Io")] {
+        proof.proof.batch.degree_bits.clone_from(&honest);
+        proof.proof.batch.degree_bits[table] = 23;
         let err = verify(&p, b"", b"", &statement, &proof.proof).unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -59,17 +71,71 @@ fn a_tiny_program_proves_and_verifies() {
         );
     }
     // A preprocessed table of another height than the verifier's.
-    proof.proof.degree_bits.clone_from(&honest);
-    proof.proof.degree_bits[ember_air::table::BYTES] = 15;
+    proof.proof.batch.degree_bits.clone_from(&honest);
+    proof.proof.batch.degree_bits[bytes] = 15;
     let err = verify(&p, b"", b"", &statement, &proof.proof).unwrap_err();
     assert_eq!(
         err.to_string(),
         "the proof's shape is wrong: the Bytes table has 2^15 rows, expected 65536"
     );
+    proof.proof.batch.degree_bits.clone_from(&honest);
+    verify(&p, b"", b"", &statement, &proof.proof).unwrap();
+
+    // The table set: a required table left out, an unknown table, and a set
+    // that does not match the proof's tables are refused by shape.
+    let honest_set = proof.proof.tables;
+    let cases = [
+        (
+            honest_set.without(Table::Io).bits(),
+            "the proof's shape is wrong: the proof's tables 0x2fc1 leave out a required table or name an unknown one",
+        ),
+        (
+            honest_set.bits() | 1 << 20,
+            "the proof's shape is wrong: the proof's tables 0x103fc1 leave out a required table or name an unknown one",
+        ),
+        (
+            honest_set.with(Table::Div).bits(),
+            "the proof's shape is wrong: 9 tables, expected 10",
+        ),
+        (
+            honest_set.without(Table::Alu).bits(),
+            "the proof's shape is wrong: 9 tables, expected 8",
+        ),
+    ];
+    for (bits, message) in cases {
+        proof.proof.tables = TableSet::from_bits(bits).unwrap_or(TableSet::from_raw(bits));
+        let err = verify(&p, b"", b"", &statement, &proof.proof).unwrap_err();
+        assert_eq!(err.to_string(), message);
+    }
 }
 
-/// Proves `words` (HALT with a0 appended), checking the claim against the
-/// executor's.
+/// A proof that leaves out a table its run uses (its rows zeroed, so the
+/// prover omits it) does not verify: the execution bus misses those rows.
+#[test]
+fn a_used_table_left_out_is_rejected() {
+    let mut words = vec![asm::addi(1, 0, 5), asm::mul(2, 1, 1)];
+    words.extend(halt(0));
+    let p = program(&words);
+    let (airs, mut traces) = ember_prover::trace(&p, b"").unwrap();
+    let statement = Statement {
+        status: 0,
+        exit_code: 0,
+        cycles: 5,
+    };
+    let honest = ember_prover::prove_traces(&airs, &traces).unwrap();
+    assert!(honest.proof.tables.contains(Table::Mul));
+    verify(&p, b"", b"", &statement, &honest.proof).unwrap();
+    let mul = &mut traces.matrices[Table::Mul.index()];
+    mul.values.iter_mut().for_each(|v| *v = Val::ZERO);
+    let proof = ember_prover::prove_traces(&airs, &traces).unwrap();
+    assert!(!proof.proof.tables.contains(Table::Mul));
+    let err = verify(&p, b"", b"", &statement, &proof.proof).unwrap_err();
+    assert!(
+        matches!(err, ember_verifier::VerifyError::Stark(ref e) if e.contains("Lookup")),
+        "{err}"
+    );
+}
+
 fn prove_and_verify(words: &[u32], data: &[u8]) -> ember_prover::Proof {
     let mut all = words.to_vec();
     all.extend([asm::addi(5, 0, 0), asm::ecall()]);

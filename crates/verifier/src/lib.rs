@@ -7,9 +7,9 @@ mod receipt;
 pub use receipt::*;
 
 use ember_air::public::PublicValues;
-use ember_air::{EmberAir, EmberConfig, Table, Val, config, table};
+use ember_air::{EmberAir, EmberProof, TableSet, Val, config};
 use ember_core::Program;
-use p3_batch_stark::{BatchProof, verify_batch};
+use p3_batch_stark::verify_batch;
 
 /// The tallest table a proof may have: KoalaBear's two-adicity less the FRI
 /// blowup's log.
@@ -106,16 +106,26 @@ pub fn verify(
     input: &[u8],
     journal: &[u8],
     statement: &Statement,
-    proof: &BatchProof<EmberConfig>,
+    proof: &EmberProof,
 ) -> Result<(), VerifyError> {
     let pv = public_values(input, journal, statement)?;
-    let airs = airs(program, input, journal)?;
-    let degree_bits = &proof.degree_bits;
-    if degree_bits.len() != table::COUNT {
+    // Every required table is in the set (an optional one may be left out:
+    // see `ember_air::set`).
+    let tables = TableSet::from_bits(proof.tables.bits()).ok_or_else(|| {
+        VerifyError::Shape(format!(
+            "the proof's tables {:#x} leave out a required table or name an unknown one",
+            proof.tables.bits()
+        ))
+    })?;
+    let all = airs(program, input, journal)?;
+    let airs: Vec<EmberAir> = tables.iter().map(|t| all[t.index()].clone()).collect();
+    drop(all);
+    let degree_bits = &proof.batch.degree_bits;
+    if degree_bits.len() != tables.len() {
         return Err(VerifyError::Shape(format!(
             "{} tables, expected {}",
             degree_bits.len(),
-            table::COUNT
+            tables.len()
         )));
     }
     for (air, &bits) in airs.iter().zip(degree_bits) {
@@ -148,16 +158,16 @@ pub fn verify(
     let common = ember_air::config::prover_data(&config, &airs, degree_bits)
         .map_err(VerifyError::Shape)?
         .common;
-    let public_values: Vec<Vec<Val>> = Table::ALL
+    let public_values: Vec<Vec<Val>> = airs
         .iter()
-        .map(|t| {
-            if t.has_public_values() {
+        .map(|a| {
+            if a.id().has_public_values() {
                 pv.clone()
             } else {
                 Vec::new()
             }
         })
         .collect();
-    verify_batch(&config, &airs, proof, &public_values, &common)
+    verify_batch(&config, &airs, &proof.batch, &public_values, &common)
         .map_err(|e| VerifyError::Stark(format!("{e:?}")))
 }

@@ -4,19 +4,20 @@
 //!
 //! The file is `ember/receipt` (13 bytes), the format version (u16 LE), then
 //! the body in postcard: the claim (image ID, input digest, journal digest,
-//! status, exit code, cycles), the claim digest, the journal bytes and the
-//! Plonky3 batch proof. Postcard because its wire format is specified and
+//! status, exit code, cycles), the claim digest, the journal bytes, the
+//! set of tables in the proof (one bit per `ember_air::Table`, a varint) and
+//! the Plonky3 batch proof. Postcard because its wire format is specified and
 //! stable since 1.0, it is compact (varints, no field names), it is already
 //! how Ember frames typed I/O, and it rejects what it cannot decode rather
-//! than panicking. Version 1 is this layout with `BatchProof<EmberConfig>`
-//! as Plonky3 0.8 serializes it: a Plonky3 upgrade that changes that
-//! encoding must bump [`Receipt::VERSION`].
+//! than panicking. Version 2 is this layout with `BatchProof<EmberConfig>`
+//! as Plonky3 0.8 serializes it (version 1 had no table set: every table was
+//! in every proof); a Plonky3 upgrade that changes that encoding must bump
+//! [`Receipt::VERSION`].
 
 use core::fmt;
 
-use ember_air::EmberConfig;
+use ember_air::EmberProof;
 use ember_core::{Claim, Digest, LoadError, Program};
-use p3_batch_stark::BatchProof;
 use serde::{Deserialize, Serialize};
 
 use crate::{Statement, VerifyError, verify};
@@ -31,8 +32,8 @@ pub struct Receipt {
     /// The journal the claim commits to: the run's public output, carried so
     /// that the receipt alone tells a verifier what was committed.
     pub journal: Vec<u8>,
-    /// The STARK proof.
-    pub proof: BatchProof<EmberConfig>,
+    /// The STARK proof and the tables it holds.
+    pub proof: EmberProof,
 }
 
 /// Why a receipt was refused: it does not decode, or a check failed (each
@@ -163,10 +164,10 @@ impl Receipt {
     /// The first bytes of every receipt.
     pub const MAGIC: &'static [u8; 13] = b"ember/receipt";
     /// The format version written, and the only one read.
-    pub const VERSION: u16 = 1;
+    pub const VERSION: u16 = 2;
 
     /// A receipt for `claim`, whose journal is `journal`, proven by `proof`.
-    pub fn new(claim: Claim, journal: Vec<u8>, proof: BatchProof<EmberConfig>) -> Receipt {
+    pub fn new(claim: Claim, journal: Vec<u8>, proof: EmberProof) -> Receipt {
         Receipt {
             claim_digest: claim.digest(),
             claim,
@@ -214,8 +215,8 @@ impl Receipt {
                 supported: Self::VERSION,
             });
         }
-        let (body, trailing): (Body<Vec<u8>, BatchProof<EmberConfig>>, _) =
-            postcard::take_from_bytes(body).map_err(|e| match e {
+        let (body, trailing): (Body<Vec<u8>, EmberProof>, _) = postcard::take_from_bytes(body)
+            .map_err(|e| match e {
                 postcard::Error::DeserializeUnexpectedEnd => ReceiptError::Truncated,
                 e => ReceiptError::Garbled(e),
             })?;

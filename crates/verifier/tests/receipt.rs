@@ -51,7 +51,7 @@ fn receipt() -> Receipt {
 #[test]
 fn a_receipt_round_trips_and_verifies() {
     let (elf, bytes) = proven();
-    assert!(bytes.starts_with(b"ember/receipt\x01\x00"));
+    assert!(bytes.starts_with(b"ember/receipt\x02\x00"));
     eprintln!("receipt: {} bytes", bytes.len());
     let r = receipt();
     assert_eq!(r.claim.exit_code, 42);
@@ -165,7 +165,12 @@ fn each_check_names_itself() {
     // it (which would panic).
     for bits in [24, 25, 63] {
         let mut other = receipt();
-        other.proof.degree_bits[ember_air::table::MEMORY] = bits;
+        let memory = other
+            .proof
+            .tables
+            .position(ember_air::Table::Memory)
+            .unwrap();
+        other.proof.batch.degree_bits[memory] = bits;
         let e = err(elf_bytes, b"", b"", &other);
         assert!(
             matches!(e, ReceiptError::Proof(VerifyError::Shape(_))),
@@ -191,19 +196,20 @@ fn bad_headers_are_named() {
         decode(b"ember/receipt\x01"),
         ReceiptError::Truncated
     ));
-    let mut v2 = bytes.clone();
-    v2[13] = 2;
-    let e = decode(&v2);
+    // A receipt of the format before the table set.
+    let mut v1 = bytes.clone();
+    v1[13] = 1;
+    let e = decode(&v1);
     assert!(matches!(
         e,
         ReceiptError::UnknownVersion {
-            found: 2,
-            supported: 1
+            found: 1,
+            supported: 2
         }
     ));
     assert_eq!(
         e.to_string(),
-        "receipt format version 2 is not supported (this verifier reads version 1)"
+        "receipt format version 1 is not supported (this verifier reads version 2)"
     );
     let mut longer = bytes.clone();
     longer.push(0);
@@ -214,7 +220,7 @@ fn bad_headers_are_named() {
 /// within its ten bytes) is garbled, not truncated.
 #[test]
 fn a_garbled_body_is_named() {
-    let mut bytes = b"ember/receipt\x01\x00".to_vec();
+    let mut bytes = b"ember/receipt\x02\x00".to_vec();
     // Image ID, input and journal digests, status; then the exit code.
     bytes.extend([0; 3 * 32 + 1]);
     bytes.extend([0xff; 10]);
@@ -253,7 +259,7 @@ proptest! {
     fn random_bytes_are_refused(header in any::<bool>(), body in proptest::collection::vec(any::<u8>(), 0..4096)) {
         let mut bytes = Vec::new();
         if header {
-            bytes.extend(b"ember/receipt\x01\x00");
+            bytes.extend(b"ember/receipt\x02\x00");
         }
         bytes.extend(body);
         prop_assert!(Receipt::from_bytes(&bytes).is_err());

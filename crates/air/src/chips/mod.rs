@@ -51,7 +51,11 @@ pub mod slot {
     pub const RS1: usize = 0;
     /// Reading rs2.
     pub const RS2: usize = 1;
-    /// A load or store (and an ECALL's `a1`).
+    /// An accelerator's reads of its input (SHA-256's block words): before
+    /// the ECALL writes its state at `MEM`.
+    pub const BLOCK: usize = 1;
+    /// A load or store (and an ECALL's `a1`, `a2` and the state an
+    /// accelerator writes).
     pub const MEM: usize = 2;
     /// Writing rd.
     pub const RD: usize = 3;

@@ -167,6 +167,7 @@ fn prove_error_row(e: &ProveError) -> &'static str {
         ProveError::DataTooLong { .. } => "ProveError::DataTooLong",
         ProveError::TooManyCycles { .. } => "ProveError::TooManyCycles",
         ProveError::IoTooLong { .. } => "ProveError::IoTooLong",
+        ProveError::AcceleratorTooLong { .. } => "ProveError::AcceleratorTooLong",
         ProveError::Backend(_) => "ProveError::Backend",
     }
 }
@@ -270,6 +271,17 @@ fn prove_errors() -> Vec<(ProveError, &'static str)> {
             "cannot prove this run yet: with the ECALL at pc 0x0040001c (cycle 7) its ECALLs need \
              more than 4194304 rows of the I/O table (a header per ECALL, a row per buffer word), \
              more than one proof holds",
+        ),
+        (
+            ProveError::AcceleratorTooLong {
+                pc: 0x0040_001c,
+                name: "SHA256_COMPRESS".into(),
+                cycle: 7,
+                limit: 1 << 22,
+            },
+            "cannot prove this run yet: with the ECALL SHA256_COMPRESS at pc 0x0040001c (cycle 7) \
+             its accelerator calls need more than 4194304 rows of the accelerator's table (64 a \
+             SHA-256 block), more than one proof holds",
         ),
         (
             ProveError::Backend("OodEvaluationMismatch".into()),

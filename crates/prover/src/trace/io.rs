@@ -20,6 +20,9 @@ const LAST_WORD: u32 = ember_abi::memory::SYSTEM_START / 4 - 1;
 
 impl Tracer {
     pub(super) fn ecall_row(&mut self, e: &EcallStep<'_>) -> Result<(), ProveError> {
+        if e.number == ecall::SHA256_COMPRESS {
+            return self.sha_call(e);
+        }
         let [a0, a1, a2] = e.args;
         let k = match e.number {
             ecall::HALT => kind::HALT,
@@ -65,37 +68,7 @@ impl Tracer {
         let ends = matches!(k, kind::HALT | kind::PANIC);
         let extra = (e.cost - 1) as u32;
         let [res, a1_out] = e.results;
-
-        // The ECALL chip's row: a0 and t0 read, a1 through the memory slot,
-        // a0 written.
-        let r = program_row(e.pc, ember_core::Instruction::Ecall).expect("ECALL is supported");
-        let mut ad = self
-            .begin(e.pc, e.cycle, &r, (a0, e.number))
-            .expect("ECALL has a program row");
-        let clk = self.clk;
-        let mut row: EcallCols<Val> = cols::zeroed();
-        row.flags = [Val::ONE];
-        self.access_at(
-            &mut row.access,
-            clk,
-            slot::MEM,
-            reg::A1 as u32,
-            Some(a1_out),
-        );
-        row.a1 = bytes_of(a1);
-        row.a1_out = bytes_of(a1_out);
-        row.extra = f(extra);
-        row.ends = Val::from_bool(ends);
-        self.write_rd(&mut ad, &r, res);
-        row.adapter = ad;
-        self.push(Table::Ecall, &row);
-        if let Some(exit) = e.exit {
-            let (status, code) = match exit {
-                ember_core::Exit::Halted { code } => (0, *code),
-                ember_core::Exit::Panicked { .. } => (1, 0),
-            };
-            self.exit = Some((status, code, e.cycle + e.cost));
-        }
+        let clk = self.ecall_chip_row(e, ends);
 
         // The I/O table's header.
         let mut h: IoCols<Val> = cols::zeroed();
@@ -214,6 +187,42 @@ impl Tracer {
             offset += count;
         }
         Ok(())
+    }
+
+    /// The ECALL chip's row: a0 and t0 read, a1 through the memory slot, a0
+    /// written; and the run's end, if it ends here. Returns its clock.
+    pub(super) fn ecall_chip_row(&mut self, e: &EcallStep<'_>, ends: bool) -> u32 {
+        let [a0, a1, _] = e.args;
+        let [res, a1_out] = e.results;
+        let r = program_row(e.pc, ember_core::Instruction::Ecall).expect("ECALL is supported");
+        let mut ad = self
+            .begin(e.pc, e.cycle, &r, (a0, e.number))
+            .expect("ECALL has a program row");
+        let clk = self.clk;
+        let mut row: EcallCols<Val> = cols::zeroed();
+        row.flags = [Val::ONE];
+        self.access_at(
+            &mut row.access,
+            clk,
+            slot::MEM,
+            reg::A1 as u32,
+            Some(a1_out),
+        );
+        row.a1 = bytes_of(a1);
+        row.a1_out = bytes_of(a1_out);
+        row.extra = f((e.cost - 1) as u32);
+        row.ends = Val::from_bool(ends);
+        self.write_rd(&mut ad, &r, res);
+        row.adapter = ad;
+        self.push(Table::Ecall, &row);
+        if let Some(exit) = e.exit {
+            let (status, code) = match exit {
+                ember_core::Exit::Halted { code } => (0, *code),
+                ember_core::Exit::Panicked { .. } => (1, 0),
+            };
+            self.exit = Some((status, code, e.cycle + e.cost));
+        }
+        clk
     }
 }
 

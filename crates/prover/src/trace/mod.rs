@@ -7,6 +7,7 @@
 
 mod chips;
 mod io;
+mod sha;
 mod tables;
 
 use std::collections::{BTreeMap, HashMap};

@@ -22,6 +22,7 @@ impl Tracer {
     pub(crate) fn finish(mut self, airs: &[EmberAir]) -> (Traces, Io) {
         let (status, exit_code, cycles) = self.exit.unwrap_or((0, 0, 0));
         self.fill_clk_gaps();
+        self.pad_sha();
         let memory = self.memory_matrix();
         let mut memory = Some(memory);
         let matrices = airs
@@ -47,8 +48,9 @@ impl Tracer {
                         n.extend(&self.journal_counts);
                         counts(&n)
                     }
-                    // The chips and the I/O table: their rows, padded with
-                    // zero rows (which send nothing).
+                    // The chips, the I/O table and the accelerators' tables:
+                    // their rows, padded with zero rows (which send nothing;
+                    // the SHA-256 rounds are already padded).
                     _ => {
                         let width = BaseAir::<Val>::width(air);
                         let mut values = std::mem::take(&mut self.rows[t.index()]);

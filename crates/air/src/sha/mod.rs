@@ -1,8 +1,5 @@
-//! SHA-256's compression, one row per round (issue 18, in progress: the
-//! rounds and the message schedule are here and tested on their own; the
-//! bus from the I/O table, the memory accesses of the state and the blocks
-//! and the table's place in the registry come next, see `docs/proof.md`,
-//! "Accelerators").
+//! SHA-256 in the proof: the SHA256_COMPRESS ECALL's table ([`call`]) and
+//! the round table here, one row per round of each compression.
 //!
 //! A compression is 64 consecutive rows, aligned on 64 (periodic columns
 //! give each row its round `t`: the constant `K[t]` and the flags of the
@@ -12,10 +9,12 @@
 //!   the same for `e` (with `h = e(t-3)`). Round `t` needs nothing else, and
 //!   the next row takes them shifted by one;
 //! - the last 16 message words (the window, as limbs), the bits of
-//!   `W[t-2]` and `W[t-15]` for the two small sigmas, `W[t]`'s bytes: from
-//!   the block for `t < 16`, from the schedule after;
+//!   `W[t-2]` and `W[t-15]` for the two small sigmas, `W[t]`'s bytes: read
+//!   from memory for `t < 16`, from the schedule after;
 //! - the compression's input state `H`, the same on all 64 rows, and on the
-//!   last row the carries of `H' = H + (a, b, ..., h)`.
+//!   last row the carries of `H' = H + (a, b, ..., h)`;
+//! - which compression it is: the ECALL's clock `clk`, its index `k` within
+//!   the ECALL and its block's first word `wb`, the same on all 64 rows.
 //!
 //! Every constraint has degree at most 3: the bitwise functions (XOR of
 //! three bits, Maj) are degree 3 inside the additions, which are checked on
@@ -23,6 +22,19 @@
 //! sides stay below p and equality in the field is equality of integers.
 //! The constraints that tie a row to the next, or to the compression's
 //! input, are degree 1 gated by a periodic flag.
+//!
+//! **The chain.** On its first round a real compression receives `(clk, k,
+//! wb, H)` on the sha bus, and on its last it sends `(clk, k + 1, wb + 16,
+//! H')`. The ECALL's row sends `(clk, 0, blocks, state)` and receives
+//! `(clk, count, blocks + 16 count, state')`. The bus balances only if the
+//! compressions of one ECALL are exactly one for each `k` in `0..count`,
+//! each starting from its predecessor's output and reading the next block
+//! (a cycle of `k` values would need `p` compressions). Block words are
+//! read at timestamp `4 clk + 1`, before the ECALL's row writes the new
+//! state at `4 clk + 2`: a block that overlaps the state reads the old
+//! state, as the executor does. `H` on round 0 is bits, hence 16-bit
+//! limbs, and the ECALL row's `state'` is range-checked bytes: so every
+//! `H'` received has 16-bit limbs, which makes `out_carry` the true carries.
 
 use std::borrow::Cow;
 
@@ -30,9 +42,15 @@ use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
 use p3_field::{Field, PrimeCharacteristicRing};
 use p3_lookup::InteractionBuilder;
 
+use p3_lookup::Count;
+
 use crate::bytes::range_pair;
-use crate::columns;
+use crate::chips::slot;
+use crate::gadget::AccessCols;
 use crate::lookups::Lookups;
+use crate::{bus, columns};
+
+pub mod call;
 
 /// Rows (rounds) of one compression.
 pub const ROUNDS: usize = 64;
@@ -81,6 +99,26 @@ pub struct ShaRoundCols<T> {
     pub h_in: [[T; 2]; 8],
     /// Carries of `H' = H + (a, ..., h)` on the last round, per limb.
     pub out_carry: [[T; 2]; 8],
+    /// 1 on a real compression's 64 rows, 0 on padding.
+    pub is_real: T,
+    /// `is_real` on round 0.
+    pub is_first: T,
+    /// `is_real` on round 63.
+    pub is_last: T,
+    /// `is_real` on rounds 0..16, which read `W[t]` from memory.
+    pub reads: T,
+    /// The ECALL's clock.
+    pub clk: T,
+    /// The compression's index within its ECALL.
+    pub k: T,
+    /// Its block's first word (byte address / 4).
+    pub wb: T,
+    /// `wb + t`: on rounds 0..16, the word `W[t]` is read from.
+    pub addr: T,
+    /// 0 if that word is code.
+    pub writable: T,
+    /// The read of `W[t]`.
+    pub access: AccessCols<T>,
 }
 
 columns!(ShaRoundCols, SHA_ROUND_WIDTH, SHA_ROUND_COLS);
@@ -101,13 +139,17 @@ pub mod periodic {
     pub const COUNT: usize = 5;
 }
 
-/// The SHA-256 round table (not yet in the registry).
+/// The SHA-256 round table.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ShaRoundAir;
 
 impl<F: Field> BaseAir<F> for ShaRoundAir {
     fn width(&self) -> usize {
         SHA_ROUND_WIDTH
+    }
+
+    fn num_periodic_columns(&self) -> usize {
+        periodic::COUNT
     }
 
     fn periodic_columns(&self) -> Cow<'_, [Vec<F>]> {
@@ -295,6 +337,63 @@ where
             }
         }
 
+        // --- Which compression: the same on all 64 rows. ---
+        let is_real: AB::Expr = local.is_real.into();
+        builder.assert_bool(is_real.clone());
+        builder.assert_bool(local.writable);
+        builder.assert_eq(local.is_first, first.clone() * is_real.clone());
+        builder.assert_eq(
+            local.is_last,
+            (AB::Expr::ONE - not_last.clone()) * is_real.clone(),
+        );
+        builder.assert_eq(
+            local.reads,
+            (AB::Expr::ONE - sched_round.clone()) * is_real.clone(),
+        );
+        for (now, then) in [
+            (local.is_real, next.is_real),
+            (local.clk, next.clk),
+            (local.k, next.k),
+            (local.wb, next.wb),
+        ] {
+            builder.assert_zero(not_last.clone() * (then.into() - now.into()));
+        }
+        builder.assert_zero(first.clone() * (local.addr.into() - local.wb.into()));
+        builder
+            .assert_zero(not_last.clone() * (next.addr.into() - local.addr.into() - AB::Expr::ONE));
+        // W[t] for t < 16: the memory word's bytes, big-endian.
+        let value: [AB::Expr; 4] = core::array::from_fn(|i| local.w[3 - i].into());
+        local.access.eval(
+            builder,
+            local.addr.into(),
+            value.clone(),
+            value,
+            local.writable.into(),
+            local.clk.into() * k(4) + AB::Expr::from_usize(slot::BLOCK),
+            local.reads.into(),
+        );
+        // The chain: H in on round 0, H' out on round 63.
+        let chain = |k_: AB::Expr, wb: AB::Expr, h: [[AB::Expr; 2]; 8]| {
+            let mut m = vec![local.clk.into(), k_, wb];
+            m.extend(h.into_iter().flatten());
+            m
+        };
+        let h_in: [[AB::Expr; 2]; 8] = local.h_in.map(|l| l.map(Into::into));
+        builder.push_interaction(
+            bus::SHA,
+            chain(local.k.into(), local.wb.into(), h_in),
+            Count::bounded(-local.is_first.into(), 1),
+        );
+        builder.push_interaction(
+            bus::SHA,
+            chain(
+                local.k.into() + AB::Expr::ONE,
+                local.wb.into() + k(16),
+                h_out::<AB>(local),
+            ),
+            Count::bounded(local.is_last.into(), 1),
+        );
+
         // --- Round 0 starts from H: a(0..-3) = H0..H3, e(0..-3) = H4..H7. ---
         let start: [[AB::Expr; 2]; 8] = [
             limbs(&a1),
@@ -351,11 +450,26 @@ fn bytes_of<F: Field>(v: u32) -> [F; 4] {
     v.to_le_bytes().map(|b| F::from_u8(b))
 }
 
-/// Fills the 64 rows of one compression of `block` (its 16 words as
+/// Which compression a padding or real one is (see [`populate`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Compression {
+    /// A real compression of an ECALL (padding sends nothing).
+    pub is_real: bool,
+    /// The ECALL's clock.
+    pub clk: u32,
+    /// Its index within the ECALL.
+    pub k: u32,
+    /// Its block's first word.
+    pub wb: u32,
+}
+
+/// Fills the 64 rows of `which` compression of `block` (its 16 words as
 /// SHA-256 reads them: big-endian from the bytes) into the state `h`, and
-/// records its lookups; returns the new state.
+/// records its lookups; returns the new state. The block reads' `access`
+/// and `writable` are the memory argument's, filled by the caller.
 pub fn populate<F: Field>(
     rows: &mut [ShaRoundCols<F>],
+    which: Compression,
     h: [u32; 8],
     block: [u32; 16],
     lookups: &mut Lookups,
@@ -427,6 +541,15 @@ pub fn populate<F: Field>(
         lookups.range(b0, b1);
         lookups.range(b2, b3);
         row.h_in = h.map(limbs_of);
+        let real = F::from_bool(which.is_real);
+        row.is_real = real;
+        row.is_first = if t == 0 { real } else { F::ZERO };
+        row.is_last = if t == ROUNDS - 1 { real } else { F::ZERO };
+        row.reads = if t < 16 { real } else { F::ZERO };
+        row.clk = F::from_u32(which.clk);
+        row.k = F::from_u32(which.k);
+        row.wb = F::from_u32(which.wb);
+        row.addr = F::from_u32(which.wb + t as u32);
     }
     let work = [a[67], a[66], a[65], a[64], e[67], e[66], e[65], e[64]];
     let out: [u32; 8] = core::array::from_fn(|j| h[j].wrapping_add(work[j]));
@@ -440,144 +563,4 @@ pub fn populate<F: Field>(
 }
 
 #[cfg(test)]
-mod tests {
-    use p3_air::check_all_constraints;
-    use p3_matrix::dense::RowMajorMatrix;
-
-    use super::*;
-    use crate::Val;
-
-    const IV: [u32; 8] = [
-        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
-        0x5be0cd19,
-    ];
-
-    /// The words of a 64-byte block, big-endian as SHA-256 reads them.
-    fn words(block: &[u8; 64]) -> [u32; 16] {
-        core::array::from_fn(|i| u32::from_be_bytes(block[4 * i..4 * i + 4].try_into().unwrap()))
-    }
-
-    /// The trace of consecutive compressions of `blocks` from the IV; the
-    /// final state.
-    fn trace(blocks: &[[u8; 64]]) -> (RowMajorMatrix<Val>, [u32; 8]) {
-        let mut rows = vec![ShaRoundCols::<Val>::default(); ROUNDS * blocks.len()];
-        let mut lookups = Lookups::default();
-        let mut state = IV;
-        for (chunk, block) in rows.chunks_mut(ROUNDS).zip(blocks) {
-            state = populate(chunk, state, words(block), &mut lookups);
-        }
-        let mut values = Val::zero_vec(rows.len() * SHA_ROUND_WIDTH);
-        for (flat, row) in values.chunks_mut(SHA_ROUND_WIDTH).zip(&rows) {
-            *crate::cols::borrow_row_mut::<Val, ShaRoundCols<Val>>(flat) = *row;
-        }
-        (RowMajorMatrix::new(values, SHA_ROUND_WIDTH), state)
-    }
-
-    fn failures(m: &RowMajorMatrix<Val>) -> usize {
-        check_all_constraints(&ShaRoundAir, m, &[], Some(4))
-            .failures
-            .len()
-    }
-
-    fn abc_block() -> [u8; 64] {
-        let mut b = [0u8; 64];
-        b[..3].copy_from_slice(b"abc");
-        b[3] = 0x80;
-        b[63] = 24;
-        b
-    }
-
-    #[test]
-    fn compressions_satisfy_the_table_and_agree_with_sha2() {
-        let mut other = [0u8; 64];
-        for (i, b) in other.iter_mut().enumerate() {
-            *b = (i as u8).wrapping_mul(37).wrapping_add(11);
-        }
-        let blocks = [abc_block(), other];
-        let (m, state) = trace(&blocks);
-        assert_eq!(failures(&m), 0);
-        let mut want = IV;
-        for b in &blocks {
-            sha2::compress256(&mut want, &[(*b).into()]);
-        }
-        assert_eq!(state, want);
-        // FIPS 180-2's "abc": the first compression alone is the digest.
-        let (_, abc) = trace(&[abc_block()]);
-        assert_eq!(
-            abc,
-            [
-                0xba7816bf, 0x8f01cfea, 0x414140de, 0x5dae2223, 0xb00361a3, 0x96177a9c, 0xb410ff61,
-                0xf20015ad
-            ]
-        );
-    }
-
-    /// One changed cell anywhere that matters breaks a constraint.
-    #[test]
-    fn a_changed_cell_is_caught() {
-        let (m, _) = trace(&[abc_block(), abc_block()]);
-        let c = SHA_ROUND_COLS;
-        for (row, col, what) in [
-            (10, c.a[0][3], "a new bit of a"),
-            (10, c.e[0][31], "a new bit of e"),
-            (11, c.a[2][0], "a shifted bit"),
-            (20, c.w[1], "a schedule word's byte"),
-            (5, c.window[3][0], "the window"),
-            (30, c.h_in[2][1], "the input state mid-compression"),
-            (64, c.a[1][7], "the next compression's start"),
-            (40, c.d[0], "d"),
-            (40, c.h[1], "h"),
-        ] {
-            let mut bad = m.clone();
-            bad.values[row * SHA_ROUND_WIDTH + col] += Val::ONE;
-            assert!(
-                failures(&bad) > 0,
-                "{what} changed at row {row} went unnoticed"
-            );
-        }
-    }
-}
-
-#[cfg(test)]
-mod more_tests {
-    use p3_air::check_all_constraints;
-    use p3_field::PrimeCharacteristicRing;
-    use p3_matrix::dense::RowMajorMatrix;
-
-    use super::*;
-    use crate::Val;
-
-    /// The carries, the schedule's cells and the sigma inputs are each held
-    /// by a constraint too (`out_carry` only by its booleanity here: the
-    /// receiver of `H'` checks its limbs once the table is wired).
-    #[test]
-    fn every_other_column_kind_is_held() {
-        let mut rows = vec![ShaRoundCols::<Val>::default(); ROUNDS];
-        let block: [u32; 16] = core::array::from_fn(|i| (i as u32).wrapping_mul(0x9e37_79b9));
-        populate(&mut rows, [7; 8], block, &mut Lookups::default());
-        let mut values = Val::zero_vec(ROUNDS * SHA_ROUND_WIDTH);
-        for (flat, row) in values.chunks_mut(SHA_ROUND_WIDTH).zip(&rows) {
-            *crate::cols::borrow_row_mut::<Val, ShaRoundCols<Val>>(flat) = *row;
-        }
-        let m = RowMajorMatrix::new(values, SHA_ROUND_WIDTH);
-        let c = SHA_ROUND_COLS;
-        for (row, col, what) in [
-            (12, c.a_carry[0], "a carry"),
-            (12, c.e_carry[1], "an e carry"),
-            (33, c.sched_carry[0], "a schedule carry"),
-            (33, c.sched[2], "a schedule byte"),
-            (8, c.sched[0], "a schedule byte before round 16"),
-            (40, c.w2[5], "a bit of W[t-2]"),
-            (40, c.w15[30], "a bit of W[t-15]"),
-            (63, c.out_carry[3][1], "an output carry"),
-        ] {
-            let mut bad = m.clone();
-            bad.values[row * SHA_ROUND_WIDTH + col] += Val::TWO;
-            let failures = check_all_constraints(&ShaRoundAir, &bad, &[], Some(4)).failures;
-            assert!(
-                !failures.is_empty(),
-                "{what} changed at row {row} went unnoticed"
-            );
-        }
-    }
-}
+mod tests;
