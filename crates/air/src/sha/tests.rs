@@ -140,3 +140,10 @@ fn every_other_column_kind_is_held() {
         );
     }
 }
+
+/// The widths `docs/proof.md` gives.
+#[test]
+fn the_tables_widths() {
+    assert_eq!(SHA_ROUND_WIDTH, 415);
+    assert_eq!(call::SHA_CALL_WIDTH, 128);
+}

@@ -8,6 +8,7 @@
 use std::path::PathBuf;
 
 use ember_host::{Executor, Exit, Program, Session};
+use sha2::Digest as _;
 
 fn std_guest(name: &str) -> Program {
     let dir = std::env::var_os("EMBER_STD_GUEST_DIR").expect(
@@ -43,8 +44,8 @@ fn run(p: &Program, input: &[u8]) -> (Session, String, String) {
 }
 
 /// wordcount's result, computed on the host: (total, distinct, top 5 by
-/// count then word).
-fn word_counts(text: &str) -> (u32, u32, Vec<(String, u32)>) {
+/// count then word, the text's SHA-256 by the `sha2` crate).
+fn word_counts(text: &str) -> (u32, u32, Vec<(String, u32)>, [u8; 32]) {
     let mut counts = std::collections::BTreeMap::<String, u32>::new();
     for word in text
         .split(|c: char| !c.is_alphanumeric())
@@ -55,7 +56,8 @@ fn word_counts(text: &str) -> (u32, u32, Vec<(String, u32)>) {
     let mut top: Vec<(String, u32)> = counts.clone().into_iter().collect();
     top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     top.truncate(5);
-    (counts.values().sum(), counts.len() as u32, top)
+    let digest = sha2::Sha256::digest(text.as_bytes()).into();
+    (counts.values().sum(), counts.len() as u32, top, digest)
 }
 
 #[test]
@@ -70,7 +72,7 @@ fn wordcount() {
     // Cities", 20 of them different.
     let expected = word_counts(std::str::from_utf8(&input).unwrap());
     assert_eq!(
-        expected,
+        (expected.0, expected.1, expected.2.clone()),
         (
             60,
             20,
@@ -89,17 +91,19 @@ fn wordcount() {
     );
     assert_eq!(
         s.journal
-            .decode::<(u32, u32, Vec<(String, u32)>)>()
+            .decode::<(u32, u32, Vec<(String, u32)>, [u8; 32])>()
             .unwrap(),
         expected
     );
-    // The journal's exact bytes: one frame (u32 LE length, then postcard).
-    let mut journal = vec![26, 0, 0, 0, 60, 20, 5];
+    // The journal's exact bytes: one frame (u32 LE length, then postcard:
+    // the digest is 32 bytes as they are).
+    let mut journal = vec![58, 0, 0, 0, 60, 20, 5];
     for (word, n) in &expected.2 {
         journal.push(word.len() as u8);
         journal.extend_from_slice(word.as_bytes());
         journal.push(*n as u8);
     }
+    journal.extend(expected.3);
     assert_eq!(s.journal.bytes, journal);
     assert_eq!(s.cycles, 60_148);
 
@@ -123,7 +127,7 @@ fn wordcount_reads_all_of_stdin() {
     );
     assert_eq!(
         s.journal
-            .decode::<(u32, u32, Vec<(String, u32)>)>()
+            .decode::<(u32, u32, Vec<(String, u32)>, [u8; 32])>()
             .unwrap(),
         word_counts(&text)
     );

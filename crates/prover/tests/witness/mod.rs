@@ -310,7 +310,8 @@ pub fn audit(airs: &[EmberAir], traces: &Traces) -> Audit {
             check_all_constraints(air, &traces.matrices[t], public_values_of(traces, t), None);
         failures.extend(report.failures.iter().map(|x| (t, x.row, x.constraint)));
     }
-    let mut unbalanced: Vec<(String, Vec<Val>, Val)> = bus_counts(airs, traces, 0..airs.len())
+    let in_proof = (0..airs.len()).filter(|&t| present.contains(airs[t].id()));
+    let mut unbalanced: Vec<(String, Vec<Val>, Val)> = bus_counts(airs, traces, in_proof)
         .into_iter()
         .filter(|(_, net)| !net.is_zero())
         .map(|((bus, tuple), net)| (bus, tuple, net))
@@ -927,10 +928,11 @@ impl Case {
             .collect();
         // What the tables that query (they provide nothing) need, by bus.
         let mut needed: HashMap<String, HashMap<Vec<Val>, Val>> = HashMap::new();
+        let present = ember_prover::tables_of(&self.traces);
         let queries = bus_counts(
             &self.airs,
             &self.traces,
-            (0..n).filter(|t| !providers.contains(t)),
+            (0..n).filter(|&t| !providers.contains(&t) && present.contains(self.airs[t].id())),
         );
         for ((bus, key), m) in queries {
             needed.entry(bus).or_default().insert(key, m);

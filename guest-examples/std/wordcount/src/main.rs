@@ -1,5 +1,6 @@
 //! wordcount: a std guest. It reads text from stdin (the input), counts its
-//! words in a `HashMap`, prints the most frequent and commits the counts.
+//! words in a `HashMap`, prints the most frequent and commits the counts
+//! with the text's SHA-256 (on the accelerator, through `sys_sha_buffer`).
 //! Input that is not UTF-8 makes it panic.
 
 use std::collections::HashMap;
@@ -31,6 +32,8 @@ fn main() {
     for (word, n) in &top {
         println!("{n:>4} {word}");
     }
-    // The public result: (total, distinct, the top words with their counts).
-    ember_guest::env::commit(&(total, counts.len() as u32, top));
+    // The public result: (total, distinct, the top words with their counts,
+    // the text's SHA-256).
+    let digest = ember_guest::sha256::digest(text.as_bytes());
+    ember_guest::env::commit(&(total, counts.len() as u32, top, digest));
 }
