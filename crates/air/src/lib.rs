@@ -208,6 +208,18 @@ registry! {
     ShaCall(sha::call::ShaCallAir) = SHA_CALL,
     /// SHA-256's rounds.
     ShaRound(sha::ShaRoundAir) = SHA_ROUND,
+    /// The ALU chip's second table (see [`Table::twin`]).
+    AluTwin(chips::alu::AluChip) = ALU_TWIN,
+    /// The branch chip's second table.
+    BranchTwin(chips::branch::BranchChip) = BRANCH_TWIN,
+    /// The jump chip's second table.
+    JumpTwin(chips::jump::JumpChip) = JUMP_TWIN,
+    /// The memory chip's second table.
+    MemTwin(chips::mem::MemChip) = MEM_TWIN,
+    /// The multiplier chip's second table.
+    MulTwin(chips::mul::MulChip) = MUL_TWIN,
+    /// The division chip's second table.
+    DivTwin(chips::div::DivChip) = DIV_TWIN,
 }
 
 impl Table {
@@ -243,6 +255,32 @@ impl Table {
     /// The accelerators' tables.
     pub const ACCELERATORS: [Table; 2] = [Table::ShaCall, Table::ShaRound];
 
+    /// The chips' second tables: a chip whose rows pass a power of two by
+    /// a little puts the rest in its twin (same AIR, another table), so a
+    /// run of 1.2 M instructions pays for 2^20 + 2^18 rows rather than
+    /// 2^21. The buses do not care which table a row is in.
+    pub const TWINS: [(Table, Table); 6] = [
+        (Table::Alu, Table::AluTwin),
+        (Table::Branch, Table::BranchTwin),
+        (Table::Jump, Table::JumpTwin),
+        (Table::Mem, Table::MemTwin),
+        (Table::Mul, Table::MulTwin),
+        (Table::Div, Table::DivTwin),
+    ];
+
+    /// A chip's second table.
+    pub fn twin(self) -> Option<Table> {
+        Table::TWINS
+            .iter()
+            .find(|(first, _)| *first == self)
+            .map(|&(_, twin)| twin)
+    }
+
+    /// Whether this is a chip's second table.
+    pub fn is_twin(self) -> bool {
+        Table::TWINS.iter().any(|&(_, twin)| twin == self)
+    }
+
     /// Whether a proof may leave the table out (when its run has no row for
     /// it: see [`set`]): the chips but ECALL (every run ends with one) and
     /// the accelerators' tables.
@@ -256,13 +294,17 @@ impl Table {
         self == Table::Io
     }
 
-    /// The most rows (log2) its main trace may have: the chips, the I/O
-    /// table and the accelerators' tables hold at most one segment's rows
+    /// The most rows (log2) its main trace may have: the chips (and their
+    /// twins), the I/O table and the accelerators' tables hold at most one
+    /// segment's rows
     /// (so at most 2^16 SHA-256 compressions, whose cycles keep the clock
     /// and cycle count far below p).
     pub fn max_log_height(self) -> Option<usize> {
-        (Table::CHIPS.contains(&self) || self == Table::Io || Table::ACCELERATORS.contains(&self))
-            .then_some(chips::MAX_LOG_HEIGHT)
+        (Table::CHIPS.contains(&self)
+            || self.is_twin()
+            || self == Table::Io
+            || Table::ACCELERATORS.contains(&self))
+        .then_some(chips::MAX_LOG_HEIGHT)
     }
 }
 
@@ -311,6 +353,12 @@ pub fn tables(
             Table::Data => EmberAir::Data(io::DataAir::new(input, journal)),
             Table::ShaCall => EmberAir::ShaCall(sha::call::ShaCallAir),
             Table::ShaRound => EmberAir::ShaRound(sha::ShaRoundAir),
+            Table::AluTwin => EmberAir::AluTwin(chips::alu::AluChip),
+            Table::BranchTwin => EmberAir::BranchTwin(chips::branch::BranchChip),
+            Table::JumpTwin => EmberAir::JumpTwin(chips::jump::JumpChip),
+            Table::MemTwin => EmberAir::MemTwin(chips::mem::MemChip),
+            Table::MulTwin => EmberAir::MulTwin(chips::mul::MulChip),
+            Table::DivTwin => EmberAir::DivTwin(chips::div::DivChip),
         })
         .collect();
     debug_assert!(airs.iter().zip(Table::ALL).all(|(a, &t)| a.id() == t));

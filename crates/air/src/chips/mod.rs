@@ -34,8 +34,8 @@ pub use adapter::{AdapterCols, InsnCols};
 use crate::ops::Op;
 
 /// The most rows a chip (and the I/O table) may have; with one instruction
-/// per chip row, the run's clock stays below `7 * 2^22`, so timestamps
-/// `4 clk + 3` never wrap the field, and an honest run of up to 2^22
+/// per chip row, the run's clock stays below `13 * 2^22` (seven chips and
+/// six twins), so timestamps `4 clk + 3` (below 2^28) never wrap the field, and an honest run of up to 2^22
 /// instructions keeps every timestamp below 2^24, where gaps are
 /// range-checked.
 pub const MAX_LOG_HEIGHT: usize = 22;

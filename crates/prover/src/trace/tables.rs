@@ -23,6 +23,7 @@ impl Tracer {
         let (status, exit_code, cycles) = self.exit.unwrap_or((0, 0, 0));
         self.fill_clk_gaps();
         self.pad_sha();
+        self.split_chips(airs);
         let memory = self.memory_matrix();
         let mut memory = Some(memory);
         let matrices = airs
@@ -78,6 +79,22 @@ impl Tracer {
             journal: self.journal,
         };
         (traces, io)
+    }
+
+    /// Moves the rows of a chip that pass a power of two by at most half of
+    /// it into the chip's twin (see [`Table::twin`]): 2^k + 2^(k-2) rows
+    /// then cost 2^k + 2^(k-2) padded rows rather than 2^(k+1). Only from
+    /// 2^16 rows on, where a table's fixed costs (and the proof's size for
+    /// one more table) weigh less than the padding saved.
+    fn split_chips(&mut self, airs: &[EmberAir]) {
+        for &(first, twin) in &Table::TWINS {
+            let width = BaseAir::<Val>::width(&airs[first.index()]);
+            let rows = self.rows[first.index()].len() / width;
+            if let Some(keep) = split_point(rows) {
+                let rest = self.rows[first.index()].split_off(keep * width);
+                self.rows[twin.index()] = rest;
+            }
+        }
     }
 
     /// The I/O table's rows: each row's gap to the next row's clock, when
@@ -139,6 +156,14 @@ impl Tracer {
     }
 }
 
+/// Where to split `rows` between a chip and its twin: after the largest
+/// power of two below it, when the rest fits in half of that (and the
+/// chip is tall enough for the split to pay).
+fn split_point(rows: usize) -> Option<usize> {
+    let first = 1usize << rows.max(1).ilog2();
+    (first >= 1 << 16 && rows > first && rows - first <= first / 2).then_some(first)
+}
+
 /// A multiplicity column: `n`, padded with zeros.
 fn counts(n: &[u32]) -> RowMajorMatrix<Val> {
     let mut values = Val::zero_vec(padded(n.len()));
@@ -146,4 +171,20 @@ fn counts(n: &[u32]) -> RowMajorMatrix<Val> {
         *v = f(n);
     }
     RowMajorMatrix::new(values, 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_point;
+
+    #[test]
+    fn chips_split_only_when_the_rest_is_small() {
+        assert_eq!(split_point(1 << 20), None);
+        assert_eq!(split_point((1 << 20) + 1), Some(1 << 20));
+        assert_eq!(split_point(1_200_000), Some(1 << 20));
+        assert_eq!(split_point((1 << 20) + (1 << 19)), Some(1 << 20));
+        assert_eq!(split_point((1 << 20) + (1 << 19) + 1), None);
+        assert_eq!(split_point((1 << 15) + 1), None);
+        assert_eq!(split_point(0), None);
+    }
 }

@@ -1,7 +1,6 @@
 //! wordcount: a std guest. It reads text from stdin (the input), counts its
-//! words in a `HashMap`, prints the most frequent and commits the counts
-//! with the text's SHA-256 (on the accelerator, through `sys_sha_buffer`).
-//! Input that is not UTF-8 makes it panic.
+//! words in a `HashMap`, prints the most frequent and commits the counts and
+//! the text's SHA-256 (hashed on the accelerator). Non-UTF-8 input panics.
 
 use std::collections::HashMap;
 use std::io::Read;
