@@ -19,7 +19,8 @@
 //! - [`io::IoAir`]: what each ECALL does, with one row per word of its buffer;
 //! - [`io::DataAir`]: the input and the journal, preprocessed by the verifier;
 //! - [`sha::call::ShaCallAir`] and [`sha::ShaRoundAir`]: SHA256_COMPRESS, in
-//!   proofs whose run calls it (see [`set`]).
+//!   proofs whose run calls it (see [`set`]);
+//! - [`keccak`]'s three tables: KECCAK_PERMUTE, likewise.
 
 // Constraints read best indexed by byte position, as the spec writes them.
 #![allow(clippy::needless_range_loop)]
@@ -30,6 +31,7 @@ pub mod cols;
 pub mod config;
 pub mod gadget;
 pub mod io;
+pub mod keccak;
 pub mod lookups;
 pub mod memory;
 pub mod ops;
@@ -68,6 +70,9 @@ pub mod bus {
     /// `(clk, k, block word, state limbs[16])`: SHA-256's chain of
     /// compressions, see [`crate::sha`].
     pub const SHA: &str = "sha";
+    /// `(clk, state word, tag, lane, limbs[4])`: a Keccak permutation's
+    /// call, lanes in and lanes out, see [`crate::keccak`].
+    pub const KECCAK: &str = "keccak";
 }
 
 /// The registry of tables: the one list that defines, in proof order, the
@@ -208,6 +213,12 @@ registry! {
     ShaCall(sha::call::ShaCallAir) = SHA_CALL,
     /// SHA-256's rounds.
     ShaRound(sha::ShaRoundAir) = SHA_ROUND,
+    /// The KECCAK_PERMUTE calls.
+    KeccakCall(keccak::call::KeccakCallAir) = KECCAK_CALL,
+    /// Keccak-f[1600]'s rounds.
+    KeccakPerm(keccak::KeccakPermAir) = KECCAK_PERM,
+    /// The Keccak states' lanes in memory.
+    KeccakLane(keccak::lane::KeccakLaneAir) = KECCAK_LANE,
     /// The ALU chip's second table (see [`Table::twin`]).
     AluTwin(chips::alu::AluChip) = ALU_TWIN,
     /// The branch chip's second table.
@@ -253,7 +264,13 @@ impl Table {
     }
 
     /// The accelerators' tables.
-    pub const ACCELERATORS: [Table; 2] = [Table::ShaCall, Table::ShaRound];
+    pub const ACCELERATORS: [Table; 5] = [
+        Table::ShaCall,
+        Table::ShaRound,
+        Table::KeccakCall,
+        Table::KeccakPerm,
+        Table::KeccakLane,
+    ];
 
     /// The chips' second tables: a chip whose rows pass a power of two by
     /// a little puts the rest in its twin (same AIR, another table), so a
@@ -353,6 +370,9 @@ pub fn tables(
             Table::Data => EmberAir::Data(io::DataAir::new(input, journal)),
             Table::ShaCall => EmberAir::ShaCall(sha::call::ShaCallAir),
             Table::ShaRound => EmberAir::ShaRound(sha::ShaRoundAir),
+            Table::KeccakCall => EmberAir::KeccakCall(keccak::call::KeccakCallAir),
+            Table::KeccakPerm => EmberAir::KeccakPerm(keccak::KeccakPermAir),
+            Table::KeccakLane => EmberAir::KeccakLane(keccak::lane::KeccakLaneAir),
             Table::AluTwin => EmberAir::AluTwin(chips::alu::AluChip),
             Table::BranchTwin => EmberAir::BranchTwin(chips::branch::BranchChip),
             Table::JumpTwin => EmberAir::JumpTwin(chips::jump::JumpChip),

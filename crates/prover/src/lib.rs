@@ -137,7 +137,7 @@ pub enum ProveError {
     /// The run's accelerator calls need more rows of an accelerator's table
     /// than one proof holds (SHA-256: 64 rows a block).
     #[error(
-        "cannot prove this run yet: with the ECALL {name} at pc {pc:#010x} (cycle {cycle}) its accelerator calls need more than {limit} rows of the accelerator's table (64 a SHA-256 block), more than one proof holds"
+        "cannot prove this run yet: with the ECALL {name} at pc {pc:#010x} (cycle {cycle}) its accelerator calls need more than {limit} rows of the accelerator's table (64 a SHA-256 block, 24 a Keccak permutation), more than one proof holds"
     )]
     AcceleratorTooLong {
         /// The ECALL's address.

@@ -145,7 +145,7 @@ fn compressions_past_the_tables_height_are_refused_at_their_call() {
         .expect("refused");
     assert_eq!(
         err.to_string(),
-        "cannot prove this run yet: with the ECALL SHA256_COMPRESS at pc 0x0040001c (cycle 7) its accelerator calls need more than 128 rows of the accelerator's table (64 a SHA-256 block), more than one proof holds"
+        "cannot prove this run yet: with the ECALL SHA256_COMPRESS at pc 0x0040001c (cycle 7) its accelerator calls need more than 128 rows of the accelerator's table (64 a SHA-256 block, 24 a Keccak permutation), more than one proof holds"
     );
     let p = sha_program(&[(DATA, DATA + 0x40, 2)], 3);
     assert!(ember_prover::trace_with_limit(&p, b"", 7).is_ok());

@@ -281,7 +281,7 @@ fn prove_errors() -> Vec<(ProveError, &'static str)> {
             },
             "cannot prove this run yet: with the ECALL SHA256_COMPRESS at pc 0x0040001c (cycle 7) \
              its accelerator calls need more than 4194304 rows of the accelerator's table (64 a \
-             SHA-256 block), more than one proof holds",
+             SHA-256 block, 24 a Keccak permutation), more than one proof holds",
         ),
         (
             ProveError::Backend("OodEvaluationMismatch".into()),

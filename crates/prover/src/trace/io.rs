@@ -23,6 +23,9 @@ impl Tracer {
         if e.number == ecall::SHA256_COMPRESS {
             return self.sha_call(e);
         }
+        if e.number == ecall::KECCAK_PERMUTE {
+            return self.keccak_call(e);
+        }
         let [a0, a1, a2] = e.args;
         let k = match e.number {
             ecall::HALT => kind::HALT,

@@ -7,6 +7,7 @@
 
 mod chips;
 mod io;
+mod keccak;
 mod sha;
 mod tables;
 
@@ -69,6 +70,8 @@ pub(crate) struct Tracer {
     program_counts: Vec<u32>,
     memory: BTreeMap<u32, Cell>,
     lookups: Lookups,
+    /// The Keccak permutations, in call order.
+    keccak: Vec<ember_air::keccak::Permutation>,
     /// Status and exit code, and the cycles, once the run ended.
     exit: Option<(u8, u32, u64)>,
     pub(crate) error: Option<ProveError>,
@@ -119,6 +122,7 @@ impl Tracer {
             program_counts: vec![0; p.rows().len()],
             memory,
             lookups: Lookups::default(),
+            keccak: Vec::new(),
             exit: None,
             error: None,
         }

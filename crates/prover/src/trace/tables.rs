@@ -43,6 +43,17 @@ impl Tracer {
                         RowMajorMatrix::new(values, bytes::tag::ALL.len())
                     }
                     Table::Pow2 => counts(&self.lookups.pow2),
+                    // The permutations (none: zeros, and the table is left
+                    // out of the proof).
+                    Table::KeccakPerm => {
+                        let width = BaseAir::<Val>::width(air);
+                        let values = if self.keccak.is_empty() {
+                            Val::zero_vec(padded(0) * width)
+                        } else {
+                            ember_air::keccak::trace(&self.keccak)
+                        };
+                        RowMajorMatrix::new(values, width)
+                    }
                     // Data: how often each input and journal byte was looked up.
                     Table::Data => {
                         let mut n = self.input_counts.clone();
