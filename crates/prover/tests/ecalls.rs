@@ -1,5 +1,5 @@
-//! Proofs of runs that use every ECALL but the accelerators (`sha.rs` has
-//! SHA256_COMPRESS): each run is
+//! Proofs of runs that use every ECALL but the accelerators (`sha.rs` and
+//! `keccak.rs` have them): each run is
 //! proven and verified against the executor's own claim (status, exit code,
 //! cycles, journal), and changed claims, journals and inputs are rejected.
 
@@ -217,19 +217,6 @@ fn a_panic_proves_with_status_1() {
     let run = prove_and_verify(&program(&w, b"oops!!"), b"");
     assert_eq!(run.statement.status, 1);
     assert_eq!(run.journal, b"oo");
-}
-
-/// KECCAK_PERMUTE is not in the proof: refused by name.
-#[test]
-fn keccak_permute_is_refused_with_its_pc_and_cycle() {
-    let w = ecall_with(ecall::KECCAK_PERMUTE, [DATA, 0, 0]);
-    let err = ember_prover::prove(&program(&w, &[0; 200]), b"")
-        .err()
-        .expect("refused");
-    assert_eq!(
-        err.to_string(),
-        "cannot prove this run yet: ECALL KECCAK_PERMUTE at pc 0x0040001c (cycle 7) is not yet covered by Ember's proof"
-    );
 }
 
 /// A buffer of 16 MiB or more (here an empty READ: nothing left to read, so

@@ -326,23 +326,31 @@ fn a_faulting_run_has_no_claim() {
     assert!(!receipt.exists(), "no receipt is left behind");
 }
 
-/// KECCAK_PERMUTE on a state of zeros, then HALT: the proof refuses that
-/// ECALL (a later table covers it).
-fn permutes() -> Guest {
-    let words = [li(T0, 17), li(A0, DATA), vec![asm::ecall()], halt(0)].concat();
+/// SHA256_COMPRESS of no block, then HALT: the proof refuses that call (it
+/// does nothing the proof could check).
+fn compresses_nothing() -> Guest {
+    let words = [
+        li(T0, 16),
+        li(A0, DATA),
+        li(A1, DATA + 64),
+        li(A2, 0),
+        vec![asm::ecall()],
+        halt(0),
+    ]
+    .concat();
     Guest::new(words)
 }
 
 #[test]
 fn a_run_the_proof_does_not_cover_is_named_with_its_pc_and_cycle() {
     let dir = scratch("unsupported");
-    let elf = file(&dir, "keccak.elf", &permutes().elf());
-    let receipt = dir.join("keccak.receipt");
+    let elf = file(&dir, "sha.elf", &compresses_nothing().elf());
+    let receipt = dir.join("sha.receipt");
     let o = ember(&["prove", &elf, "-o", receipt.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(6), "{}", stderr(&o));
     assert_eq!(
         stderr(&o),
-        "error: cannot prove this run yet: ECALL KECCAK_PERMUTE at pc 0x00400010 (cycle 4) is not yet covered by Ember's proof\n"
+        "error: cannot prove this run yet: ECALL SHA256_COMPRESS of 0 blocks at pc 0x00400020 (cycle 8) is not yet covered by Ember's proof\n"
     );
     assert!(!receipt.exists());
 }
@@ -361,10 +369,10 @@ fn the_library_proves_and_verifies() {
     let e = verify_receipt(&elf, b"", b"j", &receipt).unwrap_err();
     assert!(matches!(e, ReceiptError::JournalDigest { .. }), "{e}");
 
-    let program = Program::load(&permutes().elf()).unwrap();
+    let program = Program::load(&compresses_nothing().elf()).unwrap();
     match Executor::new(&program).prove() {
         Err(Error::Prove(ProveError::UnsupportedEcall { pc, cycle, .. })) => {
-            assert_eq!((pc, cycle), (CODE + 16, 4));
+            assert_eq!((pc, cycle), (CODE + 32, 8));
         }
         other => panic!("{other:?}"),
     }
