@@ -51,7 +51,7 @@ pub const QUERY_POW_BITS: usize = 16;
 pub const COMMIT_POW_BITS: usize = 8;
 /// Proof-of-work bits before the challenge that batches every opening into
 /// one FRI instance (the round that binds first without it).
-pub const BATCH_POW_BITS: usize = 14;
+pub const BATCH_POW_BITS: usize = 16;
 /// Proof-of-work bits before the LogUp challenges.
 pub const LOOKUP_POW_BITS: usize = 14;
 /// Proof-of-work bits before the out-of-domain point.
