@@ -41,6 +41,15 @@ const WORKLOADS: &[(&str, Source)] = &[
     ("sort-7K", Source::Guest("bench_sort", Some(7_000))),
     // revm running an ERC-20 transfer (std guest).
     ("evm", Source::Guest("evm", None)),
+    // 1 MiB hashed on the accelerators (software: see docs/performance.md).
+    (
+        "sha-acc-1M",
+        Source::Guest("bench_sha_accel", Some(1 << 20)),
+    ),
+    (
+        "keccak-acc-1M",
+        Source::Guest("bench_keccak_accel", Some(1 << 20)),
+    ),
 ];
 
 /// The targets on this 2-core machine.

@@ -350,6 +350,16 @@ fn measure(spans: &Spans, program: &Program, input: &[u8], json: bool) {
         .iter()
         .map(|m| format!("[{},{}]", m.height(), m.width()))
         .collect();
+    // The main columns of the tables in the proof (each query opens a row
+    // of each), and how many of them are the accelerators'.
+    let in_proof = proof.proof.tables;
+    let width = |t: &ember_air::Table| traces.matrices[t.index()].width();
+    let main_columns: usize = in_proof.iter().map(|t| width(&t)).sum();
+    let accelerator_columns: usize = ember_air::Table::ACCELERATORS
+        .iter()
+        .filter(|&&t| in_proof.contains(t))
+        .map(width)
+        .sum();
     let mut fields = vec![
         format!("\"cycles\":{cycles}"),
         format!("\"trace_seconds\":{trace_s}"),
@@ -363,6 +373,9 @@ fn measure(spans: &Spans, program: &Program, input: &[u8], json: bool) {
         format!("\"verify_recommit_ms\":{verify_recommit_ms}"),
         format!("\"peak_rss_kib\":{rss_kib}"),
         format!("\"tables\":[{}]", tables.join(",")),
+        format!("\"tables_in_proof\":{}", in_proof.len()),
+        format!("\"main_columns\":{main_columns}"),
+        format!("\"accelerator_main_columns\":{accelerator_columns}"),
     ];
     if let Some(p) = phases {
         fields.extend([

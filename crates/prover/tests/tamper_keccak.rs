@@ -1,0 +1,236 @@
+//! The tamper suite's Keccak cases (see `tamper.rs` for the method): each
+//! takes an honest run that calls KECCAK_PERMUTE, changes what the lane rows
+//! or the permutation table say (the permutation rebuilt with the table's
+//! own trace generation where the case needs it consistent), and expects
+//! the verifier to reject it where the case says.
+
+mod witness;
+
+use ember_abi::ecall;
+use ember_air::bus;
+use ember_air::cols;
+use ember_air::keccak::call::{KECCAK_CALL_WIDTH, KeccakCallCols};
+use ember_air::keccak::lane::{KECCAK_LANE_WIDTH, KeccakLaneCols};
+use ember_air::keccak::{KECCAK_PERM_WIDTH, LANES, Permutation, link};
+use ember_air::{Table, Val};
+use ember_core::asm::*;
+use ember_core::{Program, Segment};
+use p3_field::{PrimeCharacteristicRing, PrimeField32};
+use witness::{CODE, Case, Caught, DATA, bytes};
+
+/// Where the states are: 0x400 bytes of data, two states of 200 bytes.
+const S1: u32 = DATA + 0x100;
+const S2: u32 = DATA + 0x200;
+
+/// KECCAK_PERMUTE on each state in turn, then HALT.
+fn case(states: &[u32]) -> Case {
+    let mut w = Vec::new();
+    for &s in states {
+        w.extend(li(10, s));
+        w.extend([addi(5, 0, ecall::KECCAK_PERMUTE as i32), ecall()]);
+    }
+    w.extend(witness::halt());
+    let p = Program::from_segments(
+        CODE,
+        vec![
+            Segment::code(CODE, &w),
+            Segment::data(DATA, &witness::DATA_BYTES, 0x400),
+        ],
+    )
+    .unwrap();
+    Case::honest(p)
+}
+
+fn lane(case: &Case, r: usize) -> KeccakLaneCols<Val> {
+    let m = &case.traces.matrices[Table::KeccakLane.index()].values;
+    *cols::borrow_row::<Val, KeccakLaneCols<Val>>(&m[r * KECCAK_LANE_WIDTH..][..KECCAK_LANE_WIDTH])
+}
+
+fn set_lane(case: &mut Case, r: usize, row: &KeccakLaneCols<Val>) {
+    let m = &mut case.traces.matrices[Table::KeccakLane.index()].values;
+    *cols::borrow_row_mut::<Val, KeccakLaneCols<Val>>(
+        &mut m[r * KECCAK_LANE_WIDTH..][..KECCAK_LANE_WIDTH],
+    ) = *row;
+}
+
+fn call(case: &Case, r: usize) -> KeccakCallCols<Val> {
+    let m = &case.traces.matrices[Table::KeccakCall.index()].values;
+    *cols::borrow_row::<Val, KeccakCallCols<Val>>(&m[r * KECCAK_CALL_WIDTH..][..KECCAK_CALL_WIDTH])
+}
+
+fn set_call(case: &mut Case, r: usize, row: &KeccakCallCols<Val>) {
+    let m = &mut case.traces.matrices[Table::KeccakCall.index()].values;
+    *cols::borrow_row_mut::<Val, KeccakCallCols<Val>>(
+        &mut m[r * KECCAK_CALL_WIDTH..][..KECCAK_CALL_WIDTH],
+    ) = *row;
+}
+
+fn word(b: &[Val; 4]) -> u32 {
+    b.iter()
+        .rev()
+        .fold(0, |acc, v| acc << 8 | v.as_canonical_u32())
+}
+
+/// The lane's two words' new values written to the memory table's final
+/// values.
+fn write_memory(case: &mut Case, row: &KeccakLaneCols<Val>) {
+    let at = row.ws.as_canonical_u32() + 2 * row.lane.as_canonical_u32();
+    for h in 0..2 {
+        let v = bytes(word(&row.new[h]));
+        case.edit_memory(at + h as u32, |e| e.value = v);
+    }
+}
+
+/// The call's input lanes as its lane rows say (call `c`'s rows are
+/// `25 c..25 c + 25`).
+fn input(case: &Case, c: usize) -> [u64; LANES] {
+    core::array::from_fn(|i| {
+        let row = lane(case, LANES * c + i);
+        u64::from(word(&row.old[0])) | u64::from(word(&row.old[1])) << 32
+    })
+}
+
+/// Replaces the permutation table with these permutations' (the rest
+/// padding), keeping its height.
+fn set_permutations(case: &mut Case, perms: &[Permutation]) {
+    let m = &mut case.traces.matrices[Table::KeccakPerm.index()].values;
+    let mut values = ember_air::keccak::trace::<Val>(perms);
+    let height = m.len() / KECCAK_PERM_WIDTH;
+    if values.len() < m.len() {
+        // Pad with not-real permutations of zeros, as the tracer does.
+        let more = height.div_ceil(24);
+        let zeros = vec![
+            Permutation {
+                clk: 0,
+                ws: 0,
+                lanes: [0; LANES]
+            };
+            more
+        ];
+        let mut all = perms.to_vec();
+        all.extend(zeros);
+        values = ember_air::keccak::trace::<Val>(&all);
+        for r in perms.len() * 24..height {
+            for c in [link::IS_REAL, link::CLK, link::WS] {
+                values[r * KECCAK_PERM_WIDTH + c] = Val::ZERO;
+            }
+        }
+        values.truncate(m.len());
+    }
+    *m = values;
+}
+
+/// Lane 3's new low word differs from the permutation's output, and memory
+/// holds it. Caught by the keccak bus: the lane's OUT message meets no
+/// permutation's.
+#[test]
+fn a_wrong_output_word() {
+    let mut case = case(&[S1]);
+    let mut row = lane(&case, 3);
+    row.new[0] = bytes(word(&row.new[0]) ^ 0x0100_0000);
+    set_lane(&mut case, 3, &row);
+    write_memory(&mut case, &row);
+    case.rebalance();
+    case.expect_rejected(Caught::bus(bus::KECCAK));
+}
+
+/// Lane 4's old high word is not what memory held, and the permutation is
+/// rebuilt from it (its output written, so the keccak bus balances).
+/// Caught by the memory bus: the read receives a value no one sent.
+#[test]
+fn a_state_word_not_read_from_memory() {
+    let mut case = case(&[S1]);
+    let mut row = lane(&case, 4);
+    row.old[1] = bytes(word(&row.old[1]) ^ 0x8000);
+    set_lane(&mut case, 4, &row);
+    let mut lanes = input(&case, 0);
+    let perm = Permutation {
+        clk: row.clk.as_canonical_u32(),
+        ws: row.ws.as_canonical_u32(),
+        lanes,
+    };
+    set_permutations(&mut case, &[perm]);
+    tiny_keccak::keccakf(&mut lanes);
+    for (i, out) in lanes.iter().enumerate() {
+        let mut r = lane(&case, i);
+        r.new = [bytes(*out as u32), bytes((*out >> 32) as u32)];
+        set_lane(&mut case, i, &r);
+        write_memory(&mut case, &r);
+    }
+    case.rebalance();
+    case.expect_rejected(Caught::bus(bus::MEMORY));
+}
+
+/// The state left as it was: every lane writes its old words back and
+/// memory keeps them. Caught by the keccak bus.
+#[test]
+fn the_output_not_written_back() {
+    let mut case = case(&[S1]);
+    for i in 0..LANES {
+        let mut r = lane(&case, i);
+        r.new = r.old;
+        set_lane(&mut case, i, &r);
+        write_memory(&mut case, &r);
+    }
+    case.rebalance();
+    case.expect_rejected(Caught::bus(bus::KECCAK));
+}
+
+/// Two calls on two equal states (zeros): the second call's permutation
+/// is dropped (padding), as if the first's result served both. Caught by
+/// the keccak bus: every message carries the call's clock.
+#[test]
+fn a_calls_result_reused_for_another_call() {
+    let mut case = case(&[S1, S2]);
+    assert_eq!(
+        input(&case, 0),
+        input(&case, 1),
+        "the two calls compute the same"
+    );
+    let first = lane(&case, 0);
+    let perm = Permutation {
+        clk: first.clk.as_canonical_u32(),
+        ws: first.ws.as_canonical_u32(),
+        lanes: input(&case, 0),
+    };
+    set_permutations(&mut case, &[perm]);
+    case.rebalance();
+    case.expect_rejected(Caught::bus(bus::KECCAK));
+}
+
+/// A call the CPU never made: the second call's row, its permutation and
+/// its lanes claim the next clock (the lanes' timestamps follow). Caught by
+/// the ecall bus: the CPU's ECALL at the real clock has no receiver, and
+/// the row's at the other clock no sender.
+#[test]
+fn a_call_the_cpu_never_made() {
+    let mut case = case(&[S1, S2]);
+    let mut row = call(&case, 1);
+    let clk = row.clk + Val::ONE;
+    row.clk = clk;
+    set_call(&mut case, 1, &row);
+    let perm = |case: &Case, c: usize, clk: Val| Permutation {
+        clk: clk.as_canonical_u32(),
+        ws: lane(case, LANES * c).ws.as_canonical_u32(),
+        lanes: input(case, c),
+    };
+    let perms = [perm(&case, 0, call(&case, 0).clk), perm(&case, 1, clk)];
+    set_permutations(&mut case, &perms);
+    for i in LANES..2 * LANES {
+        let mut r = lane(&case, i);
+        r.clk = clk;
+        for a in &mut r.access {
+            // Written by the image: the gap grows with the timestamp.
+            let gap = word(&[a.gap[0], a.gap[1], a.gap[2], Val::ZERO]) + 4;
+            let [g0, g1, g2, _] = bytes(gap);
+            a.gap = [g0, g1, g2];
+        }
+        set_lane(&mut case, i, &r);
+        let at = r.ws.as_canonical_u32() + 2 * r.lane.as_canonical_u32();
+        for h in 0..2 {
+            case.edit_memory(at + h, |e| e.ts += 4);
+        }
+    }
+    case.rebalance();
+    case.expect_rejected(Caught::bus(bus::ECALL));
+}
