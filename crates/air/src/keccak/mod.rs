@@ -250,4 +250,30 @@ mod tests {
             Val::from_u32(9)
         );
     }
+
+    /// A round skipped (row 10 dropped, the rest moved up) or a round
+    /// computed with another constant (iota's output changed, as XOR with
+    /// another RC would) breaks the permutation's own constraints.
+    #[test]
+    fn a_round_skipped_or_another_round_constant_is_caught() {
+        let perms = [Permutation {
+            clk: 7,
+            ws: 0x4000,
+            lanes: core::array::from_fn(|i| i as u64 * 3 + 1),
+        }];
+        let m = trace_of(&perms);
+        let w = KECCAK_PERM_WIDTH;
+        let mut skipped = m.values.clone();
+        skipped.drain(10 * w..11 * w);
+        skipped.extend_from_slice(&m.values[m.values.len() - w..]);
+        assert!(
+            failures(&RowMajorMatrix::new(skipped, w)) > 0,
+            "a skipped round"
+        );
+        // Lane (0, 0)'s first output limb: iota's.
+        let iota = p3_keccak_air::output_limb(0);
+        let mut constant = m.clone();
+        constant.values[3 * w + iota] += Val::from_u32(1 << 5);
+        assert!(failures(&constant) > 0, "another round constant");
+    }
 }
