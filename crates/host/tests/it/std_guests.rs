@@ -105,7 +105,7 @@ fn wordcount() {
     }
     journal.extend(expected.3);
     assert_eq!(s.journal.bytes, journal);
-    assert_eq!(s.cycles, 62_605);
+    assert_eq!(s.cycles, 64_180);
 
     // Deterministic: HashMap's keys come from sys_rand's fixed sequence,
     // so a second run is the same claim.
@@ -247,7 +247,8 @@ fn evm_transfer_matches_native_revm() {
         hex(&state_hash),
         "5e27bfbb4fbf4e329630d2e0fd14a6fa8e284d49411bb4850ececc4feabb78f3"
     );
-    assert_eq!(s.cycles, 422_679);
+    // revm's Keccak on the accelerator (native-keccak): 422,679 in software.
+    assert_eq!(s.cycles, 166_319);
 }
 
 #[test]
