@@ -303,6 +303,7 @@ impl Table {
     /// the accelerators' tables.
     pub fn is_optional(self) -> bool {
         (Table::CHIPS.contains(&self) && self != Table::Ecall)
+            || self.is_twin()
             || Table::ACCELERATORS.contains(&self)
     }
 

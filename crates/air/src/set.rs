@@ -137,7 +137,15 @@ mod tests {
         let required = TableSet::required();
         assert_eq!(TableSet::from_bits(required.bits()), Some(required));
         assert!(required.contains(Table::Ecall) && required.contains(Table::Io));
-        assert!(!required.contains(Table::Div));
+        for optional in [
+            Table::Div,
+            Table::AluTwin,
+            Table::ShaRound,
+            Table::KeccakPerm,
+        ] {
+            assert!(!required.contains(optional), "{optional:?}");
+        }
+        assert_eq!(required.len(), 8);
         assert_eq!(
             TableSet::from_bits(required.without(Table::Io).bits()),
             None

@@ -90,8 +90,8 @@ fn a_tiny_program_proves_and_verifies() {
             "the proof's shape is wrong: the proof's tables 0x2fc1 leave out a required table or name an unknown one",
         ),
         (
-            honest_set.bits() | 1 << 20,
-            "the proof's shape is wrong: the proof's tables 0x103fc1 leave out a required table or name an unknown one",
+            honest_set.bits() | 1 << 30,
+            "the proof's shape is wrong: the proof's tables 0x40003fc1 leave out a required table or name an unknown one",
         ),
         (
             honest_set.with(Table::Div).bits(),

@@ -178,7 +178,8 @@ fn the_output_not_written_back() {
 
 /// Two calls on two equal states (zeros): the second call's permutation
 /// is dropped (padding), as if the first's result served both. Caught by
-/// the keccak bus: every message carries the call's clock.
+/// the keccak bus: each message is counted (one permutation answers one
+/// call) and carries the call's clock.
 #[test]
 fn a_calls_result_reused_for_another_call() {
     let mut case = case(&[S1, S2]);

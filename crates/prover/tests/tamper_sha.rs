@@ -212,8 +212,9 @@ fn a_compression_skipped() {
 
 /// Two calls of the same block into equal states: the second call's
 /// compression is dropped (padding), as if the first call's result served
-/// both. Caught by the sha bus: the chain carries the call's clock, so the
-/// first call's compression cannot answer the second.
+/// both. Caught by the sha bus: each message is counted (one compression
+/// answers one call's start) and carries the call's clock, so the first
+/// call's compression cannot answer the second.
 #[test]
 fn a_calls_result_reused_for_another_call() {
     let mut case = two_calls();
