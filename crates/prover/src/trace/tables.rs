@@ -92,11 +92,9 @@ impl Tracer {
         (traces, io)
     }
 
-    /// Moves the rows of a chip that pass a power of two by at most half of
-    /// it into the chip's twin (see [`Table::twin`]): 2^k + 2^(k-2) rows
-    /// then cost 2^k + 2^(k-2) padded rows rather than 2^(k+1). Only from
-    /// 2^16 rows on, where a table's fixed costs (and the proof's size for
-    /// one more table) weigh less than the padding saved.
+    /// Moves the rows of a chip that pass a power of two by a little into
+    /// the chip's twin (see [`Table::twin`] and [`split_point`]): 2^k + r
+    /// rows then cost 2^k plus r padded, rather than 2^(k+1).
     fn split_chips(&mut self, airs: &[EmberAir]) {
         for &(first, twin) in &Table::TWINS {
             let width = BaseAir::<Val>::width(&airs[first.index()]);
@@ -168,11 +166,15 @@ impl Tracer {
 }
 
 /// Where to split `rows` between a chip and its twin: after the largest
-/// power of two below it, when the rest fits in half of that (and the
-/// chip is tall enough for the split to pay).
+/// power of two below it, when that saves at least 2^18 padded rows. A twin
+/// is one more table in the proof (its columns opened at every query: about
+/// 60-100 KiB), so a split must buy a large share of the proving time: it
+/// does for a run of 1.2 M instructions (2^21 ALU rows become 2^20 + 2^15),
+/// not for a table of 2^17 + 2^15 rows.
 fn split_point(rows: usize) -> Option<usize> {
     let first = 1usize << rows.max(1).ilog2();
-    (first >= 1 << 16 && rows > first && rows - first <= first / 2).then_some(first)
+    let rest = rows.saturating_sub(first);
+    (rest > 0 && first.saturating_sub(rest.next_power_of_two()) >= 1 << 18).then_some(first)
 }
 
 /// A multiplicity column: `n`, padded with zeros.
@@ -189,13 +191,15 @@ mod tests {
     use super::split_point;
 
     #[test]
-    fn chips_split_only_when_the_rest_is_small() {
+    fn chips_split_only_when_it_saves_2_18_rows() {
         assert_eq!(split_point(1 << 20), None);
         assert_eq!(split_point((1 << 20) + 1), Some(1 << 20));
         assert_eq!(split_point(1_200_000), Some(1 << 20));
         assert_eq!(split_point((1 << 20) + (1 << 19)), Some(1 << 20));
         assert_eq!(split_point((1 << 20) + (1 << 19) + 1), None);
-        assert_eq!(split_point((1 << 15) + 1), None);
+        assert_eq!(split_point((1 << 18) + 1), None);
+        assert_eq!(split_point((1 << 19) + 1), Some(1 << 19));
+        assert_eq!(split_point((1 << 17) + (1 << 15)), None);
         assert_eq!(split_point(0), None);
     }
 }
