@@ -290,8 +290,8 @@ fn a_count_other_than_a2() {
     row.count = bytes(2);
     row.count_inv = Val::from_u32(2).inverse();
     // Its blocks still fit: the limit is 16 words less.
-    let limit = word(&row.blocks_limit) - 16;
-    row.blocks_limit = bytes(limit);
+    let limit = word(&row.blocks_buf.limit) - 16;
+    row.blocks_buf.limit = bytes(limit);
     set_call(&mut case, 0, &row);
     case.rebalance();
     case.expect_rejected(

@@ -98,3 +98,29 @@ where
     debug_assert_eq!(message.len(), ECALL_MESSAGE);
     builder.push_interaction(bus::ECALL, message, Count::bounded(is_real, 1));
 }
+
+/// An accelerator's call received from this chip (in place of the I/O
+/// table's header) when `count` is 1: the ECALL `number` at `clk` after
+/// `cycle` cycles, `a0` and `a1` kept, `extra` cycles more, not ending.
+#[allow(clippy::too_many_arguments)]
+pub fn receive_call<AB>(
+    builder: &mut AB,
+    clk: AB::Expr,
+    cycle: AB::Expr,
+    number: u32,
+    a0: &[AB::Expr; 4],
+    a1: &[AB::Expr; 4],
+    extra: AB::Expr,
+    count: AB::Expr,
+) where
+    AB: AirBuilder + InteractionBuilder,
+{
+    let mut message = vec![clk, cycle, AB::Expr::from_u32(number)];
+    for w in [a0, a1, a1, a0] {
+        message.extend(w.iter().cloned());
+    }
+    message.push(extra);
+    message.push(AB::Expr::ZERO);
+    debug_assert_eq!(message.len(), ECALL_MESSAGE);
+    builder.push_interaction(bus::ECALL, message, Count::bounded(-count, 1));
+}

@@ -9,12 +9,14 @@
 
 pub mod access;
 pub mod adder;
+pub mod buffer;
 pub mod compare;
 pub mod mul;
 pub mod sign;
 
 pub use access::AccessCols;
 pub use adder::AdderCols;
+pub use buffer::BufferCols;
 pub use mul::MulCols;
 
 use p3_field::Field;

@@ -353,7 +353,7 @@ where
         builder.assert_zero((is_word.clone() - last.clone()) * (one() - end[3].clone()));
         // The last word lies below the system region: its word index is at
         // most SYSTEM_START / 4 - 1, and the difference below 2^30.
-        let last_word = k(ember_abi::memory::SYSTEM_START / 4 - 1);
+        let last_word = k(crate::gadget::buffer::LAST_WORD);
         let limit = w4(&local.limit);
         builder.assert_zero(last.clone() * (word(limit.clone()) - last_word + local.w.into()));
         range_pair(builder, limit[0].clone(), limit[1].clone(), last.clone());

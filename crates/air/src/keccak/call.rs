@@ -15,10 +15,9 @@ use p3_field::{Field, PrimeCharacteristicRing};
 use p3_lookup::{Count, InteractionBuilder};
 
 use super::{message, tag};
-use crate::bytes::range_pair;
-use crate::chips::ecall::ECALL_MESSAGE;
-use crate::sha::call::LAST_WORD;
-use crate::{bus, columns, word};
+use crate::chips::ecall::receive_call;
+use crate::gadget::BufferCols;
+use crate::{bus, columns};
 
 /// Words of the state.
 pub const STATE_WORDS: u32 = KECCAK_STATE_BYTES / 4;
@@ -37,12 +36,8 @@ pub struct KeccakCallCols<T> {
     pub state: [T; 4],
     /// `a1`, kept.
     pub a1: [T; 4],
-    /// `state0 = 4 k0`: aligned.
-    pub k0: T,
-    /// Inverse of `state2 + 256 state3`: above the guard region.
-    pub guard_inv: T,
-    /// `LAST_WORD` less the state's last word, below 2^30, bytes.
-    pub limit: [T; 4],
+    /// The state's buffer checks.
+    pub buf: BufferCols<T>,
 }
 
 columns!(KeccakCallCols, KECCAK_CALL_WIDTH, KECCAK_CALL_COLS);
@@ -77,41 +72,20 @@ where
         builder.assert_bool(is_real.clone());
 
         // The call, from the ECALL chip: a0 and a1 kept, 100 cycles more.
-        let mut m: Vec<AB::Expr> = vec![clk.clone(), local.cycle.into()];
-        m.push(k(ecall::KECCAK_PERMUTE));
-        for w in [&state, &a1, &a1, &state] {
-            m.extend(w.iter().cloned());
-        }
-        m.push(k(cycles::KECCAK_PER_PERMUTATION as u32));
-        m.push(AB::Expr::ZERO);
-        debug_assert_eq!(m.len(), ECALL_MESSAGE);
-        builder.push_interaction(bus::ECALL, m, Count::bounded(-is_real.clone(), 1));
-
-        // The state: aligned, above the guard region, below the system region.
-        let k0: AB::Expr = local.k0.into();
-        builder.assert_zero(is_real.clone() * (state[0].clone() - k0.clone() * k(4)));
-        range_pair(builder, k0.clone(), k0.clone() * k(4), is_real.clone());
-        builder.assert_zero(
-            is_real.clone()
-                * ((state[2].clone() + state[3].clone() * k(256)) * local.guard_inv.into()
-                    - AB::Expr::ONE),
-        );
-        let ws = k0
-            + state[1].clone() * k(1 << 6)
-            + state[2].clone() * k(1 << 14)
-            + state[3].clone() * k(1 << 22);
-        let limit: [AB::Expr; 4] = local.limit.map(Into::into);
-        builder.assert_zero(
-            is_real.clone()
-                * (word(limit.clone()) - k(LAST_WORD) + ws.clone() + k(STATE_WORDS - 1)),
-        );
-        range_pair(builder, limit[0].clone(), limit[1].clone(), is_real.clone());
-        range_pair(
+        receive_call(
             builder,
-            limit[2].clone(),
-            limit[3].clone() * k(4),
+            clk.clone(),
+            local.cycle.into(),
+            ecall::KECCAK_PERMUTE,
+            &state,
+            &a1,
+            k(cycles::KECCAK_PER_PERMUTATION as u32),
             is_real.clone(),
         );
+        // The state, as the executor checks it.
+        let ws = local
+            .buf
+            .eval(builder, &state, k(STATE_WORDS), is_real.clone());
 
         // Its permutation.
         builder.push_interaction(

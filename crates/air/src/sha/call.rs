@@ -26,13 +26,10 @@ use p3_field::{Field, PrimeCharacteristicRing};
 use p3_lookup::{Count, InteractionBuilder};
 
 use crate::bytes::range_pair;
-use crate::chips::ecall::ECALL_MESSAGE;
+use crate::chips::ecall::receive_call;
 use crate::chips::slot;
-use crate::gadget::AccessCols;
+use crate::gadget::{AccessCols, BufferCols};
 use crate::{bus, columns, word};
-
-/// The last word index a buffer may touch: just below the system region.
-pub const LAST_WORD: u32 = ember_abi::memory::SYSTEM_START / 4 - 1;
 
 const STATE: usize = SHA256_STATE_WORDS as usize;
 
@@ -56,18 +53,10 @@ pub struct ShaCallCols<T> {
     pub count_inv: T,
     /// The read of `a2`.
     pub count_access: AccessCols<T>,
-    /// `state0 = 4 state_k0`: aligned.
-    pub state_k0: T,
-    /// `blocks0 = 4 blocks_k0`: aligned.
-    pub blocks_k0: T,
-    /// Inverse of `state2 + 256 state3`: above the guard region.
-    pub state_guard_inv: T,
-    /// Inverse of `blocks2 + 256 blocks3`: above the guard region.
-    pub blocks_guard_inv: T,
-    /// `LAST_WORD` less the state's last word, below 2^30, bytes.
-    pub state_limit: [T; 4],
-    /// `LAST_WORD` less the blocks' last word, below 2^30, bytes.
-    pub blocks_limit: [T; 4],
+    /// The state's buffer checks.
+    pub state_buf: BufferCols<T>,
+    /// The blocks' buffer checks.
+    pub blocks_buf: BufferCols<T>,
     /// The state's words before, bytes.
     pub old: [[T; 4]; STATE],
     /// The state's words after, bytes.
@@ -118,15 +107,16 @@ where
 
         // The call, from the ECALL chip: a0 and a1 kept, 68 cycles a block.
         let n = word(count.clone());
-        let mut message: Vec<AB::Expr> = vec![clk.clone(), local.cycle.into()];
-        message.push(k(ecall::SHA256_COMPRESS));
-        for w in [&state, &blocks, &blocks, &state] {
-            message.extend(w.iter().cloned());
-        }
-        message.push(n.clone() * k(cycles::SHA256_PER_BLOCK as u32));
-        message.push(AB::Expr::ZERO);
-        debug_assert_eq!(message.len(), ECALL_MESSAGE);
-        builder.push_interaction(bus::ECALL, message, Count::bounded(-is_real.clone(), 1));
+        receive_call(
+            builder,
+            clk.clone(),
+            local.cycle.into(),
+            ecall::SHA256_COMPRESS,
+            &state,
+            &blocks,
+            n.clone() * k(cycles::SHA256_PER_BLOCK as u32),
+            is_real.clone(),
+        );
 
         // The count, from a2: 1 <= count < 2^24.
         let mem_ts = clk.clone() * k(4) + AB::Expr::from_usize(slot::MEM);
@@ -142,37 +132,13 @@ where
         builder.assert_zero(is_real.clone() * count[3].clone());
         builder.assert_zero(is_real.clone() * (n.clone() * local.count_inv.into() - AB::Expr::ONE));
 
-        // Both buffers: aligned, above the guard region, their last word
-        // below the system region. Their first words:
-        let mut first_word = |b: &[AB::Expr; 4], k0: AB::Var, guard_inv: AB::Var| {
-            let k0: AB::Expr = k0.into();
-            builder.assert_zero(is_real.clone() * (b[0].clone() - k0.clone() * k(4)));
-            range_pair(builder, k0.clone(), k0.clone() * k(4), is_real.clone());
-            builder.assert_zero(
-                is_real.clone()
-                    * ((b[2].clone() + b[3].clone() * k(256)) * guard_inv.into() - AB::Expr::ONE),
-            );
-            k0 + b[1].clone() * k(1 << 6) + b[2].clone() * k(1 << 14) + b[3].clone() * k(1 << 22)
-        };
-        let ws = first_word(&state, local.state_k0, local.state_guard_inv);
-        let wb = first_word(&blocks, local.blocks_k0, local.blocks_guard_inv);
-        for (limit, last) in [
-            (&local.state_limit, ws.clone() + k(STATE as u32 - 1)),
-            (
-                &local.blocks_limit,
-                wb.clone() + n.clone() * k(16) - AB::Expr::ONE,
-            ),
-        ] {
-            let limit = w4(limit);
-            builder.assert_zero(is_real.clone() * (word(limit.clone()) - k(LAST_WORD) + last));
-            range_pair(builder, limit[0].clone(), limit[1].clone(), is_real.clone());
-            range_pair(
-                builder,
-                limit[2].clone(),
-                limit[3].clone() * k(4),
-                is_real.clone(),
-            );
-        }
+        // Both buffers, as the executor checks them.
+        let ws = local
+            .state_buf
+            .eval(builder, &state, k(STATE as u32), is_real.clone());
+        let wb = local
+            .blocks_buf
+            .eval(builder, &blocks, n.clone() * k(16), is_real.clone());
 
         // The state: read and written at 4 clk + 2, after the blocks' reads.
         for j in 0..STATE {

@@ -14,9 +14,7 @@ use p3_field::PrimeCharacteristicRing;
 use super::{Tracer, bytes_of, f};
 use crate::ProveError;
 
-/// The word index of the last word a buffer may touch: just below the
-/// system region.
-const LAST_WORD: u32 = ember_abi::memory::SYSTEM_START / 4 - 1;
+use ember_air::gadget::buffer::LAST_WORD;
 
 impl Tracer {
     pub(super) fn ecall_row(&mut self, e: &EcallStep<'_>) -> Result<(), ProveError> {

@@ -3,7 +3,6 @@
 use ember_air::keccak::call::{KeccakCallCols, STATE_WORDS};
 use ember_air::keccak::lane::KeccakLaneCols;
 use ember_air::keccak::{LANES, Permutation};
-use ember_air::sha::call::LAST_WORD;
 use ember_air::{Table, Val, cols};
 use ember_core::EcallStep;
 use p3_field::PrimeCharacteristicRing;
@@ -35,15 +34,7 @@ impl Tracer {
         call.cycle = f(e.cycle as u32);
         call.state = bytes_of(state);
         call.a1 = bytes_of(a1);
-        let low = (state & 0xff) >> 2;
-        call.k0 = f(low);
-        self.lookups.range(low, 4 * low);
-        call.guard_inv = ember_air::gadget::inverse_or_zero(f(state >> 16));
-        let room = LAST_WORD - (ws + STATE_WORDS - 1);
-        call.limit = bytes_of(room);
-        let [l0, l1, l2, l3] = room.to_le_bytes().map(u32::from);
-        self.lookups.range(l0, l1);
-        self.lookups.range(l2, 4 * l3);
+        call.buf.populate(state, STATE_WORDS, &mut self.lookups);
         self.push(Table::KeccakCall, &call);
 
         let mut lanes = [0u64; LANES];

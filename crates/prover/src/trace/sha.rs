@@ -3,7 +3,7 @@
 use ember_abi::{SHA256_STATE_WORDS, ecall, reg};
 use ember_air::chips::slot;
 use ember_air::gadget::inverse_or_zero;
-use ember_air::sha::call::{LAST_WORD, ShaCallCols};
+use ember_air::sha::call::ShaCallCols;
 use ember_air::sha::{self, Compression, ROUNDS, ShaRoundCols};
 use ember_air::{Table, Val, cols};
 use ember_core::EcallStep;
@@ -53,32 +53,9 @@ impl Tracer {
         self.access(&mut call.count_access, mem_ts, reg::A2 as u32, None);
         let (ws, wb) = (state >> 2, blocks >> 2);
         let words = SHA256_STATE_WORDS;
-        for (addr, last, k0, guard, limit) in [
-            (
-                state,
-                ws + words - 1,
-                &mut call.state_k0,
-                &mut call.state_guard_inv,
-                &mut call.state_limit,
-            ),
-            (
-                blocks,
-                wb + 16 * count - 1,
-                &mut call.blocks_k0,
-                &mut call.blocks_guard_inv,
-                &mut call.blocks_limit,
-            ),
-        ] {
-            let low = (addr & 0xff) >> 2;
-            *k0 = f(low);
-            self.lookups.range(low, 4 * low);
-            *guard = inverse_or_zero(f(addr >> 16));
-            let room = LAST_WORD - last;
-            *limit = bytes_of(room);
-            let [l0, l1, l2, l3] = room.to_le_bytes().map(u32::from);
-            self.lookups.range(l0, l1);
-            self.lookups.range(l2, 4 * l3);
-        }
+        call.state_buf.populate(state, words, &mut self.lookups);
+        call.blocks_buf
+            .populate(blocks, 16 * count, &mut self.lookups);
 
         // The old state, as the memory argument holds it.
         let old: [u32; 8] = core::array::from_fn(|j| self.value_at(ws + j as u32));
