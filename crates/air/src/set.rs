@@ -1,14 +1,15 @@
 //! Which tables a proof holds. The preprocessed tables, the memory
 //! boundary, the ECALL chip and the I/O table are in every proof; an
-//! optional table (an instruction chip other than ECALL, an accelerator's
-//! table) is left out when the run has no row for it, so a proof pays only
-//! for the tables its run uses: each of FRI's queries opens a row of every
-//! table in the proof.
+//! optional table (an instruction chip other than ECALL, a chip's twin, an
+//! accelerator's table) is left out when the run has no row for it, so a
+//! proof pays only for the tables its run uses: each of FRI's queries opens
+//! a row of every table in the proof.
 //!
 //! Leaving a table out proves nothing that the table holding only padding
-//! would not: padding rows satisfy the table's constraints and send and
-//! receive nothing on any bus, so an absent table adds to no bus, exactly
-//! like a table of padding. A proof without a table is therefore a proof of
+//! would not: padding rows satisfy the table's constraints and give no
+//! other table anything to rely on (they send nothing, or, in SHA-256's
+//! round table, only byte range checks, which hold whatever they are), so
+//! an absent table is a table of padding less some harmless lookups. A proof without a table is therefore a proof of
 //! a run whose rows of that table are none, and the set needs no binding
 //! beyond the proof's own shape: a proof that leaves out a table its run
 //! used fails on the buses those rows would have balanced. The prover

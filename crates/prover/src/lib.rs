@@ -135,7 +135,8 @@ pub enum ProveError {
         limit: u64,
     },
     /// The run's accelerator calls need more rows of an accelerator's table
-    /// than one proof holds (SHA-256: 64 rows a block).
+    /// than one proof holds (SHA-256: 64 rows a block; Keccak: 24 rows a
+    /// permutation).
     #[error(
         "cannot prove this run yet: with the ECALL {name} at pc {pc:#010x} (cycle {cycle}) its accelerator calls need more than {limit} rows of the accelerator's table (64 a SHA-256 block, 24 a Keccak permutation), more than one proof holds"
     )]
@@ -283,8 +284,8 @@ pub fn prove(program: &Program, input: &[u8]) -> Result<Proof, ProveError> {
 }
 
 /// The tables a proof of `traces` holds: every required table, and each
-/// optional one whose trace is not all zeros (an all-zero trace proves
-/// nothing its absence does not: see [`ember_air::set`]).
+/// optional one whose trace is not all zeros (the tracer leaves a table it
+/// has no row for all zeros: see [`ember_air::set`]).
 pub fn tables_of(traces: &Traces) -> TableSet {
     Table::ALL.iter().fold(TableSet::required(), |set, &t| {
         let used = traces.matrices[t.index()]
