@@ -517,15 +517,17 @@ fn printing_touches_no_more_memory_for_20000_lines_than_for_one() {
 
 /// The examples the proof covers, proven and verified end to end through
 /// the library, with the receipt's bytes round-tripped; a changed journal
-/// or input is rejected.
+/// or input is rejected. sha256 and keccak call the accelerators.
 #[test]
 #[ignore = "needs the guests built by cargo xtask test (EMBER_GUEST_DIR)"]
-fn hello_fibonacci_json_and_panic_prove_and_verify() {
-    let cases: [(&str, Vec<u8>, u8); 4] = [
+fn the_provable_examples_prove_and_verify() {
+    let cases: [(&str, Vec<u8>, u8); 6] = [
         ("hello", Vec::new(), 0),
         ("fibonacci", example_file("fibonacci/input.bin"), 0),
         ("json", example_file("json/input.json"), 0),
         ("panic", Vec::new(), 1),
+        ("sha256", example_file("sha256/input.txt"), 0),
+        ("keccak", example_file("keccak/input.txt"), 0),
     ];
     for (name, input, status) in cases {
         let elf = guest_elf(name);
