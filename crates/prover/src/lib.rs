@@ -287,17 +287,16 @@ pub fn prove(program: &Program, input: &[u8]) -> Result<Proof, ProveError> {
 /// optional one whose trace is not all zeros (the tracer leaves a table it
 /// has no row for all zeros: see [`ember_air::set`]).
 pub fn tables_of(traces: &Traces) -> TableSet {
-    Table::ALL.iter().fold(TableSet::required(), |set, &t| {
-        let used = traces.matrices[t.index()]
-            .values
-            .iter()
-            .any(|v| *v != Val::ZERO);
-        if t.is_optional() && used {
-            set.with(t)
-        } else {
-            set
-        }
-    })
+    Table::ALL
+        .iter()
+        .filter(|t| t.is_optional())
+        .filter(|t| {
+            traces.matrices[t.index()]
+                .values
+                .iter()
+                .any(|v| *v != Val::ZERO)
+        })
+        .fold(TableSet::required(), |set, &t| set.with(t))
 }
 
 /// Proves already-built traces (tests tamper with them in between).

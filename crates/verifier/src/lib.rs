@@ -117,9 +117,10 @@ pub fn verify(
             proof.tables.bits()
         ))
     })?;
-    let all = airs(program, input, journal)?;
-    let airs: Vec<EmberAir> = tables.iter().map(|t| all[t.index()].clone()).collect();
-    drop(all);
+    let airs: Vec<EmberAir> = airs(program, input, journal)?
+        .into_iter()
+        .filter(|a| tables.contains(a.id()))
+        .collect();
     let degree_bits = &proof.batch.degree_bits;
     if degree_bits.len() != tables.len() {
         return Err(VerifyError::Shape(format!(

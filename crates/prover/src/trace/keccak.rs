@@ -20,7 +20,7 @@ impl Tracer {
         if (self.keccak.len() as u64 + 1) * NUM_ROUNDS as u64 > limit {
             return Err(ProveError::AcceleratorTooLong {
                 pc: e.pc,
-                name: "KECCAK_PERMUTE".into(),
+                name: super::io::ecall_name(e.number),
                 cycle: e.cycle,
                 limit,
             });

@@ -1,6 +1,6 @@
 //! SHA256_COMPRESS: the call's row and its compressions' rounds.
 
-use ember_abi::{SHA256_STATE_WORDS, ecall, reg};
+use ember_abi::{SHA256_STATE_WORDS, reg};
 use ember_air::chips::slot;
 use ember_air::gadget::inverse_or_zero;
 use ember_air::sha::call::ShaCallCols;
@@ -17,11 +17,7 @@ impl Tracer {
     /// rounds, each reading its block's words from memory.
     pub(super) fn sha_call(&mut self, e: &EcallStep<'_>) -> Result<(), ProveError> {
         let [state, blocks, count] = e.args;
-        let name = || {
-            ecall::name(e.number)
-                .unwrap_or("SHA256_COMPRESS")
-                .to_string()
-        };
+        let name = || super::io::ecall_name(e.number);
         if count == 0 {
             return Err(ProveError::UnsupportedEcall {
                 pc: e.pc,
