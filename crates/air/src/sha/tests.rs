@@ -147,3 +147,48 @@ fn the_tables_widths() {
     assert_eq!(SHA_ROUND_WIDTH, 415);
     assert_eq!(call::SHA_CALL_WIDTH, 128);
 }
+
+/// The link columns of a real compression are each held: which call and
+/// block it is, the same on all 64 rows, the round flags and the block
+/// words' addresses.
+#[test]
+fn the_link_columns_are_held() {
+    let mut rows = vec![ShaRoundCols::<Val>::default(); ROUNDS];
+    let which = Compression {
+        is_real: true,
+        clk: 9,
+        k: 2,
+        wb: 0x4010,
+    };
+    let mut lookups = Lookups::default();
+    populate(&mut rows, which, IV, [5; 16], &mut lookups);
+    // The block reads' accesses, as the prover fills them: first touched.
+    for row in &mut rows[..16] {
+        row.access.populate(0, 4 * which.clk + 1, &mut lookups);
+    }
+    let mut values = Val::zero_vec(ROUNDS * SHA_ROUND_WIDTH);
+    for (flat, row) in values.chunks_mut(SHA_ROUND_WIDTH).zip(&rows) {
+        *crate::cols::borrow_row_mut::<Val, ShaRoundCols<Val>>(flat) = *row;
+    }
+    let m = RowMajorMatrix::new(values, SHA_ROUND_WIDTH);
+    assert_eq!(failures(&m), 0);
+    let c = SHA_ROUND_COLS;
+    for (row, col, what) in [
+        (10, c.is_real, "is_real mid-compression"),
+        (30, c.clk, "the clock mid-compression"),
+        (30, c.k, "k mid-compression"),
+        (30, c.wb, "the block word mid-compression"),
+        (5, c.addr, "a block word's address"),
+        (0, c.is_first, "the first-round flag"),
+        (63, c.is_last, "the last-round flag"),
+        (20, c.reads, "a read flag past round 16"),
+        (3, c.writable, "writable (not a bit)"),
+    ] {
+        let mut bad = m.clone();
+        bad.values[row * SHA_ROUND_WIDTH + col] += Val::TWO;
+        assert!(
+            failures(&bad) > 0,
+            "{what} changed at row {row} went unnoticed"
+        );
+    }
+}
