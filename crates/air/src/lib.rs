@@ -17,7 +17,7 @@
 //!   byte range checks and bitwise operations;
 //! - [`pow2::Pow2Air`]: powers of two for shifts;
 //! - [`io::IoAir`]: what each ECALL does, with one row per word of its buffer;
-//! - [`io::DataAir`]: the input and the journal, preprocessed by the verifier;
+//! - [`io::DataAir`]: the input and the journal, fixed by the verifier (periodic columns);
 //! - [`sha::call::ShaCallAir`] and [`sha::ShaRoundAir`]: SHA256_COMPRESS, in
 //!   proofs whose run calls it (see [`set`]);
 //! - [`keccak`]'s three tables: KECCAK_PERMUTE, likewise.

@@ -8,7 +8,8 @@ mod witness;
 use ember_abi::{ecall, fd};
 use ember_air::Val;
 use ember_air::bus;
-use ember_air::io::{IO_WIDTH, kind};
+use ember_air::io::{DATA_COLS, DATA_WIDTH, IO_WIDTH, kind};
+use ember_air::table;
 use ember_air::table::IO;
 use ember_core::asm::*;
 use ember_core::{Program, Segment};
@@ -105,6 +106,23 @@ fn a_journal_byte_changed_in_the_claim() {
     case.claim_journal(&[1, 2, 9, 4]);
     case.rebalance();
     case.expect_rejected(Caught::bus(bus::DATA));
+}
+
+/// The same claim, with the prover's data table still holding the run's
+/// byte 3 at journal position 2 (so the data bus balances). Caught by the
+/// data table's constraint that its byte column equals the verifier's
+/// periodic column, on that row.
+#[test]
+fn a_journal_byte_changed_in_the_claim_but_not_in_the_data_table() {
+    let mut case = journal_write(4);
+    case.claim_journal(&[1, 2, 9, 4]);
+    case.rebalance();
+    let data = &mut case.traces.matrices[table::DATA];
+    let byte = &mut data.values[2 * DATA_WIDTH + DATA_COLS.row[2]];
+    assert_eq!(*byte, f(9));
+    *byte = f(3);
+    case.rebalance();
+    case.expect_rejected(Caught::row(table::DATA, 2));
 }
 
 /// The same claim, with the trace's word saying 9 too (so the data bus

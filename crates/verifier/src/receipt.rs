@@ -9,10 +9,11 @@
 //! the Plonky3 batch proof. Postcard because its wire format is specified and
 //! stable since 1.0, it is compact (varints, no field names), it is already
 //! how Ember frames typed I/O, and it rejects what it cannot decode rather
-//! than panicking. Version 2 is this layout with `BatchProof<EmberConfig>`
-//! as Plonky3 0.8 serializes it (version 1 had no table set: every table was
-//! in every proof); a Plonky3 upgrade that changes that encoding must bump
-//! [`Receipt::VERSION`].
+//! than panicking. Version 3 is this layout with `BatchProof<EmberConfig>`
+//! as Plonky3 0.8 serializes it, the data table fixed by periodic columns
+//! (version 2 had it preprocessed, version 1 had no table set: every table
+//! was in every proof); a Plonky3 upgrade that changes that encoding, or a
+//! change of the tables, must bump [`Receipt::VERSION`].
 
 use core::fmt;
 
@@ -164,7 +165,7 @@ impl Receipt {
     /// The first bytes of every receipt.
     pub const MAGIC: &'static [u8; 13] = b"ember/receipt";
     /// The format version written, and the only one read.
-    pub const VERSION: u16 = 2;
+    pub const VERSION: u16 = 3;
 
     /// A receipt for `claim`, whose journal is `journal`, proven by `proof`.
     pub fn new(claim: Claim, journal: Vec<u8>, proof: EmberProof) -> Receipt {

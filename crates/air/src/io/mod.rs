@@ -37,7 +37,7 @@ use p3_field::{Field, PrimeCharacteristicRing};
 use p3_lookup::{Count, InteractionBuilder};
 
 pub use cols::{IO_COLS, IO_WIDTH, IoCols, mask};
-pub use data::DataAir;
+pub use data::{DATA_COLS, DATA_WIDTH, DataAir, DataCols};
 
 use crate::bytes::range_pair;
 use crate::chips::ecall::ECALL_MESSAGE;

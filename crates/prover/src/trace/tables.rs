@@ -58,7 +58,7 @@ impl Tracer {
                     Table::Data => {
                         let mut n = self.input_counts.clone();
                         n.extend(&self.journal_counts);
-                        counts(&n)
+                        ember_air::io::DataAir::new(&self.input, &self.journal).trace(&n)
                     }
                     // The chips, the I/O table and the accelerators' tables:
                     // their rows, padded with zero rows (which send nothing;

@@ -867,7 +867,7 @@ impl Case {
     pub fn claim_journal(&mut self, journal: &[u8]) {
         self.journal = journal.to_vec();
         let data = DataAir::new(&self.input, journal);
-        self.traces.matrices[table::DATA] = RowMajorMatrix::new(vec![Val::ZERO; data.height()], 1);
+        self.traces.matrices[table::DATA] = data.trace(&[]);
         self.airs[table::DATA] = EmberAir::Data(data);
         self.traces.public_values[public::JOURNAL_LEN] = f(journal.len() as u32);
     }
@@ -923,8 +923,10 @@ impl Case {
     /// lookup of a tuple no table holds can be unbalanced.
     pub fn rebalance(&mut self) {
         let n = self.airs.len();
+        // The preprocessed tables, and the data table (fixed by periodic
+        // columns).
         let providers: Vec<usize> = (0..n)
-            .filter(|&t| BaseAir::<Val>::preprocessed_width(&self.airs[t]) > 0)
+            .filter(|&t| BaseAir::<Val>::preprocessed_width(&self.airs[t]) > 0 || t == table::DATA)
             .collect();
         // What the tables that query (they provide nothing) need, by bus.
         let mut needed: HashMap<String, HashMap<Vec<Val>, Val>> = HashMap::new();
@@ -943,8 +945,10 @@ impl Case {
             let lookups = &common().lookups[provider];
             // A provided tuple's count is minus one main column: find it by
             // resolving the count on unit rows.
-            let prep = air.preprocessed_trace().expect("preprocessed");
-            let prep0 = prep.row_slice(0).unwrap().to_vec();
+            let prep0: Vec<Val> = air
+                .preprocessed_trace()
+                .map(|prep| prep.row_slice(0).unwrap().to_vec())
+                .unwrap_or_default();
             let column: HashMap<(usize, usize), usize> = lookups
                 .iter()
                 .enumerate()
