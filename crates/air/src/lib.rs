@@ -32,6 +32,7 @@ pub mod config;
 pub mod gadget;
 pub mod io;
 pub mod keccak;
+pub mod key;
 pub mod lookups;
 pub mod memory;
 pub mod ops;
@@ -349,7 +350,20 @@ pub fn tables(
     input: &[u8],
     journal: &[u8],
 ) -> Result<Vec<EmberAir>, ops::ProgramError> {
-    let rows = ops::program_rows(program)?;
+    let code = program::ProgramAir::new(ops::program_rows(program)?, program.entry());
+    let image = memory::ImageAir::new(memory::initial_words(program));
+    Ok(tables_with(code, image, input, journal))
+}
+
+/// Every table of a proof whose program and image tables are `code` and
+/// `image` (keyed ones, for a verifier with a key), in [`Table`] order.
+pub fn tables_with(
+    code: program::ProgramAir,
+    image: memory::ImageAir,
+    input: &[u8],
+    journal: &[u8],
+) -> Vec<EmberAir> {
+    let (mut code, mut image) = (Some(code), Some(image));
     let airs: Vec<EmberAir> = Table::ALL
         .iter()
         .map(|t| match t {
@@ -360,10 +374,8 @@ pub fn tables(
             Table::Mul => EmberAir::Mul(chips::mul::MulChip),
             Table::Div => EmberAir::Div(chips::div::DivChip),
             Table::Ecall => EmberAir::Ecall(chips::ecall::EcallChip),
-            Table::Program => {
-                EmberAir::Program(program::ProgramAir::new(rows.clone(), program.entry()))
-            }
-            Table::Image => EmberAir::Image(memory::ImageAir::new(memory::initial_words(program))),
+            Table::Program => EmberAir::Program(code.take().expect("one program table")),
+            Table::Image => EmberAir::Image(image.take().expect("one image table")),
             Table::Memory => EmberAir::Memory(memory::MemoryAir),
             Table::Bytes => EmberAir::Bytes(bytes::BytesAir),
             Table::Pow2 => EmberAir::Pow2(pow2::Pow2Air),
@@ -383,7 +395,7 @@ pub fn tables(
         })
         .collect();
     debug_assert!(airs.iter().zip(Table::ALL).all(|(a, &t)| a.id() == t));
-    Ok(airs)
+    airs
 }
 
 /// A preprocessed table's whole row, received on `bus` as many times as its

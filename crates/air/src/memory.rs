@@ -72,7 +72,9 @@ pub fn initial_words(program: &Program) -> Vec<InitialWord> {
 /// is_real)`, each real row sent once at timestamp 0.
 #[derive(Clone, Debug)]
 pub struct ImageAir {
-    words: Vec<InitialWord>,
+    /// `None` for the table a verifying key commits to.
+    words: Option<Vec<InitialWord>>,
+    height: usize,
 }
 
 /// Preprocessed columns of the image table.
@@ -81,17 +83,31 @@ const IMAGE_WIDTH: usize = 7;
 impl ImageAir {
     /// The image table of these words.
     pub fn new(words: Vec<InitialWord>) -> Self {
-        ImageAir { words }
+        let height = words.len().next_power_of_two().max(16);
+        ImageAir {
+            words: Some(words),
+            height,
+        }
     }
 
-    /// The words.
+    /// The table as a verifying key holds it: its constraints and its
+    /// height, without its words (the key holds their commitment), so it
+    /// has no preprocessed trace.
+    pub fn keyed(height: usize) -> Self {
+        ImageAir {
+            words: None,
+            height,
+        }
+    }
+
+    /// The words (none in a keyed table).
     pub fn words(&self) -> &[InitialWord] {
-        &self.words
+        self.words.as_deref().unwrap_or_default()
     }
 
     /// Rows, padded to a power of two.
     pub fn height(&self) -> usize {
-        self.words.len().next_power_of_two().max(16)
+        self.height
     }
 }
 
@@ -101,8 +117,9 @@ impl<F: Field> BaseAir<F> for ImageAir {
     }
 
     fn preprocessed_trace(&self) -> Option<RowMajorMatrix<F>> {
+        let words = self.words.as_ref()?;
         let mut values = F::zero_vec(self.height() * IMAGE_WIDTH);
-        for (row, w) in values.chunks_mut(IMAGE_WIDTH).zip(&self.words) {
+        for (row, w) in values.chunks_mut(IMAGE_WIDTH).zip(words) {
             let [b0, b1, b2, b3] = w.value.to_le_bytes();
             row.copy_from_slice(&[
                 F::from_u32(w.addr),

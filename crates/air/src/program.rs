@@ -27,25 +27,43 @@ pub const MIN_HEIGHT: usize = 16;
 /// The program table over the given rows.
 #[derive(Clone, Debug)]
 pub struct ProgramAir {
-    rows: Vec<ProgramRow>,
+    /// `None` for the table a verifying key commits to.
+    rows: Option<Vec<ProgramRow>>,
     entry: u32,
+    height: usize,
 }
 
 impl ProgramAir {
     /// The table of these rows (in address order), the run starting at
     /// `entry`.
     pub fn new(rows: Vec<ProgramRow>, entry: u32) -> Self {
-        ProgramAir { rows, entry }
+        let height = rows.len().next_power_of_two().max(MIN_HEIGHT);
+        ProgramAir {
+            rows: Some(rows),
+            entry,
+            height,
+        }
     }
 
-    /// The rows.
+    /// The table as a verifying key holds it: its constraints and its
+    /// height, without its rows (the key holds their commitment), so it has
+    /// no preprocessed trace.
+    pub fn keyed(height: usize) -> Self {
+        ProgramAir {
+            rows: None,
+            entry: 0,
+            height,
+        }
+    }
+
+    /// The rows (none in a keyed table).
     pub fn rows(&self) -> &[ProgramRow] {
-        &self.rows
+        self.rows.as_deref().unwrap_or_default()
     }
 
     /// The table's height: the rows, padded to a power of two.
     pub fn height(&self) -> usize {
-        self.rows.len().next_power_of_two().max(MIN_HEIGHT)
+        self.height
     }
 }
 
@@ -77,8 +95,9 @@ impl<F: Field> BaseAir<F> for ProgramAir {
     }
 
     fn preprocessed_trace(&self) -> Option<RowMajorMatrix<F>> {
+        let rows = self.rows.as_ref()?;
         let mut values = F::zero_vec(self.height() * PREPROCESSED_WIDTH);
-        for (row, r) in values.chunks_mut(PREPROCESSED_WIDTH).zip(&self.rows) {
+        for (row, r) in values.chunks_mut(PREPROCESSED_WIDTH).zip(rows) {
             row[..WIDTH].copy_from_slice(&message::<F>(r));
             row[WIDTH] = F::from_bool(r.pc == self.entry);
         }

@@ -1,4 +1,5 @@
-//! `ember prove` and `ember verify`: a run's receipt, written and checked.
+//! `ember prove`, `ember key` and `ember verify`: a run's receipt, written
+//! and checked (against the ELF or the program's verifying key).
 
 use std::fmt::Write as _;
 use std::fs::File;
@@ -9,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use ember_host::progress::ProgressLine;
 use ember_host::report::{self, exit_status};
-use ember_host::{Error, Executor, Receipt, ReceiptError, verify_receipt};
+use ember_host::{
+    Error, Executor, Receipt, ReceiptError, VerifyingKey, verify_receipt, verify_receipt_with_key,
+};
 
 use crate::{BadInput, load, read};
 
@@ -28,10 +31,35 @@ pub struct ProveArgs {
     output: Option<PathBuf>,
 }
 
+/// `ember key`'s arguments.
+#[derive(clap::Args)]
+pub struct KeyArgs {
+    /// The guest ELF file.
+    elf: PathBuf,
+    /// Where to write the key (default: the ELF's path with the extension
+    /// `.vkey`).
+    #[arg(short, long, value_name = "KEY")]
+    output: Option<PathBuf>,
+}
+
+/// `ember key --help`'s explanation.
+pub const KEY_ABOUT: &str = "\
+Make a program's verifying key: what `ember verify` needs of the ELF (its image ID and the \
+commitment to its program and image tables), computed once. `ember verify KEY RECEIPT` then \
+checks receipts of that program without rebuilding and recommitting its tables.
+
+A key stands for the ELF it was made from: make it yourself from the ELF you trust, never accept \
+one from the prover.
+
+Exit status: 0 the key was written; 6 the program cannot be proven (so has no key); 4 bad usage, \
+an unreadable file, an invalid ELF or an unwritable key file.";
+
 /// `ember verify`'s arguments.
 #[derive(clap::Args)]
 pub struct VerifyArgs {
-    /// The guest ELF file the receipt claims to be about.
+    /// The guest ELF file the receipt claims to be about, or its verifying
+    /// key (from `ember key`).
+    #[arg(value_name = "ELF|KEY")]
     elf: PathBuf,
     /// The receipt (from `ember prove`).
     receipt: PathBuf,
@@ -172,8 +200,63 @@ fn with_ticker<T>(progress: Option<&ProgressLine>, work: impl FnOnce() -> T) -> 
     result
 }
 
+pub fn key(args: &KeyArgs) -> Result<u8, BadInput> {
+    let program = load(&args.elf)?;
+    let key = match program.verifying_key() {
+        Ok(key) => key,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(exit_status::UNPROVABLE);
+        }
+    };
+    let path = args
+        .output
+        .clone()
+        .unwrap_or_else(|| args.elf.with_extension("vkey"));
+    let bytes = key.to_bytes();
+    std::fs::write(&path, &bytes).map_err(|e| {
+        BadInput(format!(
+            "the key was not saved: cannot write {}: {e}",
+            path.display()
+        ))
+    })?;
+    eprintln!(
+        "ember: verifying key written: {} ({} bytes)\n  image ID      {}",
+        path.display(),
+        bytes.len(),
+        key.image_id()
+    );
+    Ok(exit_status::SUCCESS)
+}
+
+/// What `ember verify` checks against: the ELF, or the program's key.
+enum Program {
+    Elf(Vec<u8>),
+    Key(VerifyingKey),
+}
+
+impl Program {
+    /// The file at `path`: a key if it starts as one, else an ELF.
+    fn read(path: &Path) -> Result<Program, BadInput> {
+        let bytes = read(path, "ELF or key file")?;
+        if !bytes.starts_with(VerifyingKey::MAGIC) {
+            return Ok(Program::Elf(bytes));
+        }
+        VerifyingKey::from_bytes(&bytes)
+            .map(Program::Key)
+            .map_err(|e| BadInput(format!("{} is not a valid key: {e}", path.display())))
+    }
+
+    fn verify(&self, input: &[u8], journal: &[u8], r: &Receipt) -> Result<(), ReceiptError> {
+        match self {
+            Program::Elf(elf) => verify_receipt(elf, input, journal, r),
+            Program::Key(key) => verify_receipt_with_key(key, input, journal, r),
+        }
+    }
+}
+
 pub fn verify(args: &VerifyArgs) -> Result<u8, BadInput> {
-    let elf = read(&args.elf, "ELF file")?;
+    let program = Program::read(&args.elf)?;
     let bytes = read(&args.receipt, "receipt")?;
     let input = match &args.input {
         Some(path) => read(path, "input file")?,
@@ -200,7 +283,7 @@ pub fn verify(args: &VerifyArgs) -> Result<u8, BadInput> {
         Err(e) => return invalid(e),
     };
     let journal = held.as_deref().unwrap_or(&receipt.journal);
-    match verify_receipt(&elf, &input, journal, &receipt) {
+    match program.verify(&input, journal, &receipt) {
         Ok(()) => {}
         Err(ReceiptError::Load(e)) => {
             return Err(BadInput(format!(

@@ -14,7 +14,9 @@
 //!
 //! - [`Executor::prove`] runs the guest, then proves that run: a
 //!   [`ProveSession`] holds the session and the [`Receipt`], which
-//!   [`verify_receipt`] checks against the ELF, input and journal.
+//!   [`verify_receipt`] checks against the ELF, input and journal
+//!   (or [`verify_receipt_with_key`], against the program's
+//!   [`VerifyingKey`]: [`Program::verifying_key`], computed once).
 
 mod callstack;
 mod error;
@@ -29,7 +31,10 @@ pub mod trace;
 
 pub use callstack::{Backtrace, BacktraceFrame};
 pub use ember_core::{Digest, Exit, Fault, FaultKind, LoadError};
-pub use ember_verifier::{Receipt, ReceiptError, verify_receipt};
+pub use ember_verifier::{
+    KeyError, Receipt, ReceiptError, VerifyError, VerifyingKey, verify_receipt,
+    verify_receipt_with_key,
+};
 pub use error::{Error, FaultReport};
 pub use executor::{BACKTRACE_RERUN_LIMIT, Executor, PROGRESS_INTERVAL, Progress, Session, mips};
 pub use journal::{Journal, JournalDecoder, encode_frame};

@@ -69,7 +69,10 @@ enum Command {
     /// Run a guest and prove the run: write a receipt.
     #[command(long_about = cli_prove::PROVE_ABOUT)]
     Prove(cli_prove::ProveArgs),
-    /// Check a receipt against the ELF, the input and the journal.
+    /// Make a program's verifying key, for `ember verify`.
+    #[command(long_about = cli_prove::KEY_ABOUT)]
+    Key(cli_prove::KeyArgs),
+    /// Check a receipt against the ELF (or its key), the input and the journal.
     #[command(long_about = cli_prove::VERIFY_ABOUT)]
     Verify(cli_prove::VerifyArgs),
     /// Show an ELF's entry, segments and image ID.
@@ -154,6 +157,7 @@ fn main() -> ExitCode {
             &seeing,
         ),
         Command::Prove(args) => cli_prove::prove(&args),
+        Command::Key(args) => cli_prove::key(&args),
         Command::Verify(args) => cli_prove::verify(&args),
         Command::Info { elf } => info(&elf),
         Command::Disasm { elf, symbol } => disasm(&elf, symbol.as_deref()),

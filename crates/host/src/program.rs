@@ -82,6 +82,16 @@ impl Program {
         self.image_id
     }
 
+    /// The program's verifying key: what [`verify_receipt_with_key`]
+    /// needs of it, computed once (see [`ember_verifier::VerifyingKey`]).
+    ///
+    /// [`verify_receipt_with_key`]: crate::verify_receipt_with_key
+    pub fn verifying_key(
+        &self,
+    ) -> Result<ember_verifier::VerifyingKey, ember_verifier::VerifyError> {
+        ember_verifier::VerifyingKey::new(&self.core)
+    }
+
     /// The validated, decoded image.
     pub fn core(&self) -> &ember_core::Program {
         &self.core

@@ -327,6 +327,10 @@ pub fn verify_hint(e: &ReceiptError, given: VerifyGiven) -> Option<&'static str>
             "the receipt was made for another program (ELF): verify it with the ELF that was \
              proven (`ember info ELF` shows an ELF's image ID)"
         }
+        ReceiptError::KeyImageId { .. } => {
+            "the receipt was made for another program: verify it with the key of the ELF that \
+             was proven (`ember key ELF` makes it)"
+        }
         ReceiptError::JournalDigest { .. } if given.journal => {
             "the --journal file differs from the journal the receipt commits to"
         }

@@ -1,9 +1,12 @@
 //! Verifies Ember proofs. It never runs the executor: from the ELF it builds
 //! the tables' fixed parts (the program table and the initial image) itself,
-//! derives their commitments, and checks the proof against the public values
-//! it computes from the claim.
+//! derives their commitments (once per program: a [`VerifyingKey`]), and
+//! checks the proof against the public values it computes from the claim.
 
+mod frame;
+mod key;
 mod receipt;
+pub use key::*;
 pub use receipt::*;
 
 use ember_air::public::PublicValues;
@@ -100,9 +103,29 @@ pub fn public_values(
 }
 
 /// Checks that `proof` proves `statement` about `program` run on `input`
-/// with `journal` as its journal.
+/// with `journal` as its journal: [`verify_with_key`] with the program's
+/// key made on the spot.
 pub fn verify(
     program: &Program,
+    input: &[u8],
+    journal: &[u8],
+    statement: &Statement,
+    proof: &EmberProof,
+) -> Result<(), VerifyError> {
+    verify_with_key(
+        &VerifyingKey::new(program)?,
+        input,
+        journal,
+        statement,
+        proof,
+    )
+}
+
+/// Checks that `proof` proves `statement` about the program of `key` run on
+/// `input` with `journal` as its journal. Nothing is recommitted: the
+/// preprocessed tables' commitment is the key's.
+pub fn verify_with_key(
+    key: &VerifyingKey,
     input: &[u8],
     journal: &[u8],
     statement: &Statement,
@@ -117,7 +140,8 @@ pub fn verify(
             proof.tables.bits()
         ))
     })?;
-    let airs: Vec<EmberAir> = airs(program, input, journal)?
+    let airs: Vec<EmberAir> = key
+        .airs(input, journal)
         .into_iter()
         .filter(|a| tables.contains(a.id()))
         .collect();
@@ -154,11 +178,8 @@ pub fn verify(
             )));
         }
     }
-    let config = config();
-    // The preprocessed commitments come from the verifier's own tables.
-    let common = ember_air::config::prover_data(&config, &airs, degree_bits)
-        .map_err(VerifyError::Shape)?
-        .common;
+    // The preprocessed tables' commitment is the key's, made from the ELF.
+    let common = key.common_data(&airs, degree_bits)?;
     let public_values: Vec<Vec<Val>> = airs
         .iter()
         .map(|a| {
@@ -169,6 +190,6 @@ pub fn verify(
             }
         })
         .collect();
-    verify_batch(&config, &airs, &proof.batch, &public_values, &common)
+    verify_batch(&config(), &airs, &proof.batch, &public_values, &common)
         .map_err(|e| VerifyError::Stark(format!("{e:?}")))
 }

@@ -21,7 +21,8 @@ use ember_air::EmberProof;
 use ember_core::{Claim, Digest, LoadError, Program};
 use serde::{Deserialize, Serialize};
 
-use crate::{Statement, VerifyError, verify};
+use crate::frame::{self, FrameError};
+use crate::{Statement, VerifyError, VerifyingKey, verify_with_key};
 
 /// A claim about one execution and the proof that attests it.
 pub struct Receipt {
@@ -77,6 +78,16 @@ pub enum ReceiptError {
         receipt: Digest,
         /// The ELF's.
         elf: Digest,
+    },
+    /// The claim is not about the program this verifying key is for.
+    #[error(
+        "wrong program: the receipt was made for the program with image ID {receipt}, and the verifying key is for image ID {key}"
+    )]
+    KeyImageId {
+        /// The receipt's image ID.
+        receipt: Digest,
+        /// The key's.
+        key: Digest,
     },
     /// The run had input, and the input checked is empty (a verifier that
     /// left the input out).
@@ -193,37 +204,23 @@ impl Receipt {
             journal: self.journal.as_slice(),
             proof: &self.proof,
         };
-        let mut out = Self::MAGIC.to_vec();
-        out.extend(Self::VERSION.to_le_bytes());
-        // Writing to a Vec fails only if a Serialize impl does, and the
-        // proof's are derived.
-        postcard::to_extend(&body, out).expect("a receipt always serializes")
+        frame::write(Self::MAGIC, Self::VERSION, &body)
     }
 
     /// Reads a receipt written by [`Receipt::to_bytes`]. Any other bytes are
     /// an error, never a panic.
     pub fn from_bytes(bytes: &[u8]) -> Result<Receipt, ReceiptError> {
-        let rest = bytes
-            .strip_prefix(Self::MAGIC.as_slice())
-            .ok_or(ReceiptError::BadMagic)?;
-        let (version, body) = rest
-            .split_first_chunk::<2>()
-            .ok_or(ReceiptError::Truncated)?;
-        let version = u16::from_le_bytes(*version);
-        if version != Self::VERSION {
-            return Err(ReceiptError::UnknownVersion {
-                found: version,
-                supported: Self::VERSION,
-            });
-        }
-        let (body, trailing): (Body<Vec<u8>, EmberProof>, _) = postcard::take_from_bytes(body)
+        let body: Body<Vec<u8>, EmberProof> = frame::read(bytes, Self::MAGIC, Self::VERSION)
             .map_err(|e| match e {
-                postcard::Error::DeserializeUnexpectedEnd => ReceiptError::Truncated,
-                e => ReceiptError::Garbled(e),
+                FrameError::BadMagic => ReceiptError::BadMagic,
+                FrameError::UnknownVersion(found) => ReceiptError::UnknownVersion {
+                    found,
+                    supported: Self::VERSION,
+                },
+                FrameError::Truncated => ReceiptError::Truncated,
+                FrameError::Garbled(e) => ReceiptError::Garbled(e),
+                FrameError::TrailingBytes(n) => ReceiptError::TrailingBytes(n),
             })?;
-        if !trailing.is_empty() {
-            return Err(ReceiptError::TrailingBytes(trailing.len()));
-        }
         let c = body.claim;
         Ok(Receipt {
             claim: Claim {
@@ -266,12 +263,31 @@ pub fn verify_receipt(
     receipt: &Receipt,
 ) -> Result<(), ReceiptError> {
     let program = Program::load_elf(elf).map_err(ReceiptError::Load)?;
-    let claim = &receipt.claim;
     let image_id = program.image_id();
-    if claim.image_id != image_id {
+    if receipt.claim.image_id != image_id {
         return Err(ReceiptError::ImageId {
-            receipt: claim.image_id,
+            receipt: receipt.claim.image_id,
             elf: image_id,
+        });
+    }
+    let key = VerifyingKey::with_image_id(&program, image_id)?;
+    verify_receipt_with_key(&key, input, journal, receipt)
+}
+
+/// [`verify_receipt`] with the program's verifying key in place of its ELF
+/// (the same checks; the key stands for the ELF it was made from, and the
+/// claim's image ID must be the key's).
+pub fn verify_receipt_with_key(
+    key: &VerifyingKey,
+    input: &[u8],
+    journal: &[u8],
+    receipt: &Receipt,
+) -> Result<(), ReceiptError> {
+    let claim = &receipt.claim;
+    if claim.image_id != key.image_id() {
+        return Err(ReceiptError::KeyImageId {
+            receipt: claim.image_id,
+            key: key.image_id(),
         });
     }
     let input_digest = Digest::of(&[input]);
@@ -317,6 +333,6 @@ pub fn verify_receipt(
         exit_code: claim.exit_code,
         cycles: claim.cycles,
     };
-    verify(&program, input, journal, &statement, &receipt.proof)?;
+    verify_with_key(key, input, journal, &statement, &receipt.proof)?;
     Ok(())
 }

@@ -129,6 +129,7 @@ fn every_error_variant_has_a_row() {
         ("crates/prover/src/lib.rs", "ProveError"),
         ("crates/verifier/src/lib.rs", "VerifyError"),
         ("crates/verifier/src/receipt.rs", "ReceiptError"),
+        ("crates/verifier/src/key.rs", "KeyError"),
         ("crates/core/src/error.rs", "FaultKind"),
         ("crates/core/src/error.rs", "LoadError"),
     ] {

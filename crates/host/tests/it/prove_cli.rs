@@ -447,3 +447,73 @@ fn an_input_a_proof_cannot_hold_is_refused_before_the_run() {
     assert!(o.stdout.is_empty());
     assert!(!receipt.exists(), "no receipt is left behind");
 }
+
+/// `ember key` writes the program's verifying key beside the ELF (or to
+/// `-o`); `ember verify KEY RECEIPT` accepts what `ember verify ELF
+/// RECEIPT` accepts, names another program's key, and a file that starts
+/// as a key but is not one is bad input.
+#[test]
+fn a_verifying_key_verifies_receipts_in_place_of_the_elf() {
+    let (elf, receipt) = proven();
+    let o = ember(&["key", elf]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let key = Path::new(elf).with_extension("vkey");
+    let image_id = Program::load(&std::fs::read(elf).unwrap())
+        .unwrap()
+        .image_id();
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "ember: verifying key written: {} (78 bytes)\n  image ID      {image_id}\n",
+            key.display()
+        )
+    );
+    let key = key.to_str().unwrap();
+    let (status, text) = verify_text("key", key, receipt, &[]);
+    assert_eq!(status, Some(0), "{text}");
+    assert!(
+        text.starts_with("ember: receipt valid: guest halted with exit code 10\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("\n  image ID      {image_id}\n")),
+        "{text}"
+    );
+    // The key of another program.
+    let dir = scratch("other-key");
+    let other = file(&dir, "other.elf", &provable(1).elf());
+    let other_key = dir.join("other.key");
+    let o = ember(&["key", &other, "-o", other_key.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let other_id = Program::load(&std::fs::read(&other).unwrap())
+        .unwrap()
+        .image_id();
+    let (status, text) = verify_text("other-key", other_key.to_str().unwrap(), receipt, &[]);
+    assert_eq!(status, Some(5));
+    assert_eq!(
+        text,
+        format!(
+            "ember: invalid receipt: wrong program: the receipt was made for the program with \
+             image ID {image_id}, and the verifying key is for image ID {other_id}\n  \
+             hint: the receipt was made for another program: verify it with the key of the ELF \
+             that was proven (`ember key ELF` makes it)\n"
+        )
+    );
+    // A cut key file.
+    let bytes = std::fs::read(key).unwrap();
+    let cut = file(&dir, "cut.vkey", &bytes[..40]);
+    let (status, text) = verify_text("cut-key", &cut, receipt, &[]);
+    assert_eq!(status, Some(4));
+    assert_eq!(
+        text,
+        format!("error: {cut} is not a valid key: the verifying key is truncated\n")
+    );
+    // `ember key` on a file that is not an ELF.
+    let o = ember(&["key", &cut]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(
+        stderr(&o).starts_with(&format!("error: {cut} is not a valid Ember program: ")),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -1,0 +1,172 @@
+//! Verifying keys: what the verifier needs of a program, computed once from
+//! its ELF, so that verifying another receipt of it recommits nothing.
+//!
+//! A key holds the program's image ID, the heights of its program and
+//! image tables, and the commitment to its preprocessed tables (program,
+//! image, bytes, pow2: the input and the journal are not among them, see
+//! `ember_air::io::DataAir`). A key is trusted input, like the ELF it
+//! stands for: make it yourself from the ELF you trust
+//! ([`VerifyingKey::new`], `ember key`), never accept one from the prover.
+//!
+//! The file is `ember/vkey` (10 bytes), the receipt format version it
+//! verifies (u16 LE, [`crate::Receipt::VERSION`]), then the body in
+//! postcard: the image ID, the two heights (log2) and the commitment.
+
+use ember_air::config::DIGEST_ELEMS;
+use ember_air::key::{PreprocessedCommitment, keyed_common_data, preprocessed_commitment};
+use ember_air::memory::ImageAir;
+use ember_air::program::ProgramAir;
+use ember_air::{EmberAir, Val, config};
+use ember_core::{Digest, Program};
+use serde::{Deserialize, Serialize};
+
+use crate::frame::{self, FrameError};
+use crate::{Receipt, VerifyError};
+
+/// What the verifier needs of one program (see the module's docs).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifyingKey {
+    image_id: Digest,
+    program_log_rows: u8,
+    image_log_rows: u8,
+    commitment: PreprocessedCommitment,
+}
+
+/// A key's body on the wire.
+#[derive(Serialize, Deserialize)]
+struct Wire {
+    image_id: [u8; 32],
+    program_log_rows: u8,
+    image_log_rows: u8,
+    /// The Merkle root (the commitment's one root: cap height 0).
+    root: [Val; DIGEST_ELEMS],
+}
+
+/// Why a key file was refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// The bytes do not start with [`VerifyingKey::MAGIC`].
+    #[error("not an Ember verifying key: it does not start with `ember/vkey`")]
+    BadMagic,
+    /// A key for another receipt format.
+    #[error(
+        "the verifying key is for receipt format version {found} (this verifier reads version {supported}): make it again with `ember key`"
+    )]
+    UnknownVersion {
+        /// The key's version.
+        found: u16,
+        /// The version this verifier reads.
+        supported: u16,
+    },
+    /// The bytes end before the key does.
+    #[error("the verifying key is truncated")]
+    Truncated,
+    /// The body does not decode.
+    #[error("the verifying key is garbled: {0}")]
+    Garbled(postcard::Error),
+    /// Bytes follow the key's end.
+    #[error("the verifying key is garbled: {0} bytes follow its end")]
+    TrailingBytes(usize),
+    /// A table height no proof can have.
+    #[error("the verifying key is garbled: a table of 2^{0} rows")]
+    Height(u8),
+}
+
+impl VerifyingKey {
+    /// The first bytes of every key file.
+    pub const MAGIC: &'static [u8; 10] = b"ember/vkey";
+
+    /// The key of `program`: its preprocessed tables built and committed
+    /// (what [`crate::verify`] does on every call).
+    pub fn new(program: &Program) -> Result<VerifyingKey, VerifyError> {
+        Self::with_image_id(program, program.image_id())
+    }
+
+    /// [`VerifyingKey::new`], `program`'s image ID already computed.
+    pub(crate) fn with_image_id(
+        program: &Program,
+        image_id: Digest,
+    ) -> Result<VerifyingKey, VerifyError> {
+        let airs = crate::airs(program, &[], &[])?;
+        let commitment = preprocessed_commitment(&config(), &airs).map_err(VerifyError::Shape)?;
+        // Ember's Merkle trees have one root (cap height 0).
+        assert_eq!(commitment.roots().len(), 1, "a commitment of one root");
+        let log_rows = |air: &EmberAir| {
+            let rows = air.fixed_height().expect("a preprocessed table");
+            rows.trailing_zeros() as u8
+        };
+        Ok(VerifyingKey {
+            image_id,
+            program_log_rows: log_rows(&airs[ember_air::table::PROGRAM]),
+            image_log_rows: log_rows(&airs[ember_air::table::IMAGE]),
+            commitment,
+        })
+    }
+
+    /// The image ID of the program the key is for.
+    pub fn image_id(&self) -> Digest {
+        self.image_id
+    }
+
+    /// Every table of a proof of this key's program run on `input` with
+    /// `journal`, in table order (the program and image tables keyed: no
+    /// rows, their commitment is the key's).
+    pub(crate) fn airs(&self, input: &[u8], journal: &[u8]) -> Vec<EmberAir> {
+        ember_air::tables_with(
+            ProgramAir::keyed(1 << self.program_log_rows),
+            ImageAir::keyed(1 << self.image_log_rows),
+            input,
+            journal,
+        )
+    }
+
+    /// The proof's fixed data for `airs` at `degree_bits`: the lookups, and
+    /// the key's commitment.
+    pub(crate) fn common_data(
+        &self,
+        airs: &[EmberAir],
+        degree_bits: &[usize],
+    ) -> Result<p3_batch_stark::CommonData<ember_air::EmberConfig>, VerifyError> {
+        keyed_common_data(&config(), airs, degree_bits, self.commitment.clone())
+            .map_err(VerifyError::Shape)
+    }
+
+    /// The key as a file's bytes: magic, version, postcard body.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let wire = Wire {
+            image_id: self.image_id.0,
+            program_log_rows: self.program_log_rows,
+            image_log_rows: self.image_log_rows,
+            root: self.commitment.roots()[0],
+        };
+        frame::write(Self::MAGIC, Receipt::VERSION, &wire)
+    }
+
+    /// Reads a key written by [`VerifyingKey::to_bytes`]. Any other bytes
+    /// are an error, never a panic.
+    pub fn from_bytes(bytes: &[u8]) -> Result<VerifyingKey, KeyError> {
+        let wire: Wire =
+            frame::read(bytes, Self::MAGIC, Receipt::VERSION).map_err(|e| match e {
+                FrameError::BadMagic => KeyError::BadMagic,
+                FrameError::UnknownVersion(found) => KeyError::UnknownVersion {
+                    found,
+                    supported: Receipt::VERSION,
+                },
+                FrameError::Truncated => KeyError::Truncated,
+                FrameError::Garbled(e) => KeyError::Garbled(e),
+                FrameError::TrailingBytes(n) => KeyError::TrailingBytes(n),
+            })?;
+        for bits in [wire.program_log_rows, wire.image_log_rows] {
+            if usize::from(bits) > crate::MAX_LOG_TABLE_HEIGHT {
+                return Err(KeyError::Height(bits));
+            }
+        }
+        Ok(VerifyingKey {
+            image_id: Digest(wire.image_id),
+            program_log_rows: wire.program_log_rows,
+            image_log_rows: wire.image_log_rows,
+            commitment: PreprocessedCommitment::new(vec![wire.root]),
+        })
+    }
+}
