@@ -159,7 +159,7 @@ fn f(v: &Value, key: &str) -> f64 {
     v[key].as_f64().unwrap_or(f64::NAN)
 }
 
-const COLUMNS: [(&str, &str, usize); 16] = [
+const COLUMNS: [(&str, &str, usize); 17] = [
     ("workload", "workload", 8),
     ("log2", "log2_cycles", 5),
     ("cycles", "cycles", 9),
@@ -175,6 +175,7 @@ const COLUMNS: [(&str, &str, usize); 16] = [
     ("kHz", "khz", 6),
     ("proof KiB", "proof_bytes", 9),
     ("verify ms", "verify_ms", 9),
+    ("key ms", "verify_key_ms", 6),
     ("RSS MiB", "peak_rss_kib", 8),
 ];
 
@@ -197,7 +198,7 @@ fn print_row(row: &Value) {
                 "log2_cycles" => format!("{:.1}", f(row, key)),
                 "proof_bytes" => format!("{:.0}", f(row, key) / 1024.0),
                 "peak_rss_kib" => format!("{:.0}", f(row, key) / 1024.0),
-                "verify_ms" | "khz" => format!("{:.1}", f(row, key)),
+                "verify_ms" | "verify_key_ms" | "khz" => format!("{:.1}", f(row, key)),
                 _ => format!("{:.2}", f(row, key)),
             };
             format!("{text:>w$}")
@@ -230,7 +231,7 @@ fn compare_with_targets(rows: &[Value]) -> Value {
             .fold(f64::NEG_INFINITY, f64::max)
     };
     let proof_kib = max("proof_bytes", 1024.0);
-    let verify_ms = max("verify_ms", 1.0);
+    let verify_ms = max("verify_key_ms", 1.0);
     let khz_of = |label: &str, log2: Option<f64>| {
         rows.iter()
             .find(|r| {
@@ -262,7 +263,7 @@ fn compare_with_targets(rows: &[Value]) -> Value {
         verdict(proof_kib <= TARGET_PROOF_KIB)
     );
     println!(
-        "  verify <= {TARGET_VERIFY_MS} ms: slowest {verify_ms:.1} ms  {}",
+        "  verify with the key <= {TARGET_VERIFY_MS} ms: slowest {verify_ms:.1} ms  {}",
         verdict(verify_ms <= TARGET_VERIFY_MS)
     );
     let guests: Vec<String> = rows
