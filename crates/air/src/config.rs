@@ -1,5 +1,6 @@
 //! The proof system's parameters: field, hash, FRI. Constants of the
-//! verifier, never read from a proof.
+//! verifier, but for the parameter set ([`Params`]), which a proof names
+//! and the verifier accepts only if it knows it.
 
 use p3_challenger::DuplexChallenger;
 use p3_commit::ExtensionMmcs;
@@ -11,6 +12,7 @@ use p3_koala_bear::{KoalaBear, Poseidon2KoalaBear, default_koalabear_poseidon2_1
 use p3_merkle_tree::MerkleTreeMmcs;
 use p3_symmetric::{PaddingFreeSponge, TruncatedPermutation};
 use p3_uni_stark::StarkConfig;
+use serde::{Deserialize, Serialize};
 
 /// The base field: KoalaBear, p = 2^31 - 2^24 + 1.
 pub type Val = KoalaBear;
@@ -40,11 +42,65 @@ type Pcs = TwoAdicFriPcs<Val, Dft, ValMmcs, ChallengeMmcs>;
 /// The STARK configuration of every Ember proof.
 pub type EmberConfig = StarkConfig<Pcs, Challenge, Challenger>;
 
-/// log2 of the FRI blowup: 2, which the tables' constraint degree (at most
-/// 3) allows.
-pub const LOG_BLOWUP: usize = 1;
-/// FRI queries.
-pub const NUM_QUERIES: usize = 100;
+/// A parameter set: FRI's rate and number of queries. Everything else
+/// (field, hash, grinding, the tables and their lookups) is the same in
+/// every set.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Params {
+    /// Blowup 2, 100 queries: the fastest proving, the default.
+    #[default]
+    Fast,
+    /// Blowup 4, 50 queries (the same conjectured bits): proofs and
+    /// verification about half as large and as long, proving about 1.5
+    /// times as long and with about twice the memory.
+    Small,
+}
+
+impl Params {
+    /// Every set, in the order of their wire tags.
+    pub const ALL: [Params; 2] = [Params::Fast, Params::Small];
+
+    /// The set's name (`ember prove --params NAME`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Params::Fast => "fast",
+            Params::Small => "small",
+        }
+    }
+
+    /// The set named `name`.
+    pub fn from_name(name: &str) -> Option<Params> {
+        Params::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    /// log2 of the FRI blowup. The tables' constraints and lookups have
+    /// degree at most 3, which blowup 2 allows: a larger blowup only
+    /// lowers the code's rate.
+    pub fn log_blowup(self) -> usize {
+        match self {
+            Params::Fast => 1,
+            Params::Small => 2,
+        }
+    }
+
+    /// FRI queries.
+    pub fn num_queries(self) -> usize {
+        match self {
+            Params::Fast => 100,
+            Params::Small => 50,
+        }
+    }
+
+    /// The tallest table a proof may have (log2): the field's two-adicity
+    /// less the blowup's log.
+    pub fn max_log_table_height(self) -> usize {
+        <Val as p3_field::TwoAdicField>::TWO_ADICITY - self.log_blowup()
+    }
+}
+
+/// The smallest blowup of any set (log2): what the lookups are packed for,
+/// so that every set has the same tables.
+const MIN_LOG_BLOWUP: usize = 1;
 /// Proof-of-work bits before the FRI queries are drawn.
 pub const QUERY_POW_BITS: usize = 16;
 /// Proof-of-work bits before each FRI folding challenge.
@@ -61,14 +117,14 @@ pub const LOG_FINAL_POLY_LEN: usize = 3;
 /// Merkle-tree arity of the FRI commit phase (log2).
 pub const MAX_LOG_ARITY: usize = 3;
 
-/// FRI with the constants above, over `mmcs` (the security analysis,
-/// `tests/security.rs`, reads them from here with `mmcs = ()`).
-pub fn fri_parameters<M>(mmcs: M) -> FriParameters<M> {
+/// FRI with `params` and the constants above, over `mmcs` (the security
+/// analysis, `tests/security.rs`, reads them from here with `mmcs = ()`).
+pub fn fri_parameters<M>(params: Params, mmcs: M) -> FriParameters<M> {
     FriParameters {
-        log_blowup: LOG_BLOWUP,
+        log_blowup: params.log_blowup(),
         log_final_poly_len: LOG_FINAL_POLY_LEN,
         max_log_arity: MAX_LOG_ARITY,
-        num_queries: NUM_QUERIES,
+        num_queries: params.num_queries(),
         batch_proof_of_work_bits: BATCH_POW_BITS,
         commit_proof_of_work_bits: COMMIT_POW_BITS,
         query_proof_of_work_bits: QUERY_POW_BITS,
@@ -76,27 +132,32 @@ pub fn fri_parameters<M>(mmcs: M) -> FriParameters<M> {
     }
 }
 
-/// The configuration: Poseidon2 over KoalaBear with the crate's fixed
-/// default constants (never random ones) for Merkle trees and the
-/// transcript; FRI with the constants above.
-pub fn config() -> EmberConfig {
+/// The configuration of `params`: Poseidon2 over KoalaBear with the
+/// crate's fixed default constants (never random ones) for Merkle trees and
+/// the transcript; FRI with the constants above.
+pub fn config(params: Params) -> EmberConfig {
     let perm: Perm = default_koalabear_poseidon2_16();
     let hash = Hash::new(perm.clone());
     let compress = Compress::new(perm.clone());
     let val_mmcs = ValMmcs::new(hash, compress, 0);
     let challenge_mmcs = ChallengeMmcs::new(val_mmcs.clone());
-    let pcs = Pcs::new(Dft::default(), val_mmcs, fri_parameters(challenge_mmcs));
+    let pcs = Pcs::new(
+        Dft::default(),
+        val_mmcs,
+        fri_parameters(params, challenge_mmcs),
+    );
     StarkConfig::new(pcs, Challenger::new(perm))
         .with_lookup_proof_of_work_bits(LOOKUP_POW_BITS)
         .with_ood_proof_of_work_bits(OOD_POW_BITS)
 }
 
 /// The largest degree of a LogUp fraction column: same-bus lookups of a
-/// table share a column up to this degree. 3 is the most the blowup allows
-/// (`2^LOG_BLOWUP + 1`: two quotient chunks); a table whose own constraints
-/// have degree 2 then spends a second quotient chunk to commit about half
-/// the lookup columns.
-pub const LOOKUP_DEGREE: usize = (1 << LOG_BLOWUP) + 1;
+/// table share a column up to this degree. 3 is the most the smallest
+/// blowup allows (`2^1 + 1`: two quotient chunks); a table whose own
+/// constraints have degree 2 then spends a second quotient chunk to commit
+/// about half the lookup columns. The same in every set (a larger blowup
+/// would allow more, at the price of more quotient chunks).
+pub const LOOKUP_DEGREE: usize = (1 << MIN_LOG_BLOWUP) + 1;
 
 /// The proof's fixed data (the preprocessed tables' commitment and every
 /// table's lookups) for `airs` at `degree_bits` rows (log2): the same on
@@ -115,7 +176,7 @@ where
         airs,
         degree_bits,
         &vec![LOOKUP_DEGREE; airs.len()],
-        LOG_BLOWUP,
+        MIN_LOG_BLOWUP,
     )
     .map_err(|e| format!("{e:?}"))
 }

@@ -47,7 +47,7 @@ use p3_field::Field;
 use p3_lookup::InteractionBuilder;
 use p3_matrix::dense::RowMajorMatrix;
 
-pub use config::{Challenge, EmberConfig, Val, config};
+pub use config::{Challenge, EmberConfig, Params, Val, config};
 pub use set::{EmberProof, TableSet};
 
 /// Bus names.

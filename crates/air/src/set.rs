@@ -19,6 +19,7 @@
 use p3_batch_stark::BatchProof;
 use serde::{Deserialize, Serialize};
 
+use crate::config::Params;
 use crate::{EmberConfig, Table};
 
 /// A set of tables, one bit per [`Table`] index.
@@ -97,11 +98,14 @@ impl TableSet {
     }
 }
 
-/// A proof: the batch STARK and the tables it holds, in proof order.
+/// A proof: the batch STARK, the tables it holds (in proof order) and the
+/// parameter set it was made with.
 #[derive(Serialize, Deserialize)]
 pub struct EmberProof {
     /// The tables in the proof.
     pub tables: TableSet,
+    /// The parameter set (a tag the verifier decodes only if it knows it).
+    pub params: Params,
     /// The batch STARK proof of those tables.
     pub batch: BatchProof<EmberConfig>,
 }

@@ -82,6 +82,8 @@ pub struct Executor<'a> {
     /// `prove`: the most instructions to record, as a power of two, if not
     /// what one proof holds.
     pub(crate) proof_log_limit: Option<usize>,
+    /// `prove`: the parameter set.
+    pub(crate) params: crate::Params,
 }
 
 impl<'a> Executor<'a> {
@@ -101,6 +103,7 @@ impl<'a> Executor<'a> {
             trace: None,
             progress: None,
             proof_log_limit: None,
+            params: crate::Params::default(),
         }
     }
 
@@ -175,6 +178,13 @@ impl<'a> Executor<'a> {
         self
     }
 
+    /// `prove` proves with the parameter set `params` (default
+    /// [`Params::Fast`](crate::Params::Fast)).
+    pub fn params(mut self, params: crate::Params) -> Self {
+        self.params = params;
+        self
+    }
+
     /// Calls `callback` every [`PROGRESS_INTERVAL`] cycles or so.
     pub fn progress(mut self, callback: impl FnMut(&Progress) + 'a) -> Self {
         self.progress = Some(Box::new(callback));
@@ -201,6 +211,7 @@ impl<'a> Executor<'a> {
             trace,
             progress,
             proof_log_limit: _,
+            params: _,
         } = self;
         let mut host = IoHost::new(input, stdout, stderr);
         let mut machine = Machine::new(program.core());

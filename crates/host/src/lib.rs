@@ -32,7 +32,7 @@ pub mod trace;
 pub use callstack::{Backtrace, BacktraceFrame};
 pub use ember_core::{Digest, Exit, Fault, FaultKind, LoadError};
 pub use ember_verifier::{
-    KeyError, Receipt, ReceiptError, VerifyError, VerifyingKey, verify_receipt,
+    KeyError, Params, Receipt, ReceiptError, VerifyError, VerifyingKey, verify_receipt,
     verify_receipt_with_key,
 };
 pub use error::{Error, FaultReport};

@@ -42,6 +42,7 @@ impl Executor<'_> {
     pub fn prove(self) -> Result<ProveSession, Error> {
         let (program, input) = self.program_and_input();
         let input = input.to_vec();
+        let params = self.params;
         let started = Instant::now();
         // One execution: the run users see is recorded as it goes, to its
         // end (past what one proof holds the recorder only counts), so a run
@@ -52,7 +53,7 @@ impl Executor<'_> {
         };
         let session = self.run_with(&mut recorder)?;
         let (airs, traces) = recorder.finish(&Ok(session.exit.clone()), session.cycles)?;
-        let proof = ember_prover::prove_traces(&airs, &traces)?;
+        let proof = ember_prover::prove_traces_with(&airs, &traces, params)?;
         let prove_time = started.elapsed();
         let claim = Claim::new(
             session.image_id,

@@ -1,6 +1,7 @@
 //! Proves a workload and reports its figures: a synthetic loop of about
 //! `2^k` cycles (`cargo run --release -p ember-prover --example prove_loop --
-//! 16 18 20`), or a guest ELF (`-- --elf FILE [--input FILE]`). With
+//! 16 18 20`), or a guest ELF (`-- --elf FILE [--input FILE]`), with the
+//! default parameter set or another (`--params small`). With
 //! `--json`, one JSON object per proof on stdout, with the time of each
 //! proving phase: `cargo xtask bench --prove` runs it once per workload and
 //! size, so that each has its own peak RSS. A benchmark, never a test.
@@ -248,14 +249,23 @@ enum Workload {
 fn main() {
     let mut args = std::env::args().skip(1);
     let (mut json, mut elf, mut input) = (false, None, None);
+    let mut params = ember_air::Params::default();
     let mut logs = Vec::new();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--json" => json = true,
             "--elf" => elf = args.next(),
             "--input" => input = args.next(),
+            "--params" => {
+                let name = args.next().unwrap_or_default();
+                params = ember_air::Params::from_name(&name)
+                    .unwrap_or_else(|| panic!("no parameter set `{name}`"));
+            }
             log => logs.push(log.parse::<u32>().unwrap_or_else(|_| {
-                panic!("usage: prove_loop [--json] [--elf FILE [--input FILE]] [LOG2_CYCLES...]")
+                panic!(
+                    "usage: prove_loop [--json] [--params SET] [--elf FILE [--input FILE]] \
+                     [LOG2_CYCLES...]"
+                )
             })),
         }
     }
@@ -283,12 +293,12 @@ fn main() {
             Workload::Loop(log) => (program(1 << log), Vec::new()),
             Workload::Elf { program, input } => (program, input),
         };
-        measure(&spans, &program, &input, json);
+        measure(&spans, &program, &input, params, json);
     }
 }
 
 /// Runs, traces, proves and verifies one program; prints its figures.
-fn measure(spans: &Spans, program: &Program, input: &[u8], json: bool) {
+fn measure(spans: &Spans, program: &Program, input: &[u8], params: ember_air::Params, json: bool) {
     // The statement: a plain run's exit code, cycles and journal.
     let mut host = BufferHost::with_input(input);
     let mut machine = Machine::new(program);
@@ -301,7 +311,7 @@ fn measure(spans: &Spans, program: &Program, input: &[u8], json: bool) {
     let started = Instant::now();
     let (airs, traces) = ember_prover::trace(program, input).expect("provable");
     let traced = Instant::now();
-    let proof = ember_prover::prove_traces(&airs, &traces).expect("proves");
+    let proof = ember_prover::prove_traces_with(&airs, &traces, params).expect("proves");
     let proved = Instant::now();
     let trace_s = (traced - started).as_secs_f64();
     let prove_s = (proved - traced).as_secs_f64();
@@ -375,6 +385,7 @@ fn measure(spans: &Spans, program: &Program, input: &[u8], json: bool) {
         .map(width)
         .sum();
     let mut fields = vec![
+        format!("\"params\":\"{}\"", params.name()),
         format!("\"cycles\":{cycles}"),
         format!("\"trace_seconds\":{trace_s}"),
         format!("\"prove_seconds\":{prove_s}"),

@@ -6,6 +6,7 @@
 
 mod trace;
 
+use ember_air::config::Params;
 use ember_air::{EmberAir, EmberConfig, EmberProof, Table, TableSet, Val, config, table};
 use ember_core::{BufferHost, Exit, Fault, Instruction, Machine, Observer, Program};
 use p3_batch_stark::{StarkInstance, prove_batch};
@@ -150,6 +151,22 @@ pub enum ProveError {
         /// The most rows the table may have.
         limit: u64,
     },
+    /// A table is taller than the parameter set allows (the field's
+    /// two-adicity less the blowup's log): the memory table of a run that
+    /// touches too many addresses, or the image of a huge ELF.
+    #[error(
+        "cannot prove this run with the parameter set `{params}`: its {table} table has {rows} rows, more than the 2^{limit} it allows (try `--params fast`)"
+    )]
+    TableTooTall {
+        /// The set.
+        params: &'static str,
+        /// The table's name.
+        table: String,
+        /// Its rows.
+        rows: usize,
+        /// The set's limit (log2).
+        limit: usize,
+    },
     /// Plonky3 failed (a bug: a valid trace always proves).
     #[error("the prover failed: {0}")]
     Backend(String),
@@ -277,10 +294,17 @@ pub fn trace_with_limit(
     recorder.finish(&result, machine.cycles())
 }
 
-/// Proves an execution of `program` on `input`.
+/// Proves an execution of `program` on `input` (the default parameter
+/// set).
 pub fn prove(program: &Program, input: &[u8]) -> Result<Proof, ProveError> {
+    prove_with(program, input, Params::default())
+}
+
+/// Proves an execution of `program` on `input` with the parameter set
+/// `params`.
+pub fn prove_with(program: &Program, input: &[u8], params: Params) -> Result<Proof, ProveError> {
     let (airs, traces) = trace(program, input)?;
-    prove_traces(&airs, &traces)
+    prove_traces_with(&airs, &traces, params)
 }
 
 /// The tables a proof of `traces` holds: every required table, and each
@@ -299,10 +323,32 @@ pub fn tables_of(traces: &Traces) -> TableSet {
         .fold(TableSet::required(), |set, &t| set.with(t))
 }
 
-/// Proves already-built traces (tests tamper with them in between).
+/// Proves already-built traces (tests tamper with them in between), with
+/// the default parameter set.
 pub fn prove_traces(airs: &[EmberAir], traces: &Traces) -> Result<Proof, ProveError> {
-    let config = config();
+    prove_traces_with(airs, traces, Params::default())
+}
+
+/// Proves already-built traces with the parameter set `params`.
+pub fn prove_traces_with(
+    airs: &[EmberAir],
+    traces: &Traces,
+    params: Params,
+) -> Result<Proof, ProveError> {
+    let config = config(params);
     let tables = tables_of(traces);
+    // What the verifier would refuse is refused before proving.
+    for t in tables.iter() {
+        let rows = traces.matrices[t.index()].height();
+        if rows > 1 << params.max_log_table_height() {
+            return Err(ProveError::TableTooTall {
+                params: params.name(),
+                table: format!("{t:?}"),
+                rows,
+                limit: params.max_log_table_height(),
+            });
+        }
+    }
     let (airs, matrices): (Vec<&EmberAir>, Vec<_>) = tables
         .iter()
         .map(|t| (&airs[t.index()], &traces.matrices[t.index()]))
@@ -331,7 +377,11 @@ pub fn prove_traces(airs: &[EmberAir], traces: &Traces) -> Result<Proof, ProveEr
     let batch = prove_batch(&config, &instances, &data)
         .map_err(|e| ProveError::Backend(format!("{e:?}")))?;
     Ok(Proof {
-        proof: EmberProof { tables, batch },
+        proof: EmberProof {
+            tables,
+            params,
+            batch,
+        },
         public_values: traces.public_values.clone(),
     })
 }

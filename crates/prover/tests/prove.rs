@@ -416,3 +416,54 @@ fn an_endless_run_is_refused_as_more_than_the_cycles_it_ran() {
          proof holds at most 1024 instructions (runs of any length need continuations, a later issue)"
     );
 }
+
+/// The `small` parameter set: its proof verifies, is smaller than the
+/// `fast` set's, and names its set; a proof passed off as the other set's
+/// is rejected; a table taller than the set allows is refused before
+/// proving.
+#[test]
+fn each_parameter_set_proves_and_names_itself() {
+    use ember_air::Params;
+    let mut words = vec![asm::addi(1, 0, 5), asm::mul(3, 1, 1)];
+    words.extend(halt(25));
+    let p = program(&words);
+    let statement = Statement {
+        status: 0,
+        exit_code: 25,
+        cycles: 5,
+    };
+    let fast = ember_prover::prove_with(&p, b"", Params::Fast).unwrap();
+    let small = ember_prover::prove_with(&p, b"", Params::Small).unwrap();
+    assert_eq!(fast.proof.params, Params::Fast);
+    assert_eq!(small.proof.params, Params::Small);
+    let size = |proof: &ember_air::EmberProof| postcard::to_allocvec(proof).unwrap().len();
+    let (fast_size, small_size) = (size(&fast.proof), size(&small.proof));
+    eprintln!("fast {fast_size} bytes, small {small_size} bytes");
+    assert!(
+        small_size * 3 < fast_size * 2,
+        "{small_size} against {fast_size}"
+    );
+    verify(&p, b"", b"", &statement, &fast.proof).unwrap();
+    verify(&p, b"", b"", &statement, &small.proof).unwrap();
+    // Each proof checked as the other set's.
+    for (mut proof, other) in [(fast, Params::Small), (small, Params::Fast)] {
+        proof.proof.params = other;
+        let err = verify(&p, b"", b"", &statement, &proof.proof).unwrap_err();
+        assert!(
+            matches!(err, ember_verifier::VerifyError::Stark(_)),
+            "{other:?}: {err}"
+        );
+    }
+    // The set's table limit: 2^22 rows in `small`, checked before proving.
+    let (airs, mut traces) = ember_prover::trace(&p, b"").unwrap();
+    let program = Table::Program.index();
+    traces.matrices[program] = p3_matrix::dense::RowMajorMatrix::new(vec![Val::ZERO; 1 << 23], 1);
+    let Err(err) = ember_prover::prove_traces_with(&airs, &traces, Params::Small) else {
+        panic!("a 2^23-row table proven in the `small` set");
+    };
+    assert_eq!(
+        err.to_string(),
+        "cannot prove this run with the parameter set `small`: its Program table has 8388608 \
+         rows, more than the 2^22 it allows (try `--params fast`)"
+    );
+}

@@ -4,19 +4,21 @@
 //! A key holds the program's image ID, the heights of its program and
 //! image tables, and the commitment to its preprocessed tables (program,
 //! image, bytes, pow2: the input and the journal are not among them, see
-//! `ember_air::io::DataAir`). A key is trusted input, like the ELF it
+//! `ember_air::io::DataAir`) for each parameter set (the blowup changes
+//! the committed codewords). A key is trusted input, like the ELF it
 //! stands for: make it yourself from the ELF you trust
 //! ([`VerifyingKey::new`], `ember key`), never accept one from the prover.
 //!
 //! The file is `ember/vkey` (10 bytes), the receipt format version it
 //! verifies (u16 LE, [`crate::Receipt::VERSION`]), then the body in
-//! postcard: the image ID, the two heights (log2) and the commitment.
+//! postcard: the image ID, the two heights (log2) and the commitments' Merkle
+//! roots, one per parameter set in [`Params::ALL`]'s order.
 
 use ember_air::config::DIGEST_ELEMS;
 use ember_air::key::{PreprocessedCommitment, keyed_common_data, preprocessed_commitment};
 use ember_air::memory::ImageAir;
 use ember_air::program::ProgramAir;
-use ember_air::{EmberAir, Val, config};
+use ember_air::{EmberAir, Params, Val, config};
 use ember_core::{Digest, Program};
 use serde::{Deserialize, Serialize};
 
@@ -29,8 +31,12 @@ pub struct VerifyingKey {
     image_id: Digest,
     program_log_rows: u8,
     image_log_rows: u8,
-    commitment: PreprocessedCommitment,
+    /// One per parameter set, in [`Params::ALL`]'s order (none for a set
+    /// whose tallest table is shorter than the program's or image table).
+    commitments: [Option<PreprocessedCommitment>; SETS],
 }
+
+const SETS: usize = Params::ALL.len();
 
 /// A key's body on the wire.
 #[derive(Serialize, Deserialize)]
@@ -38,8 +44,8 @@ struct Wire {
     image_id: [u8; 32],
     program_log_rows: u8,
     image_log_rows: u8,
-    /// The Merkle root (the commitment's one root: cap height 0).
-    root: [Val; DIGEST_ELEMS],
+    /// The Merkle roots (each commitment's one root: cap height 0).
+    roots: [Option<[Val; DIGEST_ELEMS]>; SETS],
 }
 
 /// Why a key file was refused.
@@ -89,18 +95,31 @@ impl VerifyingKey {
         image_id: Digest,
     ) -> Result<VerifyingKey, VerifyError> {
         let airs = crate::airs(program, &[], &[])?;
-        let commitment = preprocessed_commitment(&config(), &airs).map_err(VerifyError::Shape)?;
-        // Ember's Merkle trees have one root (cap height 0).
-        assert_eq!(commitment.roots().len(), 1, "a commitment of one root");
         let log_rows = |air: &EmberAir| {
             let rows = air.fixed_height().expect("a preprocessed table");
             rows.trailing_zeros() as u8
         };
+        let program_log_rows = log_rows(&airs[ember_air::table::PROGRAM]);
+        let image_log_rows = log_rows(&airs[ember_air::table::IMAGE]);
+        let tallest = program_log_rows.max(image_log_rows);
+        let mut commitments = Vec::with_capacity(SETS);
+        for params in Params::ALL {
+            // A set whose tables cannot be this tall has no proof of it.
+            if usize::from(tallest) > params.max_log_table_height() {
+                commitments.push(None);
+                continue;
+            }
+            let commitment =
+                preprocessed_commitment(&config(params), &airs).map_err(VerifyError::Shape)?;
+            // Ember's Merkle trees have one root (cap height 0).
+            assert_eq!(commitment.roots().len(), 1, "a commitment of one root");
+            commitments.push(Some(commitment));
+        }
         Ok(VerifyingKey {
             image_id,
-            program_log_rows: log_rows(&airs[ember_air::table::PROGRAM]),
-            image_log_rows: log_rows(&airs[ember_air::table::IMAGE]),
-            commitment,
+            program_log_rows,
+            image_log_rows,
+            commitments: commitments.try_into().expect("one per set"),
         })
     }
 
@@ -121,14 +140,24 @@ impl VerifyingKey {
         )
     }
 
-    /// The proof's fixed data for `airs` at `degree_bits`: the lookups, and
-    /// the key's commitment.
+    /// The proof's fixed data for `airs` at `degree_bits` with `params`:
+    /// the lookups, and the key's commitment for that set.
     pub(crate) fn common_data(
         &self,
+        params: Params,
         airs: &[EmberAir],
         degree_bits: &[usize],
     ) -> Result<p3_batch_stark::CommonData<ember_air::EmberConfig>, VerifyError> {
-        keyed_common_data(&config(), airs, degree_bits, self.commitment.clone())
+        let set = Params::ALL.iter().position(|&p| p == params);
+        let commitment = self.commitments[set.expect("every set is in ALL")]
+            .clone()
+            .ok_or_else(|| {
+                VerifyError::Shape(format!(
+                    "the program's tables are taller than the parameter set `{}` allows",
+                    params.name()
+                ))
+            })?;
+        keyed_common_data(&config(params), airs, degree_bits, commitment)
             .map_err(VerifyError::Shape)
     }
 
@@ -138,7 +167,7 @@ impl VerifyingKey {
             image_id: self.image_id.0,
             program_log_rows: self.program_log_rows,
             image_log_rows: self.image_log_rows,
-            root: self.commitment.roots()[0],
+            roots: (self.commitments.each_ref()).map(|c| c.as_ref().map(|c| c.roots()[0])),
         };
         frame::write(Self::MAGIC, Receipt::VERSION, &wire)
     }
@@ -157,8 +186,12 @@ impl VerifyingKey {
                 FrameError::Garbled(e) => KeyError::Garbled(e),
                 FrameError::TrailingBytes(n) => KeyError::TrailingBytes(n),
             })?;
+        let tallest = Params::ALL
+            .map(Params::max_log_table_height)
+            .into_iter()
+            .max();
         for bits in [wire.program_log_rows, wire.image_log_rows] {
-            if usize::from(bits) > crate::MAX_LOG_TABLE_HEIGHT {
+            if Some(usize::from(bits)) > tallest {
                 return Err(KeyError::Height(bits));
             }
         }
@@ -166,7 +199,8 @@ impl VerifyingKey {
             image_id: Digest(wire.image_id),
             program_log_rows: wire.program_log_rows,
             image_log_rows: wire.image_log_rows,
-            commitment: PreprocessedCommitment::new(vec![wire.root]),
+            commitments: (wire.roots)
+                .map(|root| root.map(|r| PreprocessedCommitment::new(vec![r]))),
         })
     }
 }

@@ -6,6 +6,7 @@
 mod frame;
 mod key;
 mod receipt;
+pub use ember_air::Params;
 pub use key::*;
 pub use receipt::*;
 
@@ -13,11 +14,6 @@ use ember_air::public::PublicValues;
 use ember_air::{EmberAir, EmberProof, TableSet, Val, config};
 use ember_core::Program;
 use p3_batch_stark::verify_batch;
-
-/// The tallest table a proof may have: KoalaBear's two-adicity less the FRI
-/// blowup's log.
-pub const MAX_LOG_TABLE_HEIGHT: usize =
-    <Val as p3_field::TwoAdicField>::TWO_ADICITY - ember_air::config::LOG_BLOWUP;
 
 /// What an execution proof claims, in the verifier's terms.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -164,10 +160,12 @@ pub fn verify_with_key(
             )));
         }
         // No table may be taller than the field's two-adicity (24) allows at
-        // this blowup: Plonky3 panics on such a shape rather than rejecting it.
-        if bits > MAX_LOG_TABLE_HEIGHT {
+        // the set's blowup: Plonky3 panics on such a shape rather than
+        // rejecting it.
+        let max = proof.params.max_log_table_height();
+        if bits > max {
             return Err(VerifyError::Shape(format!(
-                "a table has 2^{bits} rows, more than 2^{MAX_LOG_TABLE_HEIGHT}"
+                "a table has 2^{bits} rows, more than 2^{max}"
             )));
         }
         if let Some(max) = t.max_log_height()
@@ -179,7 +177,7 @@ pub fn verify_with_key(
         }
     }
     // The preprocessed tables' commitment is the key's, made from the ELF.
-    let common = key.common_data(&airs, degree_bits)?;
+    let common = key.common_data(proof.params, &airs, degree_bits)?;
     let public_values: Vec<Vec<Val>> = airs
         .iter()
         .map(|a| {
@@ -190,6 +188,12 @@ pub fn verify_with_key(
             }
         })
         .collect();
-    verify_batch(&config(), &airs, &proof.batch, &public_values, &common)
-        .map_err(|e| VerifyError::Stark(format!("{e:?}")))
+    verify_batch(
+        &config(proof.params),
+        &airs,
+        &proof.batch,
+        &public_values,
+        &common,
+    )
+    .map_err(|e| VerifyError::Stark(format!("{e:?}")))
 }

@@ -96,11 +96,19 @@ fn the_key_of_another_program_is_refused_by_its_image_id() {
     );
 }
 
-/// A key file's bytes with its body's byte `at` (counted from the end)
-/// replaced by `f(byte)`.
-fn edited(key: &VerifyingKey, from_end: usize, f: impl Fn(u8) -> u8) -> Vec<u8> {
+/// Where a key file's fields are: magic and version (12 bytes), the image
+/// ID, the program's and the image's heights, then for each parameter set
+/// (`fast`, `small`) a tag (1: present) and its root's 8 elements.
+const IMAGE_ID: std::ops::Range<usize> = 12..44;
+const PROGRAM_ROWS: usize = 44;
+const IMAGE_ROWS: usize = 45;
+/// The `fast` set's root's last byte.
+const FAST_ROOT_END: usize = 46 + 1 + 32 - 1;
+const KEY_BYTES: usize = 46 + 2 * 33;
+
+/// A key file's bytes with byte `at` replaced by `f(byte)`.
+fn edited(key: &VerifyingKey, at: usize, f: impl Fn(u8) -> u8) -> Vec<u8> {
     let mut bytes = key.to_bytes();
-    let at = bytes.len() - from_end;
     bytes[at] = f(bytes[at]);
     bytes
 }
@@ -109,14 +117,15 @@ fn edited(key: &VerifyingKey, from_end: usize, f: impl Fn(u8) -> u8) -> Vec<u8> 
 fn a_key_that_lies_about_its_program_fails_the_proof() {
     let (_, program, receipt) = proven();
     let key = VerifyingKey::new(program).unwrap();
-    // Another Merkle root (its last element's low byte; still below p).
-    let root = VerifyingKey::from_bytes(&edited(&key, 4, |b| b ^ 1)).unwrap();
+    // Another Merkle root for the proof's set (its last element's low
+    // byte; still below p).
+    let root = VerifyingKey::from_bytes(&edited(&key, FAST_ROOT_END - 3, |b| b ^ 1)).unwrap();
     // The key of another program with this program's image ID: its
     // commitment is the other program's.
     let mut forged = VerifyingKey::new(&Program::load_elf(&elf(8)).unwrap())
         .unwrap()
         .to_bytes();
-    forged[12..44].copy_from_slice(&program.image_id().0);
+    forged[IMAGE_ID].copy_from_slice(&program.image_id().0);
     let forged = VerifyingKey::from_bytes(&forged).unwrap();
     assert_eq!(forged.image_id(), program.image_id());
     for bad in [root, forged] {
@@ -127,7 +136,7 @@ fn a_key_that_lies_about_its_program_fails_the_proof() {
         );
     }
     // Other table heights: the proof's shape no longer matches.
-    let taller = VerifyingKey::from_bytes(&edited(&key, 33, |b| b + 1)).unwrap();
+    let taller = VerifyingKey::from_bytes(&edited(&key, IMAGE_ROWS, |b| b + 1)).unwrap();
     let e = verify_receipt_with_key(&taller, INPUT, INPUT, receipt).unwrap_err();
     assert!(
         matches!(e, ReceiptError::Proof(VerifyError::Shape(_))),
@@ -141,8 +150,7 @@ fn key_files_round_trip_and_bad_ones_are_named() {
     let key = VerifyingKey::new(program).unwrap();
     let bytes = key.to_bytes();
     assert!(bytes.starts_with(b"ember/vkey\x03\x00"));
-    // magic, version, image ID, two heights, a root of 8 elements.
-    assert_eq!(bytes.len(), 10 + 2 + 32 + 2 + 8 * 4);
+    assert_eq!(bytes.len(), KEY_BYTES);
     assert_eq!(VerifyingKey::from_bytes(&bytes).unwrap(), key);
     let err = |b: &[u8]| VerifyingKey::from_bytes(b).unwrap_err().to_string();
     assert_eq!(
@@ -166,7 +174,7 @@ fn key_files_round_trip_and_bad_ones_are_named() {
         err(&longer),
         "the verifying key is garbled: 1 bytes follow its end"
     );
-    let too_tall = edited(&key, 34, |_| 30);
+    let too_tall = edited(&key, PROGRAM_ROWS, |_| 30);
     assert!(matches!(
         VerifyingKey::from_bytes(&too_tall),
         Err(KeyError::Height(30))
@@ -177,8 +185,7 @@ fn key_files_round_trip_and_bad_ones_are_named() {
     );
     // A root element not below p.
     let mut out_of_range = bytes.clone();
-    let n = out_of_range.len();
-    out_of_range[n - 4..].copy_from_slice(&u32::MAX.to_le_bytes());
+    out_of_range[FAST_ROOT_END - 3..=FAST_ROOT_END].copy_from_slice(&u32::MAX.to_le_bytes());
     assert!(matches!(
         VerifyingKey::from_bytes(&out_of_range),
         Err(KeyError::Garbled(_))

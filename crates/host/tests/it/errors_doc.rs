@@ -169,6 +169,7 @@ fn prove_error_row(e: &ProveError) -> &'static str {
         ProveError::TooManyCycles { .. } => "ProveError::TooManyCycles",
         ProveError::IoTooLong { .. } => "ProveError::IoTooLong",
         ProveError::AcceleratorTooLong { .. } => "ProveError::AcceleratorTooLong",
+        ProveError::TableTooTall { .. } => "ProveError::TableTooTall",
         ProveError::Backend(_) => "ProveError::Backend",
     }
 }
@@ -223,6 +224,16 @@ fn prove_errors() -> Vec<(ProveError, &'static str)> {
             },
             "cannot prove this run: ECALL READ at pc 0x0040001c (cycle 7) has a 16777216-byte \
              buffer; a proof holds buffers below 16 MiB",
+        ),
+        (
+            ProveError::TableTooTall {
+                params: "small",
+                table: "Memory".into(),
+                rows: 1 << 23,
+                limit: 22,
+            },
+            "cannot prove this run with the parameter set `small`: its Memory table has 8388608 \
+             rows, more than the 2^22 it allows (try `--params fast`)",
         ),
         (
             ProveError::CodeTooHigh { end: 0x4000_000c },

@@ -464,7 +464,7 @@ fn a_verifying_key_verifies_receipts_in_place_of_the_elf() {
     assert_eq!(
         stderr(&o),
         format!(
-            "ember: verifying key written: {} (78 bytes)\n  image ID      {image_id}\n",
+            "ember: verifying key written: {} (112 bytes)\n  image ID      {image_id}\n",
             key.display()
         )
     );
@@ -513,6 +513,35 @@ fn a_verifying_key_verifies_receipts_in_place_of_the_elf() {
     assert_eq!(o.status.code(), Some(4));
     assert!(
         stderr(&o).starts_with(&format!("error: {cut} is not a valid Ember program: ")),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// `ember prove --params small` writes a smaller receipt that verifies as
+/// any other; an unknown set is bad usage.
+#[test]
+fn prove_with_the_small_parameter_set() {
+    let (_, fast) = proven();
+    let dir = scratch("small");
+    let elf = file(&dir, "guest.elf", &provable(0).elf());
+    let o = ember(&["prove", &elf, "--params", "small"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let small = std::fs::read(dir.join("guest.receipt")).unwrap();
+    assert!(
+        small.len() * 3 < fast.len() * 2,
+        "{} against {} bytes",
+        small.len(),
+        fast.len()
+    );
+    let (status, text) = verify_text("small", &elf, &small, &[]);
+    assert_eq!(status, Some(0), "{text}");
+    let o = ember(&["prove", &elf, "--params", "huge"]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(
+        stderr(&o).starts_with(
+            "error: invalid value 'huge' for '--params <SET>': no parameter set `huge`: fast or small"
+        ),
         "{}",
         stderr(&o)
     );

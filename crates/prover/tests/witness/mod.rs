@@ -199,7 +199,7 @@ fn common() -> &'static CommonData<EmberConfig> {
                     .map_or(4, |p| p.height().trailing_zeros() as usize)
             })
             .collect();
-        ember_air::config::prover_data(&config(), &airs, &degrees)
+        ember_air::config::prover_data(&config(ember_air::Params::default()), &airs, &degrees)
             .unwrap()
             .common
     })
