@@ -83,16 +83,18 @@ impl VerifyingKey {
     /// The first bytes of every key file.
     pub const MAGIC: &'static [u8; 10] = b"ember/vkey";
 
-    /// The key of `program`: its preprocessed tables built and committed
-    /// (what [`crate::verify`] does on every call).
+    /// The key of `program`: its preprocessed tables built and committed,
+    /// for every parameter set.
     pub fn new(program: &Program) -> Result<VerifyingKey, VerifyError> {
-        Self::with_image_id(program, program.image_id())
+        Self::for_sets(program, program.image_id(), &Params::ALL)
     }
 
-    /// [`VerifyingKey::new`], `program`'s image ID already computed.
-    pub(crate) fn with_image_id(
+    /// A key of `program` (whose image ID is `image_id`) for the sets
+    /// `sets` only (what [`crate::verify`] makes for its proof's set).
+    pub(crate) fn for_sets(
         program: &Program,
         image_id: Digest,
+        sets: &[Params],
     ) -> Result<VerifyingKey, VerifyError> {
         let airs = crate::airs(program, &[], &[])?;
         let log_rows = |air: &EmberAir| {
@@ -105,7 +107,7 @@ impl VerifyingKey {
         let mut commitments = Vec::with_capacity(SETS);
         for params in Params::ALL {
             // A set whose tables cannot be this tall has no proof of it.
-            if usize::from(tallest) > params.max_log_table_height() {
+            if !sets.contains(&params) || usize::from(tallest) > params.max_log_table_height() {
                 commitments.push(None);
                 continue;
             }

@@ -100,7 +100,7 @@ pub fn public_values(
 
 /// Checks that `proof` proves `statement` about `program` run on `input`
 /// with `journal` as its journal: [`verify_with_key`] with the program's
-/// key made on the spot.
+/// key made on the spot (for the proof's parameter set only).
 pub fn verify(
     program: &Program,
     input: &[u8],
@@ -108,13 +108,8 @@ pub fn verify(
     statement: &Statement,
     proof: &EmberProof,
 ) -> Result<(), VerifyError> {
-    verify_with_key(
-        &VerifyingKey::new(program)?,
-        input,
-        journal,
-        statement,
-        proof,
-    )
+    let key = VerifyingKey::for_sets(program, program.image_id(), &[proof.params])?;
+    verify_with_key(&key, input, journal, statement, proof)
 }
 
 /// Checks that `proof` proves `statement` about the program of `key` run on

@@ -270,7 +270,7 @@ pub fn verify_receipt(
             elf: image_id,
         });
     }
-    let key = VerifyingKey::with_image_id(&program, image_id)?;
+    let key = VerifyingKey::for_sets(&program, image_id, &[receipt.proof.params])?;
     verify_receipt_with_key(&key, input, journal, receipt)
 }
 
