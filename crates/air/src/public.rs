@@ -1,6 +1,16 @@
 //! The public values of a proof: what the statement says, defined once. The
 //! prover fills them from the run, the verifier from the claim, both
 //! through [`PublicValues::new`]; the CPU and I/O tables read them by name.
+//!
+//! The input's and the journal's SHA-256 digests are public values too,
+//! which no constraint reads: Plonky3 absorbs every public value into the
+//! transcript before it draws any challenge, and the data table's bytes
+//! reach the proof only through periodic columns the verifier evaluates at
+//! the out-of-domain point, which the transcript does not otherwise see.
+//! Without the digests a prover could pick, after seeing the challenges,
+//! another input or journal of the same length whose periodic columns
+//! agree with the proven ones at that point (one linear equation over the
+//! challenge field in the bytes: a lattice problem, not a hash preimage).
 
 use p3_field::Field;
 
@@ -22,6 +32,11 @@ pub struct PublicValues<T> {
     pub journal_len: T,
     /// The input's length in bytes.
     pub input_len: T,
+    /// SHA-256 of the input, as 16-bit limbs (bytes `2i`, `2i + 1`, little
+    /// endian).
+    pub input_digest: [T; 16],
+    /// SHA-256 of the journal, likewise.
+    pub journal_digest: [T; 16],
 }
 
 columns!(PublicValues, PUBLIC_WIDTH, PUBLIC_COLS);
@@ -39,6 +54,32 @@ pub struct Statement {
     pub journal_len: u32,
     /// The input's length.
     pub input_len: u32,
+    /// The input's SHA-256 digest (the claim's `input_digest`).
+    pub input_digest: [u8; 32],
+    /// The journal's SHA-256 digest (the claim's `journal_digest`).
+    pub journal_digest: [u8; 32],
+}
+
+impl Statement {
+    /// The statement of a run of `cycles` cycles ending with `status` and
+    /// `exit_code` on `input`, having committed `journal`.
+    pub fn of(status: u8, exit_code: u32, cycles: u32, input: &[u8], journal: &[u8]) -> Self {
+        let digest = |data: &[u8]| ember_core::Digest::of(&[data]).0;
+        Statement {
+            status,
+            exit_code,
+            cycles,
+            journal_len: journal.len() as u32,
+            input_len: input.len() as u32,
+            input_digest: digest(input),
+            journal_digest: digest(journal),
+        }
+    }
+}
+
+/// A digest as 16-bit limbs.
+pub fn digest_limbs<F: Field>(digest: &[u8; 32]) -> [F; 16] {
+    core::array::from_fn(|i| F::from_u16(u16::from_le_bytes([digest[2 * i], digest[2 * i + 1]])))
 }
 
 impl<F: Field> PublicValues<F> {
@@ -51,6 +92,8 @@ impl<F: Field> PublicValues<F> {
             cycles: F::from_u32(s.cycles),
             journal_len: F::from_u32(s.journal_len),
             input_len: F::from_u32(s.input_len),
+            input_digest: digest_limbs(&s.input_digest),
+            journal_digest: digest_limbs(&s.journal_digest),
         }
     }
 
@@ -77,6 +120,10 @@ pub mod index {
     pub const JOURNAL_LEN: usize = PUBLIC_COLS.journal_len;
     /// The input's length in bytes.
     pub const INPUT_LEN: usize = PUBLIC_COLS.input_len;
+    /// The input digest's first limb.
+    pub const INPUT_DIGEST: usize = PUBLIC_COLS.input_digest[0];
+    /// The journal digest's first limb.
+    pub const JOURNAL_DIGEST: usize = PUBLIC_COLS.journal_digest[0];
     /// How many.
     pub const COUNT: usize = super::PUBLIC_WIDTH;
 }

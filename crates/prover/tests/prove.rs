@@ -467,3 +467,34 @@ fn each_parameter_set_proves_and_names_itself() {
          rows, more than the 2^22 it allows (try `--params fast`)"
     );
 }
+
+/// The input's and journal's SHA-256 digests (the claim's) are public
+/// values, absorbed into the transcript before any challenge: a proof is
+/// bound to its data's bytes, not only to what the data table's periodic
+/// columns give at the out-of-domain point (see `ember_air::public`).
+#[test]
+fn the_data_digests_are_public_values() {
+    use ember_air::public::{digest_limbs, index};
+    use ember_core::Digest;
+    let statement = Statement {
+        status: 0,
+        exit_code: 0,
+        cycles: 10,
+    };
+    let pv = |input: &[u8], journal: &[u8]| {
+        ember_verifier::public_values(input, journal, &statement).unwrap()
+    };
+    let honest = pv(b"input", b"journal");
+    let limbs = |at: usize| honest[at..at + 16].to_vec();
+    assert_eq!(
+        limbs(index::INPUT_DIGEST),
+        digest_limbs::<Val>(&Digest::of(&[b"input"]).0)
+    );
+    assert_eq!(
+        limbs(index::JOURNAL_DIGEST),
+        digest_limbs::<Val>(&Digest::of(&[b"journal"]).0)
+    );
+    // Another journal or input of the same length: other public values.
+    assert_ne!(honest, pv(b"input", b"journaM"));
+    assert_ne!(honest, pv(b"inpuT", b"journal"));
+}

@@ -87,14 +87,13 @@ pub fn public_values(
                 statement.cycles
             ))
         })?;
-    let data_len = |d: &[u8]| d.len() as u32;
-    let pv = PublicValues::<Val>::new(&ember_air::public::Statement {
-        status: statement.status,
-        exit_code: statement.exit_code,
+    let pv = PublicValues::<Val>::new(&ember_air::public::Statement::of(
+        statement.status,
+        statement.exit_code,
         cycles,
-        journal_len: data_len(journal),
-        input_len: data_len(input),
-    });
+        input,
+        journal,
+    ));
     Ok(pv.to_vec())
 }
 

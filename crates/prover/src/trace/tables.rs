@@ -73,14 +73,8 @@ impl Tracer {
                 }
             })
             .collect();
-        let public_values = PublicValues::<Val>::new(&Statement {
-            status,
-            exit_code,
-            cycles: cycles as u32,
-            journal_len: self.journal.len() as u32,
-            input_len: self.input.len() as u32,
-        })
-        .to_vec();
+        let statement = Statement::of(status, exit_code, cycles as u32, &self.input, &self.journal);
+        let public_values = PublicValues::<Val>::new(&statement).to_vec();
         let traces = Traces {
             matrices,
             public_values,

@@ -870,6 +870,9 @@ impl Case {
         self.traces.matrices[table::DATA] = data.trace(&[]);
         self.airs[table::DATA] = EmberAir::Data(data);
         self.traces.public_values[public::JOURNAL_LEN] = f(journal.len() as u32);
+        let digest = ember_core::Digest::of(&[journal]).0;
+        let limbs = ember_air::public::digest_limbs::<Val>(&digest);
+        self.traces.public_values[public::JOURNAL_DIGEST..][..16].copy_from_slice(&limbs);
     }
 
     /// Claims exit code `code`: see [`Case::claim_exit_limbs`].
