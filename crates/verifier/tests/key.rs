@@ -77,6 +77,11 @@ fn a_key_verifies_what_its_elf_verifies() {
     let by_key = verify_receipt_with_key(&key, other, INPUT, receipt).unwrap_err();
     assert_eq!(by_elf.to_string(), by_key.to_string());
     assert!(matches!(by_key, ReceiptError::InputDigest { .. }));
+    // One key verifies proofs of every parameter set.
+    let small = ember_prover::prove_with(program, INPUT, ember_verifier::Params::Small).unwrap();
+    let small = Receipt::new(receipt.claim.clone(), receipt.journal.clone(), small.proof);
+    verify_receipt_with_key(&key, INPUT, INPUT, &small).unwrap();
+    verify_receipt(elf, INPUT, INPUT, &small).unwrap();
 }
 
 #[test]
