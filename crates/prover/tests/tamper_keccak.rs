@@ -16,7 +16,7 @@ use ember_air::{Table, Val};
 use ember_core::asm::*;
 use ember_core::{Program, Segment};
 use p3_field::{PrimeCharacteristicRing, PrimeField32};
-use witness::{CODE, Case, Caught, DATA, bytes};
+use witness::{CODE, Case, Caught, DATA, MemEntry, bytes};
 
 /// Where the states are: 0x400 bytes of data, two states of 200 bytes.
 const S1: u32 = DATA + 0x100;
@@ -234,4 +234,69 @@ fn a_call_the_cpu_never_made() {
     }
     case.rebalance();
     case.expect_rejected(Caught::bus(bus::ECALL));
+}
+
+/// Grows table `t` to `rows` rows of zeros (padding).
+fn grow(case: &mut Case, t: Table, rows: usize) {
+    let m = &mut case.traces.matrices[t.index()];
+    let width = m.width;
+    m.values.resize(rows * width, Val::ZERO);
+}
+
+/// A permutation no call asked for: the run calls KECCAK_PERMUTE on S1
+/// only, and the trace adds, at the same clock, a permutation of S2 (its
+/// lane rows read S2's zeros at the call's memory timestamp and write the
+/// permuted state, which the memory table ends with), so the state at S2
+/// changes with no ECALL for it. Caught by the keccak bus: that
+/// permutation's first round receives `(clk, S2 / 4, CALL)`, which no call
+/// row sends.
+#[test]
+fn a_permutation_no_call_asked_for() {
+    let mut case = case(&[S1]);
+    let first = lane(&case, 0);
+    let (clk, ws2) = (first.clk, S2 / 4);
+    let ts = 4 * clk.as_canonical_u32() + ember_air::chips::slot::MEM as u32;
+    grow(&mut case, Table::KeccakPerm, 64);
+    grow(&mut case, Table::KeccakLane, 64);
+    let honest = Permutation {
+        clk: clk.as_canonical_u32(),
+        ws: first.ws.as_canonical_u32(),
+        lanes: input(&case, 0),
+    };
+    let forged = Permutation {
+        clk: clk.as_canonical_u32(),
+        ws: ws2,
+        lanes: [0; LANES],
+    };
+    set_permutations(&mut case, &[honest, forged]);
+    let mut out = [0u64; LANES];
+    tiny_keccak::keccakf(&mut out);
+    let mut entries = case.memory();
+    let [g0, g1, g2, _] = bytes(ts - 1);
+    for (i, &lane_out) in out.iter().enumerate() {
+        let mut r: KeccakLaneCols<Val> = cols::zeroed();
+        r.is_real = Val::ONE;
+        r.clk = clk;
+        r.ws = Val::from_u32(ws2);
+        r.lane = Val::from_usize(i);
+        r.old = [bytes(0), bytes(0)];
+        r.new = [bytes(lane_out as u32), bytes((lane_out >> 32) as u32)];
+        for (h, access) in r.access.iter_mut().enumerate() {
+            // Never written before: the memory table's zero initial value.
+            access.prev_ts = Val::ZERO;
+            access.gap = [g0, g1, g2];
+            entries.push(MemEntry {
+                addr: ws2 + 2 * i as u32 + h as u32,
+                value: r.new[h],
+                ts,
+                writable: true,
+                zero_init: true,
+            });
+        }
+        set_lane(&mut case, LANES + i, &r);
+    }
+    entries.sort_by_key(|e| e.addr);
+    case.set_memory(&entries);
+    case.rebalance();
+    case.expect_rejected(Caught::bus(bus::KECCAK));
 }
