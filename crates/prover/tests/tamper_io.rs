@@ -57,29 +57,11 @@ fn limit(w: Val) -> u32 {
     (f(0x2FFF_FFFF) - w).as_canonical_u32()
 }
 
-/// Makes the `li` at `pc` (a LUI, then an ADDI: see `ecall_with`) load
-/// `value`: the LUI's static result, the ADDI's read of it, its immediate,
-/// adder and result.
-fn set_li(case: &mut Case, pc: u32, value: u32) {
-    let (lui, addi) = (case.row_at(pc), case.row_at(pc + 4));
-    let c = case.c(addi);
-    let lo = (((value & 0xfff) as i32) << 20 >> 20) as u32;
-    let hi = value.wrapping_sub(lo);
-    case.set_word(lui, case.c(lui).insn.value, hi);
-    case.set_word(lui, case.c(lui).c, hi);
-    case.set_word(addi, c.a, hi);
-    case.set_word(addi, c.rd_prev, hi);
-    case.set_word(addi, c.insn.imm, lo);
-    case.set_word(addi, c.opb, lo);
-    case.set_adder(addi, hi, lo);
-    case.set_word(addi, c.c, value);
-}
-
 /// Makes `ecall_with`'s `li a1` load `at`, and a1 be `at` wherever it goes
 /// after it: every ECALL row's memory slot (none changes it), every
 /// header's `a1` and `a1'`, the memory table.
 fn set_a1(case: &mut Case, at: u32) {
-    set_li(case, CODE + 8, at);
+    case.set_li(CODE + 8, at);
     for row in case.ecall_rows() {
         case.set_memory_access(row, at, at);
         let h = case.io_header_of(row);
@@ -878,7 +860,7 @@ fn cycle_count_with_another_value() {
 fn from_fd_1(number: u32, input: &[u8]) -> (Case, usize) {
     let words = |fd| run(&ecall_with(number, [fd, BUF, 4]));
     let mut case = Case::shadow_with(words(fd::STDOUT), &words(fd::INPUT), input);
-    set_li(&mut case, CODE, fd::STDOUT);
+    case.set_li(CODE, fd::STDOUT);
     let row = case.ecall_rows()[0];
     case.set_word(row, case.c(row).a, fd::STDOUT);
     case.set_word(row, case.c(row).rd_prev, fd::STDOUT);
@@ -966,7 +948,7 @@ fn a_write_length_past_p() {
     let words = |len| run(&ecall_with(ecall::WRITE, [fd::STDOUT, DATA, len]));
     let mut case = Case::shadow(words(len), &words(3));
     let io = case.io;
-    set_li(&mut case, CODE + 16, len);
+    case.set_li(CODE + 16, len);
     let row = case.ecall_rows()[0];
     let h = case.io_header_of(row);
     for cols in [io.mem_prev, io.mem_new, io.len, io.res] {

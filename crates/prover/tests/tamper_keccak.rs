@@ -9,36 +9,42 @@ mod witness;
 use ember_abi::ecall;
 use ember_air::bus;
 use ember_air::cols;
-use ember_air::keccak::call::{KECCAK_CALL_WIDTH, KeccakCallCols};
+use ember_air::gadget::buffer::LAST_WORD;
+use ember_air::keccak::call::{KECCAK_CALL_WIDTH, KeccakCallCols, STATE_WORDS};
 use ember_air::keccak::lane::{KECCAK_LANE_WIDTH, KeccakLaneCols};
 use ember_air::keccak::{KECCAK_PERM_WIDTH, LANES, Permutation, link};
+use ember_air::lookups::Lookups;
 use ember_air::{Table, Val};
 use ember_core::asm::*;
 use ember_core::{Program, Segment};
-use p3_field::{PrimeCharacteristicRing, PrimeField32};
+use p3_field::{Field, PrimeCharacteristicRing, PrimeField32};
 use witness::{CODE, Case, Caught, DATA, MemEntry, bytes};
 
 /// Where the states are: 0x400 bytes of data, two states of 200 bytes.
 const S1: u32 = DATA + 0x100;
 const S2: u32 = DATA + 0x200;
 
-/// KECCAK_PERMUTE on each state in turn, then HALT.
-fn case(states: &[u32]) -> Case {
+/// KECCAK_PERMUTE on each state in turn, then HALT (with the last state's
+/// address in a0, the exit code).
+fn program(states: &[u32]) -> Program {
     let mut w = Vec::new();
     for &s in states {
         w.extend(li(10, s));
         w.extend([addi(5, 0, ecall::KECCAK_PERMUTE as i32), ecall()]);
     }
     w.extend(witness::halt());
-    let p = Program::from_segments(
+    Program::from_segments(
         CODE,
         vec![
             Segment::code(CODE, &w),
             Segment::data(DATA, &witness::DATA_BYTES, 0x400),
         ],
     )
-    .unwrap();
-    Case::honest(p)
+    .unwrap()
+}
+
+fn case(states: &[u32]) -> Case {
+    Case::honest(program(states))
 }
 
 fn lane(case: &Case, r: usize) -> KeccakLaneCols<Val> {
@@ -299,4 +305,72 @@ fn a_permutation_no_call_asked_for() {
     case.set_memory(&entries);
     case.rebalance();
     case.expect_rejected(Caught::bus(bus::KECCAK));
+}
+
+/// KECCAK_PERMUTE on the state at `at` (where the executor faults), proven
+/// with the trace of the same program on the state at `honest` (only the
+/// `li a0` differs): a0 wherever it goes (the LI, the ECALL row, HALT and
+/// the exit code, the memory table), the call row's state and its buffer
+/// checks (`limit` as the field element `LAST_WORD - last word`, bytes or
+/// not), the permutation's and the lanes' `ws` and the state's memory rows,
+/// moved to `at`.
+fn state_moved(at: u32, honest: u32) -> Case {
+    let mut case = Case::shadow(program(&[at]), &program(&[honest]));
+    case.set_li(CODE, at);
+    let ecall = case.ecall_rows()[0];
+    let c = case.c(ecall);
+    for cols in [c.a, c.c, c.rd_prev] {
+        case.set_word(ecall, cols, at);
+    }
+    case.claim_exit(at);
+    let mut row = call(&case, 0);
+    row.state = bytes(at);
+    row.buf.populate(DATA, STATE_WORDS, &mut Lookups::default());
+    row.buf.k0 = Val::from_u32((at & 0xff) >> 2);
+    row.buf.guard_inv = Val::from_u32(at >> 16).try_inverse().unwrap_or(Val::ZERO);
+    let last = Val::from_u32(at / 4 + STATE_WORDS - 1);
+    row.buf.limit = bytes((Val::from_u32(LAST_WORD) - last).as_canonical_u32());
+    set_call(&mut case, 0, &row);
+    let (from, to) = (honest / 4, at / 4);
+    let perm = Permutation {
+        clk: row.clk.as_canonical_u32(),
+        ws: to,
+        lanes: input(&case, 0),
+    };
+    set_permutations(&mut case, &[perm]);
+    for i in 0..LANES {
+        let mut r = lane(&case, i);
+        r.ws = Val::from_u32(to);
+        set_lane(&mut case, i, &r);
+    }
+    let mut entries = case.memory();
+    for e in &mut entries {
+        if (from..from + STATE_WORDS).contains(&e.addr) {
+            e.addr = e.addr - from + to;
+        }
+    }
+    entries.sort_by_key(|e| e.addr);
+    case.set_memory(&entries);
+    case.rebalance();
+    case
+}
+
+/// A state starting at 0xFF38, in the guard region below 0x10000, where the
+/// executor faults (the trace is that of the state at 0x10000, moved).
+/// Caught on the call row by the buffer's `(state2 + 256 state3) guard_inv
+/// = 1`.
+#[test]
+fn a_state_in_the_guard_region() {
+    let case = state_moved(0xFF38, 0x1_0000);
+    case.expect_rejected(Caught::row(Table::KeccakCall.index(), 0));
+}
+
+/// A state at 0xBFFF_FF40, whose last two words are in the system region
+/// (the trace is that of the state at 0xBFFF_FF38, which ends just below
+/// it, moved). Caught by the bytes bus: the buffer's `limit = LAST_WORD -
+/// last word` is -2, not a byte-checked value below 2^30.
+#[test]
+fn a_state_ending_in_the_system_region() {
+    let case = state_moved(0xBFFF_FF40, 0xBFFF_FF38);
+    case.expect_rejected(Caught::bus(bus::BYTES));
 }

@@ -607,6 +607,24 @@ impl Case {
         self.traces.matrices[at.table].row_slice(at.row).unwrap()[col]
     }
 
+    /// Makes the `li` at `pc` (a LUI, then an ADDI: `asm::li`) load
+    /// `value`: the LUI's static result, the ADDI's read of it, its
+    /// immediate, adder and result.
+    pub fn set_li(&mut self, pc: u32, value: u32) {
+        let (lui, addi) = (self.row_at(pc), self.row_at(pc + 4));
+        let c = self.c(addi);
+        let lo = (((value & 0xfff) as i32) << 20 >> 20) as u32;
+        let hi = value.wrapping_sub(lo);
+        self.set_word(lui, self.c(lui).insn.value, hi);
+        self.set_word(lui, self.c(lui).c, hi);
+        self.set_word(addi, c.a, hi);
+        self.set_word(addi, c.rd_prev, hi);
+        self.set_word(addi, c.insn.imm, lo);
+        self.set_word(addi, c.opb, lo);
+        self.set_adder(addi, hi, lo);
+        self.set_word(addi, c.c, value);
+    }
+
     /// Sets a cell of a chip row.
     pub fn set(&mut self, at: At, col: usize, v: Val) {
         assert_ne!(col, NONE, "{at:?}: its chip has no such column");
