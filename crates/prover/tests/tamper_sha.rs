@@ -9,13 +9,15 @@ mod witness;
 use ember_abi::ecall;
 use ember_air::bus;
 use ember_air::cols;
+use ember_air::gadget::BufferCols;
+use ember_air::gadget::buffer::LAST_WORD;
 use ember_air::lookups::Lookups;
 use ember_air::sha::call::{SHA_CALL_WIDTH, ShaCallCols};
 use ember_air::sha::{self, Compression, ROUNDS, SHA_ROUND_WIDTH, ShaRoundCols};
 use ember_air::{Table, Val};
 use ember_core::asm::*;
 use p3_field::{Field, PrimeCharacteristicRing, PrimeField32};
-use witness::{Case, Caught, DATA, bytes, word_addr};
+use witness::{CODE, Case, Caught, DATA, bytes, word_addr};
 
 /// `a0, a1, a2 = args; t0 = SHA256_COMPRESS; ecall`.
 fn compress(state: u32, blocks: u32, count: u32) -> Vec<u32> {
@@ -27,14 +29,19 @@ fn compress(state: u32, blocks: u32, count: u32) -> Vec<u32> {
     w
 }
 
-/// The calls, then HALT.
-fn case(calls: &[(u32, u32, u32)]) -> Case {
+/// The calls, then HALT (with the last state's address in a0, the exit
+/// code).
+fn program(calls: &[(u32, u32, u32)]) -> ember_core::Program {
     let mut w: Vec<u32> = calls
         .iter()
         .flat_map(|&(s, b, n)| compress(s, b, n))
         .collect();
     w.extend(witness::halt());
-    Case::honest(witness::program(&w))
+    witness::program(&w)
+}
+
+fn case(calls: &[(u32, u32, u32)]) -> Case {
+    Case::honest(program(calls))
 }
 
 /// One block at DATA + 0x20 into the state at DATA + 0x60, then the same
@@ -299,4 +306,89 @@ fn a_count_other_than_a2() {
             .and_bus(bus::MEMORY)
             .and_bus(bus::SHA),
     );
+}
+
+/// A buffer's checks for `words` words at `at`, as the call row holds them
+/// whether the executor would accept the buffer or not (`limit` is the
+/// field element `LAST_WORD - last word`, bytes or not).
+fn buffer_at(at: u32, words: u32) -> BufferCols<Val> {
+    let mut buf = BufferCols::<Val>::default();
+    buf.k0 = Val::from_u32((at & 0xff) >> 2);
+    buf.guard_inv = Val::from_u32(at >> 16).try_inverse().unwrap_or(Val::ZERO);
+    let last = Val::from_u32(at / 4 + words - 1);
+    buf.limit = bytes((Val::from_u32(LAST_WORD) - last).as_canonical_u32());
+    buf
+}
+
+/// SHA256_COMPRESS of one block at `blocks` into the state at `state`
+/// (where the executor faults), proven with the trace of the same program
+/// on `honest = (state, blocks)` (only the two `li`s differ): a0 and a1
+/// wherever they go (the LIs, the ECALL row, HALT and the exit code, the
+/// memory table), the call row's addresses and buffer checks, the rounds'
+/// block addresses and the buffers' memory rows, moved.
+fn buffers_moved(state: u32, blocks: u32, honest: (u32, u32)) -> Case {
+    let mut case = Case::shadow(
+        program(&[(state, blocks, 1)]),
+        &program(&[(honest.0, honest.1, 1)]),
+    );
+    case.set_li(CODE, state);
+    case.set_li(CODE + 8, blocks);
+    let ecall = case.ecall_rows()[0];
+    let c = case.c(ecall);
+    for cols in [c.a, c.c, c.rd_prev] {
+        case.set_word(ecall, cols, state);
+    }
+    // a1 is every ECALL row's memory slot (HALT's too, and its I/O header).
+    for row in case.ecall_rows() {
+        case.set_memory_access(row, blocks, blocks);
+    }
+    let halt = case.io_header_of(case.halt_row());
+    let io = case.io;
+    case.set_io_word(halt, io.a1, blocks);
+    case.set_io_word(halt, io.a1_out, blocks);
+    case.edit_memory(11, |e| e.value = bytes(blocks));
+    case.claim_exit(state);
+    let mut row = call(&case, 0);
+    row.state = bytes(state);
+    row.blocks = bytes(blocks);
+    row.state_buf = buffer_at(state, 8);
+    row.blocks_buf = buffer_at(blocks, 16);
+    set_call(&mut case, 0, &row);
+    for t in 0..ROUNDS {
+        let mut r = round(&case, t);
+        r.wb = Val::from_u32(blocks / 4);
+        r.addr = Val::from_u32(blocks / 4 + t as u32);
+        set_round(&mut case, t, &r);
+    }
+    let mut entries = case.memory();
+    for (from, to, words) in [(honest.0 / 4, state / 4, 8), (honest.1 / 4, blocks / 4, 16)] {
+        for e in &mut entries {
+            if (from..from + words).contains(&e.addr) {
+                e.addr = e.addr - from + to;
+            }
+        }
+    }
+    entries.sort_by_key(|e| e.addr);
+    case.set_memory(&entries);
+    case.rebalance();
+    case
+}
+
+/// A state at 0xFFE0, in the guard region below 0x10000, where the executor
+/// faults (the trace is that of the state at 0x10000, moved). Caught on the
+/// call row by the state buffer's `(state2 + 256 state3) guard_inv = 1`.
+#[test]
+fn a_state_in_the_guard_region() {
+    let case = buffers_moved(0xFFE0, DATA + 0x40, (0x1_0000, DATA + 0x40));
+    case.expect_rejected(Caught::row(Table::ShaCall.index(), 0));
+}
+
+/// A block at 0xBFFF_FFC8, whose last two words are in the system region
+/// (the trace is that of the block at 0xBFFF_FFC0, which ends just below
+/// it, moved). Caught by the bytes bus: the blocks buffer's `limit =
+/// LAST_WORD - last word` is -2, not a byte-checked value below 2^30.
+#[test]
+fn a_block_ending_in_the_system_region() {
+    let case = buffers_moved(DATA + 0x60, 0xBFFF_FFC8, (DATA + 0x60, 0xBFFF_FFC0));
+    case.expect_rejected(Caught::bus(bus::BYTES));
 }
