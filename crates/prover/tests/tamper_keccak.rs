@@ -9,16 +9,14 @@ mod witness;
 use ember_abi::ecall;
 use ember_air::bus;
 use ember_air::cols;
-use ember_air::gadget::buffer::LAST_WORD;
 use ember_air::keccak::call::{KECCAK_CALL_WIDTH, KeccakCallCols, STATE_WORDS};
 use ember_air::keccak::lane::{KECCAK_LANE_WIDTH, KeccakLaneCols};
 use ember_air::keccak::{KECCAK_PERM_WIDTH, LANES, Permutation, link};
-use ember_air::lookups::Lookups;
 use ember_air::{Table, Val};
 use ember_core::asm::*;
 use ember_core::{Program, Segment};
-use p3_field::{Field, PrimeCharacteristicRing, PrimeField32};
-use witness::{CODE, Case, Caught, DATA, MemEntry, bytes};
+use p3_field::{PrimeCharacteristicRing, PrimeField32};
+use witness::{CODE, Case, Caught, DATA, MemEntry, buffer_at, bytes};
 
 /// Where the states are: 0x400 bytes of data, two states of 200 bytes.
 const S1: u32 = DATA + 0x100;
@@ -325,11 +323,7 @@ fn state_moved(at: u32, honest: u32) -> Case {
     case.claim_exit(at);
     let mut row = call(&case, 0);
     row.state = bytes(at);
-    row.buf.populate(DATA, STATE_WORDS, &mut Lookups::default());
-    row.buf.k0 = Val::from_u32((at & 0xff) >> 2);
-    row.buf.guard_inv = Val::from_u32(at >> 16).try_inverse().unwrap_or(Val::ZERO);
-    let last = Val::from_u32(at / 4 + STATE_WORDS - 1);
-    row.buf.limit = bytes((Val::from_u32(LAST_WORD) - last).as_canonical_u32());
+    row.buf = buffer_at(at, STATE_WORDS);
     set_call(&mut case, 0, &row);
     let (from, to) = (honest / 4, at / 4);
     let perm = Permutation {

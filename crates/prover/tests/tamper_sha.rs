@@ -9,15 +9,13 @@ mod witness;
 use ember_abi::ecall;
 use ember_air::bus;
 use ember_air::cols;
-use ember_air::gadget::BufferCols;
-use ember_air::gadget::buffer::LAST_WORD;
 use ember_air::lookups::Lookups;
 use ember_air::sha::call::{SHA_CALL_WIDTH, ShaCallCols};
 use ember_air::sha::{self, Compression, ROUNDS, SHA_ROUND_WIDTH, ShaRoundCols};
 use ember_air::{Table, Val};
 use ember_core::asm::*;
 use p3_field::{Field, PrimeCharacteristicRing, PrimeField32};
-use witness::{CODE, Case, Caught, DATA, bytes, word_addr};
+use witness::{CODE, Case, Caught, DATA, buffer_at, bytes, word_addr};
 
 /// `a0, a1, a2 = args; t0 = SHA256_COMPRESS; ecall`.
 fn compress(state: u32, blocks: u32, count: u32) -> Vec<u32> {
@@ -306,18 +304,6 @@ fn a_count_other_than_a2() {
             .and_bus(bus::MEMORY)
             .and_bus(bus::SHA),
     );
-}
-
-/// A buffer's checks for `words` words at `at`, as the call row holds them
-/// whether the executor would accept the buffer or not (`limit` is the
-/// field element `LAST_WORD - last word`, bytes or not).
-fn buffer_at(at: u32, words: u32) -> BufferCols<Val> {
-    let mut buf = BufferCols::<Val>::default();
-    buf.k0 = Val::from_u32((at & 0xff) >> 2);
-    buf.guard_inv = Val::from_u32(at >> 16).try_inverse().unwrap_or(Val::ZERO);
-    let last = Val::from_u32(at / 4 + words - 1);
-    buf.limit = bytes((Val::from_u32(LAST_WORD) - last).as_canonical_u32());
-    buf
 }
 
 /// SHA256_COMPRESS of one block at `blocks` into the state at `state`

@@ -68,6 +68,18 @@ pub fn halt() -> [u32; 2] {
     [ember_core::asm::addi(5, 0, 0), ember_core::asm::ecall()]
 }
 
+/// An accelerator buffer's checks for `words` words at `at`, as a call row
+/// holds them whether the executor would accept the buffer or not (`limit`
+/// is the field element `LAST_WORD - last word`, bytes or not).
+pub fn buffer_at(at: u32, words: u32) -> ember_air::gadget::BufferCols<Val> {
+    let last = f(at / 4 + words - 1);
+    ember_air::gadget::BufferCols {
+        k0: f((at & 0xff) >> 2),
+        guard_inv: f(at >> 16).try_inverse().unwrap_or(Val::ZERO),
+        limit: bytes((f(ember_air::gadget::buffer::LAST_WORD) - last).as_canonical_u32()),
+    }
+}
+
 /// `v` as a field element.
 pub fn f(v: u32) -> Val {
     Val::from_u32(v)
