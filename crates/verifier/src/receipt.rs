@@ -5,13 +5,15 @@
 //! The file is `ember/receipt` (13 bytes), the format version (u16 LE), then
 //! the body in postcard: the claim (image ID, input digest, journal digest,
 //! status, exit code, cycles), the claim digest, the journal bytes, the
-//! set of tables in the proof (one bit per `ember_air::Table`, a varint) and
-//! the Plonky3 batch proof. Postcard because its wire format is specified and
+//! set of tables in the proof (one bit per `ember_air::Table`, a varint), the
+//! parameter set (`ember_air::Params`, a varint tag) and the Plonky3 batch
+//! proof. Postcard because its wire format is specified and
 //! stable since 1.0, it is compact (varints, no field names), it is already
 //! how Ember frames typed I/O, and it rejects what it cannot decode rather
 //! than panicking. Version 3 is this layout with `BatchProof<EmberConfig>`
 //! as Plonky3 0.8 serializes it, the data table fixed by periodic columns
-//! (version 2 had it preprocessed, version 1 had no table set: every table
+//! and the input's and journal's digests among the public values (version
+//! 2 had the data preprocessed and no parameter set, version 1 had no table set: every table
 //! was in every proof); a Plonky3 upgrade that changes that encoding, or a
 //! change of the tables, must bump [`Receipt::VERSION`].
 
