@@ -14,7 +14,7 @@ use ember_air::table::IO;
 use ember_core::asm::*;
 use ember_core::{Program, Segment};
 use p3_field::{Field, PrimeCharacteristicRing, PrimeField32};
-use witness::{At, CODE, Case, Caught, DATA, MemEntry, bytes, f, halt, program, word_addr};
+use witness::{At, CODE, Case, Caught, DATA, bytes, f, halt, program, word_addr};
 
 const A0: u8 = 10;
 const A1: u8 = 11;
@@ -351,25 +351,19 @@ fn write_moved(at: u32, honest: u32) -> Case {
     if at >> 16 != 0 {
         case.set_io(h, io.guard_inv, f(at >> 16).inverse());
     }
-    let mut entries: Vec<MemEntry> = case.memory();
-    let listed: Vec<usize> = (0..2)
-        .map(|i| {
-            entries
-                .iter()
-                .position(|e| e.addr == (honest >> 2) + i)
-                .expect("the honest word is listed")
-        })
-        .collect();
-    for (i, e) in listed.into_iter().enumerate() {
+    for i in 0..2 {
         let (row, w) = (h + 1 + i, (at >> 2) + i as u32);
         case.set_io(row, io.w, f(w));
         if i == 1 {
             case.set_io_word(row, io.limit, limit(f(w)));
         }
-        entries[e].addr = w;
     }
-    entries.sort_by_key(|e| e.addr);
-    case.set_memory(&entries);
+    let first = honest >> 2;
+    let listed = (case.memory().iter())
+        .filter(|e| (first..first + 2).contains(&e.addr))
+        .count();
+    assert_eq!(listed, 2, "the honest words are listed");
+    case.move_words(&[(honest >> 2, at >> 2, 2)]);
     case.rebalance();
     case
 }

@@ -337,14 +337,7 @@ fn state_moved(at: u32, honest: u32) -> Case {
         r.ws = Val::from_u32(to);
         set_lane(&mut case, i, &r);
     }
-    let mut entries = case.memory();
-    for e in &mut entries {
-        if (from..from + STATE_WORDS).contains(&e.addr) {
-            e.addr = e.addr - from + to;
-        }
-    }
-    entries.sort_by_key(|e| e.addr);
-    case.set_memory(&entries);
+    case.move_words(&[(from, to, STATE_WORDS)]);
     case.rebalance();
     case
 }

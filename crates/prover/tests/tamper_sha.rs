@@ -346,16 +346,7 @@ fn buffers_moved(state: u32, blocks: u32, honest: (u32, u32)) -> Case {
         r.addr = Val::from_u32(blocks / 4 + t as u32);
         set_round(&mut case, t, &r);
     }
-    let mut entries = case.memory();
-    for (from, to, words) in [(honest.0 / 4, state / 4, 8), (honest.1 / 4, blocks / 4, 16)] {
-        for e in &mut entries {
-            if (from..from + words).contains(&e.addr) {
-                e.addr = e.addr - from + to;
-            }
-        }
-    }
-    entries.sort_by_key(|e| e.addr);
-    case.set_memory(&entries);
+    case.move_words(&[(honest.0 / 4, state / 4, 8), (honest.1 / 4, blocks / 4, 16)]);
     case.rebalance();
     case
 }

@@ -851,6 +851,22 @@ impl Case {
             .collect()
     }
 
+    /// Moves the memory table's rows of `words` words from word `from` to
+    /// word `to`, for each `(from, to, words)` (a buffer an ECALL used,
+    /// moved to where the cheat wants it).
+    pub fn move_words(&mut self, moves: &[(u32, u32, u32)]) {
+        let mut entries = self.memory();
+        for &(from, to, words) in moves {
+            for e in &mut entries {
+                if (from..from + words).contains(&e.addr) {
+                    e.addr = e.addr - from + to;
+                }
+            }
+        }
+        entries.sort_by_key(|e| e.addr);
+        self.set_memory(&entries);
+    }
+
     /// Rewrites the memory table with these rows, in this order (each
     /// gap is `addr - previous - 1` in the field, in bytes).
     pub fn set_memory(&mut self, entries: &[MemEntry]) {
@@ -956,10 +972,10 @@ impl Case {
     /// lookup of a tuple no table holds can be unbalanced.
     pub fn rebalance(&mut self) {
         let n = self.airs.len();
-        // The preprocessed tables, and the data table (fixed by periodic
-        // columns).
+        // The tables the verifier fixes (preprocessed, or the data table's
+        // periodic columns): each provides its rows with a multiplicity.
         let providers: Vec<usize> = (0..n)
-            .filter(|&t| BaseAir::<Val>::preprocessed_width(&self.airs[t]) > 0 || t == table::DATA)
+            .filter(|&t| self.airs[t].fixed_height().is_some())
             .collect();
         // What the tables that query (they provide nothing) need, by bus.
         let mut needed: HashMap<String, HashMap<Vec<Val>, Val>> = HashMap::new();
