@@ -508,6 +508,35 @@ fn a_verifying_key_verifies_receipts_in_place_of_the_elf() {
         text,
         format!("error: {cut} is not a valid key: the verifying key is truncated\n")
     );
+    // `ember key` on a program no proof can hold (code above 1 GiB).
+    let high = 0x4000_0000;
+    let header = ElfHeader {
+        entry: high,
+        ..ElfHeader::default()
+    };
+    let high = file(
+        &dir,
+        "high.elf",
+        &elf32(&header, &[Ph::code(high, &halt(0))]),
+    );
+    let o = ember(&["key", &high]);
+    assert_eq!(o.status.code(), Some(6));
+    assert_eq!(
+        stderr(&o),
+        "error: the program cannot be proven: code ends at 0x40000014, above 0x40000000\n"
+    );
+    // A key that cannot be written.
+    let nowhere = dir.join("missing").join("k.vkey");
+    let o = ember(&["key", elf, "-o", nowhere.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(
+        stderr(&o).starts_with(&format!(
+            "error: the key was not saved: cannot write {}: ",
+            nowhere.display()
+        )),
+        "{}",
+        stderr(&o)
+    );
     // `ember key` on a file that is not an ELF.
     let o = ember(&["key", &cut]);
     assert_eq!(o.status.code(), Some(4));
