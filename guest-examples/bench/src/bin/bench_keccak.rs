@@ -4,14 +4,12 @@
 #![no_std]
 #![no_main]
 
-extern crate alloc;
-
 use sha3::Digest;
 
 ember_guest::entry!(main);
 
 fn main() {
-    let data = alloc::vec![b'a'; bench::size_or(1 << 20) as usize];
+    let data = bench::letter_a(1 << 20);
     let digest: [u8; 32] = sha3::Keccak256::digest(&data).into();
     ember_guest::env::commit(&digest);
 }
