@@ -129,8 +129,7 @@ impl<F: Field> BaseAir<F> for Keyed<'_> {
 
 impl<AB> Air<AB> for Keyed<'_>
 where
-    AB: AirBuilder + PermutationAirBuilder + InteractionBuilder,
-    AB::F: Field,
+    AB: AirBuilder<F = crate::Val> + PermutationAirBuilder + InteractionBuilder,
 {
     fn eval(&self, builder: &mut AB) {
         self.0.eval(builder);

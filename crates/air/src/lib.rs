@@ -36,6 +36,7 @@ pub mod key;
 pub mod lookups;
 pub mod memory;
 pub mod ops;
+pub mod paging;
 pub mod pow2;
 pub mod program;
 pub mod public;
@@ -74,6 +75,9 @@ pub mod bus {
     /// `(clk, state word, tag, lane, limbs[4])`: a Keccak permutation's
     /// call, lanes in and lanes out, see [`crate::keccak`].
     pub const KECCAK: &str = "keccak";
+    /// `(left[8], right[8], out[8])`: a Poseidon2 compression of the memory
+    /// tree, see [`crate::paging`].
+    pub const COMPRESS: &str = "compress";
 }
 
 /// The registry of tables: the one list that defines, in proof order, the
@@ -169,8 +173,7 @@ macro_rules! registry {
 
         impl<AB> Air<AB> for EmberAir
         where
-            AB: AirBuilder + PermutationAirBuilder + InteractionBuilder,
-            AB::F: Field,
+            AB: AirBuilder<F = Val> + PermutationAirBuilder + InteractionBuilder,
         {
             fn eval(&self, builder: &mut AB) {
                 match self {
