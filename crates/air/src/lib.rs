@@ -9,10 +9,11 @@
 //! - [`program::ProgramAir`]: the decoded code, preprocessed from the ELF by
 //!   the verifier; every chip row looks up its `(pc, instruction)` there,
 //!   and the entry's row starts the run;
-//! - [`memory::ImageAir`]: the initial registers and memory image,
-//!   preprocessed by the verifier;
-//! - [`memory::MemoryAir`]: one row per address touched, sorted, with its
-//!   final value and timestamp (the offline memory argument's boundary);
+//! - [`paging`]'s three tables: the memory argument's boundary (a row per
+//!   touched chunk of four words, with each word's initial and final
+//!   value), the memory tree's nodes above those chunks and the tree's
+//!   Poseidon2 compressions, from the initial root to the final one (public
+//!   values; the verifier computes the initial root from the ELF);
 //! - [`bytes::BytesAir`]: every pair of bytes with their AND, OR and XOR:
 //!   byte range checks and bitwise operations;
 //! - [`pow2::Pow2Air`]: powers of two for shifts;
@@ -78,6 +79,9 @@ pub mod bus {
     /// `(left[8], right[8], out[8])`: a Poseidon2 compression of the memory
     /// tree, see [`crate::paging`].
     pub const COMPRESS: &str = "compress";
+    /// `(level, index, digest before[8], digest after[8])`: a node of the
+    /// memory tree (a chunk at level 0), see [`crate::paging`].
+    pub const NODE: &str = "node";
 }
 
 /// The registry of tables: the one list that defines, in proof order, the
@@ -201,10 +205,12 @@ registry! {
     Ecall(chips::ecall::EcallChip) = ECALL,
     /// The program (preprocessed).
     Program(program::ProgramAir) = PROGRAM,
-    /// The initial image (preprocessed).
-    Image(memory::ImageAir) = IMAGE,
-    /// The memory boundary.
-    Memory(memory::MemoryAir) = MEMORY,
+    /// The touched chunks of memory: the memory argument's boundary.
+    Chunk(paging::chunk::ChunkAir) = CHUNK,
+    /// The memory tree's nodes above them.
+    Node(paging::node::NodeAir) = NODE,
+    /// The memory tree's compressions.
+    Perm(paging::perm::PermAir) = PERM,
     /// The byte table (preprocessed).
     Bytes(bytes::BytesAir) = BYTES,
     /// Powers of two for shifts (preprocessed).
@@ -313,7 +319,7 @@ impl Table {
 
     /// Whether the table has public values (the statement's).
     pub fn has_public_values(self) -> bool {
-        self == Table::Io
+        self == Table::Io || self == Table::Node
     }
 
     /// The most rows (log2) its main trace may have: the chips (and their
@@ -336,7 +342,6 @@ impl EmberAir {
     pub fn fixed_height(&self) -> Option<usize> {
         match self {
             EmberAir::Program(p) => Some(p.height()),
-            EmberAir::Image(i) => Some(i.height()),
             EmberAir::Bytes(_) => Some(1 << bytes::LOG_HEIGHT),
             EmberAir::Pow2(_) => Some(pow2::HEIGHT),
             EmberAir::Data(d) => Some(d.height()),
@@ -354,19 +359,13 @@ pub fn tables(
     journal: &[u8],
 ) -> Result<Vec<EmberAir>, ops::ProgramError> {
     let code = program::ProgramAir::new(ops::program_rows(program)?, program.entry());
-    let image = memory::ImageAir::new(memory::initial_words(program));
-    Ok(tables_with(code, image, input, journal))
+    Ok(tables_with(code, input, journal))
 }
 
-/// Every table of a proof whose program and image tables are `code` and
-/// `image` (keyed ones, for a verifier with a key), in [`Table`] order.
-pub fn tables_with(
-    code: program::ProgramAir,
-    image: memory::ImageAir,
-    input: &[u8],
-    journal: &[u8],
-) -> Vec<EmberAir> {
-    let (mut code, mut image) = (Some(code), Some(image));
+/// Every table of a proof whose program table is `code` (a keyed one, for
+/// a verifier with a key), in [`Table`] order.
+pub fn tables_with(code: program::ProgramAir, input: &[u8], journal: &[u8]) -> Vec<EmberAir> {
+    let mut code = Some(code);
     let airs: Vec<EmberAir> = Table::ALL
         .iter()
         .map(|t| match t {
@@ -378,8 +377,9 @@ pub fn tables_with(
             Table::Div => EmberAir::Div(chips::div::DivChip),
             Table::Ecall => EmberAir::Ecall(chips::ecall::EcallChip),
             Table::Program => EmberAir::Program(code.take().expect("one program table")),
-            Table::Image => EmberAir::Image(image.take().expect("one image table")),
-            Table::Memory => EmberAir::Memory(memory::MemoryAir),
+            Table::Chunk => EmberAir::Chunk(paging::chunk::ChunkAir),
+            Table::Node => EmberAir::Node(paging::node::NodeAir),
+            Table::Perm => EmberAir::Perm(paging::perm::PermAir::default()),
             Table::Bytes => EmberAir::Bytes(bytes::BytesAir),
             Table::Pow2 => EmberAir::Pow2(pow2::Pow2Air),
             Table::Io => EmberAir::Io(io::IoAir),

@@ -1,6 +1,6 @@
 //! The public values of a proof: what the statement says, defined once. The
 //! prover fills them from the run, the verifier from the claim, both
-//! through [`PublicValues::new`]; the CPU and I/O tables read them by name.
+//! through [`PublicValues::new`]; the I/O and node tables read them by name.
 //!
 //! The input's and the journal's SHA-256 digests are public values too,
 //! which no constraint reads: Plonky3 absorbs every public value into the
@@ -37,6 +37,10 @@ pub struct PublicValues<T> {
     pub input_digest: [T; 16],
     /// SHA-256 of the journal, likewise.
     pub journal_digest: [T; 16],
+    /// The memory tree's root before the segment (see [`crate::paging`]).
+    pub root_in: [T; 8],
+    /// The memory tree's root after it.
+    pub root_out: [T; 8],
 }
 
 columns!(PublicValues, PUBLIC_WIDTH, PUBLIC_COLS);
@@ -58,12 +62,23 @@ pub struct Statement {
     pub input_digest: [u8; 32],
     /// The journal's SHA-256 digest (the claim's `journal_digest`).
     pub journal_digest: [u8; 32],
+    /// The memory tree's root before the run and after it (each element
+    /// canonical, below the field's order).
+    pub roots: [[u32; 8]; 2],
 }
 
 impl Statement {
     /// The statement of a run of `cycles` cycles ending with `status` and
-    /// `exit_code` on `input`, having committed `journal`.
-    pub fn of(status: u8, exit_code: u32, cycles: u32, input: &[u8], journal: &[u8]) -> Self {
+    /// `exit_code` on `input`, having committed `journal`, that took memory
+    /// from the tree root `roots[0]` to `roots[1]`.
+    pub fn of(
+        status: u8,
+        exit_code: u32,
+        cycles: u32,
+        input: &[u8],
+        journal: &[u8],
+        roots: [[u32; 8]; 2],
+    ) -> Self {
         let digest = |data: &[u8]| ember_core::Digest::of(&[data]).0;
         Statement {
             status,
@@ -73,6 +88,7 @@ impl Statement {
             input_len: input.len() as u32,
             input_digest: digest(input),
             journal_digest: digest(journal),
+            roots,
         }
     }
 }
@@ -94,6 +110,8 @@ impl<F: Field> PublicValues<F> {
             input_len: F::from_u32(s.input_len),
             input_digest: digest_limbs(&s.input_digest),
             journal_digest: digest_limbs(&s.journal_digest),
+            root_in: s.roots[0].map(F::from_u32),
+            root_out: s.roots[1].map(F::from_u32),
         }
     }
 
@@ -124,6 +142,10 @@ pub mod index {
     pub const INPUT_DIGEST: usize = PUBLIC_COLS.input_digest[0];
     /// The journal digest's first limb.
     pub const JOURNAL_DIGEST: usize = PUBLIC_COLS.journal_digest[0];
+    /// The initial root's first element.
+    pub const ROOT_IN: usize = PUBLIC_COLS.root_in[0];
+    /// The final root's first element.
+    pub const ROOT_OUT: usize = PUBLIC_COLS.root_out[0];
     /// How many.
     pub const COUNT: usize = super::PUBLIC_WIDTH;
 }

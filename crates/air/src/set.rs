@@ -106,6 +106,9 @@ pub struct EmberProof {
     pub tables: TableSet,
     /// The parameter set (a tag the verifier decodes only if it knows it).
     pub params: Params,
+    /// The memory tree's root after the run (a public value the verifier
+    /// cannot compute: see [`crate::paging`]).
+    pub final_root: crate::paging::tree::Digest,
     /// The batch STARK proof of those tables.
     pub batch: BatchProof<EmberConfig>,
 }

@@ -217,7 +217,8 @@ impl Recorder {
         // not after a run and a table of 2^30 rows.
         data_fits("input", input.len())?;
         let airs = airs(program, input, &[])?;
-        let tracer = trace::Tracer::new(&airs, input, 1 << log_limit);
+        let state = ember_air::paging::tree::MemoryState::initial(program);
+        let tracer = trace::Tracer::new(&airs, input, 1 << log_limit, state);
         Ok(Recorder { airs, tracer })
     }
 
@@ -380,6 +381,9 @@ pub fn prove_traces_with(
         proof: EmberProof {
             tables,
             params,
+            final_root: core::array::from_fn(|i| {
+                traces.public_values[ember_air::public::index::ROOT_OUT + i]
+            }),
             batch,
         },
         public_values: traces.public_values.clone(),

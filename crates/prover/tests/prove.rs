@@ -45,7 +45,7 @@ fn a_tiny_program_proves_and_verifies() {
     assert_eq!(proof.proof.tables, TableSet::required().with(Table::Alu));
     let at = |t: Table| proof.proof.tables.position(t).unwrap();
     let (memory, alu, io, bytes) = (
-        at(Table::Memory),
+        at(Table::Chunk),
         at(Table::Alu),
         at(Table::Io),
         at(Table::Bytes),
@@ -87,19 +87,19 @@ fn a_tiny_program_proves_and_verifies() {
     let cases = [
         (
             honest_set.without(Table::Io).bits(),
-            "the proof's shape is wrong: the proof's tables 0x2fc1 leave out a required table or name an unknown one",
+            "the proof's shape is wrong: the proof's tables 0x5fc1 leave out a required table or name an unknown one",
         ),
         (
             honest_set.bits() | 1 << 30,
-            "the proof's shape is wrong: the proof's tables 0x40003fc1 leave out a required table or name an unknown one",
+            "the proof's shape is wrong: the proof's tables 0x40007fc1 leave out a required table or name an unknown one",
         ),
         (
             honest_set.with(Table::Div).bits(),
-            "the proof's shape is wrong: 9 tables, expected 10",
+            "the proof's shape is wrong: 10 tables, expected 11",
         ),
         (
             honest_set.without(Table::Alu).bits(),
-            "the proof's shape is wrong: 9 tables, expected 8",
+            "the proof's shape is wrong: 10 tables, expected 9",
         ),
     ];
     for (bits, message) in cases {
@@ -481,8 +481,9 @@ fn the_data_digests_are_public_values() {
         exit_code: 0,
         cycles: 10,
     };
+    let roots = [[Val::ONE; 8], [Val::TWO; 8]];
     let pv = |input: &[u8], journal: &[u8]| {
-        ember_verifier::public_values(input, journal, &statement).unwrap()
+        ember_verifier::public_values(input, journal, &statement, roots).unwrap()
     };
     let honest = pv(b"input", b"journal");
     let limbs = |at: usize| honest[at..at + 16].to_vec();
@@ -497,4 +498,7 @@ fn the_data_digests_are_public_values() {
     // Another journal or input of the same length: other public values.
     assert_ne!(honest, pv(b"input", b"journaM"));
     assert_ne!(honest, pv(b"inpuT", b"journal"));
+    // The memory tree's roots are public values too.
+    assert_eq!(honest[index::ROOT_IN..index::ROOT_IN + 8], roots[0]);
+    assert_eq!(honest[index::ROOT_OUT..index::ROOT_OUT + 8], roots[1]);
 }

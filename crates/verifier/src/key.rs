@@ -1,22 +1,24 @@
 //! Verifying keys: what the verifier needs of a program, computed once from
 //! its ELF, so that verifying another receipt of it recommits nothing.
 //!
-//! A key holds the program's image ID, the heights of its program and
-//! image tables, and the commitment to its preprocessed tables (program,
-//! image, bytes, pow2: the input and the journal are not among them, see
-//! `ember_air::io::DataAir`) for each parameter set (the blowup changes
-//! the committed codewords). A key is trusted input, like the ELF it
+//! A key holds the program's image ID, the height of its program table,
+//! the root of its initial memory tree (`ember_air::paging`: the registers,
+//! the code read-only and the data) and the commitment to its preprocessed
+//! tables (program, bytes, pow2: the input and the journal are not among
+//! them, see `ember_air::io::DataAir`) for each parameter set (the blowup
+//! changes the committed codewords). A key is trusted input, like the ELF it
 //! stands for: make it yourself from the ELF you trust
 //! ([`VerifyingKey::new`], `ember key`), never accept one from the prover.
 //!
 //! The file is `ember/vkey` (10 bytes), the receipt format version it
 //! verifies (u16 LE, [`crate::Receipt::VERSION`]), then the body in
-//! postcard: the image ID, the two heights (log2) and the commitments' Merkle
-//! roots, one per parameter set in [`Params::ALL`]'s order.
+//! postcard: the image ID, the program table's height (log2), the memory
+//! root and the commitments' Merkle roots, one per parameter set in
+//! [`Params::ALL`]'s order.
 
 use ember_air::config::DIGEST_ELEMS;
 use ember_air::key::{PreprocessedCommitment, keyed_common_data, preprocessed_commitment};
-use ember_air::memory::ImageAir;
+use ember_air::paging::tree::{Digest as Root, MemoryState};
 use ember_air::program::ProgramAir;
 use ember_air::{EmberAir, Params, Val, config};
 use ember_core::{Digest, Program};
@@ -30,9 +32,9 @@ use crate::{Receipt, VerifyError};
 pub struct VerifyingKey {
     image_id: Digest,
     program_log_rows: u8,
-    image_log_rows: u8,
+    initial_root: Root,
     /// One per parameter set, in [`Params::ALL`]'s order (none for a set
-    /// whose tallest table is shorter than the program's or image table).
+    /// whose tallest table is shorter than the program table).
     commitments: [Option<PreprocessedCommitment>; SETS],
 }
 
@@ -43,7 +45,7 @@ const SETS: usize = Params::ALL.len();
 struct Wire {
     image_id: [u8; 32],
     program_log_rows: u8,
-    image_log_rows: u8,
+    initial_root: Root,
     /// The Merkle roots (each commitment's one root: cap height 0).
     roots: [Option<[Val; DIGEST_ELEMS]>; SETS],
 }
@@ -102,8 +104,7 @@ impl VerifyingKey {
             rows.trailing_zeros() as u8
         };
         let program_log_rows = log_rows(&airs[ember_air::table::PROGRAM]);
-        let image_log_rows = log_rows(&airs[ember_air::table::IMAGE]);
-        let tallest = program_log_rows.max(image_log_rows);
+        let tallest = program_log_rows;
         let mut commitments = Vec::with_capacity(SETS);
         for params in Params::ALL {
             // A set whose tables cannot be this tall has no proof of it.
@@ -120,7 +121,7 @@ impl VerifyingKey {
         Ok(VerifyingKey {
             image_id,
             program_log_rows,
-            image_log_rows,
+            initial_root: MemoryState::initial(program).root(),
             commitments: commitments.try_into().expect("one per set"),
         })
     }
@@ -130,13 +131,17 @@ impl VerifyingKey {
         self.image_id
     }
 
+    /// The root of the program's initial memory tree.
+    pub fn initial_root(&self) -> Root {
+        self.initial_root
+    }
+
     /// Every table of a proof of this key's program run on `input` with
-    /// `journal`, in table order (the program and image tables keyed: no
-    /// rows, their commitment is the key's).
+    /// `journal`, in table order (the program table keyed: no rows, its
+    /// commitment is the key's).
     pub(crate) fn airs(&self, input: &[u8], journal: &[u8]) -> Vec<EmberAir> {
         ember_air::tables_with(
             ProgramAir::keyed(1 << self.program_log_rows),
-            ImageAir::keyed(1 << self.image_log_rows),
             input,
             journal,
         )
@@ -168,7 +173,7 @@ impl VerifyingKey {
         let wire = Wire {
             image_id: self.image_id.0,
             program_log_rows: self.program_log_rows,
-            image_log_rows: self.image_log_rows,
+            initial_root: self.initial_root,
             roots: (self.commitments.each_ref()).map(|c| c.as_ref().map(|c| c.roots()[0])),
         };
         frame::write(Self::MAGIC, Receipt::VERSION, &wire)
@@ -192,15 +197,13 @@ impl VerifyingKey {
             .map(Params::max_log_table_height)
             .into_iter()
             .max();
-        for bits in [wire.program_log_rows, wire.image_log_rows] {
-            if Some(usize::from(bits)) > tallest {
-                return Err(KeyError::Height(bits));
-            }
+        if Some(usize::from(wire.program_log_rows)) > tallest {
+            return Err(KeyError::Height(wire.program_log_rows));
         }
         Ok(VerifyingKey {
             image_id: Digest(wire.image_id),
             program_log_rows: wire.program_log_rows,
-            image_log_rows: wire.image_log_rows,
+            initial_root: wire.initial_root,
             commitments: (wire.roots)
                 .map(|root| root.map(|r| PreprocessedCommitment::new(vec![r]))),
         })

@@ -1,7 +1,8 @@
 //! Verifies Ember proofs. It never runs the executor: from the ELF it builds
-//! the tables' fixed parts (the program table and the initial image) itself,
-//! derives their commitments (once per program: a [`VerifyingKey`]), and
-//! checks the proof against the public values it computes from the claim.
+//! the tables' fixed parts (the program table) and the initial memory
+//! tree's root itself, derives their commitments (once per program: a
+//! [`VerifyingKey`]), and checks the proof against the public values it
+//! computes from the claim.
 
 mod frame;
 mod key;
@@ -10,6 +11,7 @@ pub use ember_air::Params;
 pub use key::*;
 pub use receipt::*;
 
+use ember_air::paging::tree::{Digest as Root, digest_u32};
 use ember_air::public::PublicValues;
 use ember_air::{EmberAir, EmberProof, TableSet, Val, config};
 use ember_core::Program;
@@ -63,11 +65,13 @@ pub fn airs(program: &Program, input: &[u8], journal: &[u8]) -> Result<Vec<Ember
 /// The longest input or journal a proof holds (log2), as the prover sees it.
 pub use ember_air::io::MAX_LOG_DATA;
 
-/// The public values the I/O table must expose for `statement`.
+/// The public values the I/O and node tables must expose for `statement`,
+/// with the memory tree going from `roots[0]` to `roots[1]`.
 pub fn public_values(
     input: &[u8],
     journal: &[u8],
     statement: &Statement,
+    roots: [Root; 2],
 ) -> Result<Vec<Val>, VerifyError> {
     for (what, data) in [("input", input), ("journal", journal)] {
         if data.len() > 1 << MAX_LOG_DATA {
@@ -93,6 +97,7 @@ pub fn public_values(
         cycles,
         input,
         journal,
+        roots.each_ref().map(digest_u32),
     ));
     Ok(pv.to_vec())
 }
@@ -121,7 +126,12 @@ pub fn verify_with_key(
     statement: &Statement,
     proof: &EmberProof,
 ) -> Result<(), VerifyError> {
-    let pv = public_values(input, journal, statement)?;
+    let pv = public_values(
+        input,
+        journal,
+        statement,
+        [key.initial_root(), proof.final_root],
+    )?;
     // Every required table is in the set (an optional one may be left out:
     // see `ember_air::set`).
     let tables = TableSet::from_bits(proof.tables.bits()).ok_or_else(|| {

@@ -178,7 +178,7 @@ impl Receipt {
     /// The first bytes of every receipt.
     pub const MAGIC: &'static [u8; 13] = b"ember/receipt";
     /// The format version written, and the only one read.
-    pub const VERSION: u16 = 3;
+    pub const VERSION: u16 = 4;
 
     /// A receipt for `claim`, whose journal is `journal`, proven by `proof`.
     pub fn new(claim: Claim, journal: Vec<u8>, proof: EmberProof) -> Receipt {

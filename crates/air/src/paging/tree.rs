@@ -21,7 +21,7 @@ use std::collections::HashMap;
 
 use ember_abi::memory::STACK_TOP;
 use ember_abi::reg::SP;
-use p3_field::PrimeCharacteristicRing;
+use p3_field::{PrimeCharacteristicRing, PrimeField32};
 use p3_koala_bear::{Poseidon2KoalaBear, default_koalabear_poseidon2_16};
 use p3_symmetric::{PseudoCompressionFunction, TruncatedPermutation};
 
@@ -86,6 +86,8 @@ pub struct NodeUpdate {
     /// Whether each child is in the update (a changed chunk, or a node of
     /// the update); the others are the same before and after.
     pub updated: [bool; 2],
+    /// The node itself before and after: the compressions of its children.
+    pub digest: [Digest; 2],
 }
 
 /// A sparse memory tree: every node that differs from an untouched
@@ -179,6 +181,7 @@ impl MemoryTree {
                     before: children.map(|c| self.node(level - 1, c)),
                     after: [Digest::default(); 2],
                     updated: children.map(|c| union[level - 1].binary_search(&c).is_ok()),
+                    digest: [self.node(level, index), Digest::default()],
                 }
             })
             .collect();
@@ -187,8 +190,8 @@ impl MemoryTree {
         }
         for n in &mut out {
             n.after = [2 * n.index, 2 * n.index + 1].map(|c| self.node(n.level - 1, c));
-            let d = self.compressor.compress(n.after[0], n.after[1]);
-            self.set(n.level, n.index, d);
+            n.digest[1] = self.compressor.compress(n.after[0], n.after[1]);
+            self.set(n.level, n.index, n.digest[1]);
         }
         out
     }
@@ -199,6 +202,65 @@ impl MemoryTree {
         } else {
             self.levels[level].insert(index, d);
         }
+    }
+}
+
+/// A digest's elements as canonical integers (a proof's wire form).
+pub fn digest_u32(d: &Digest) -> [u32; 8] {
+    d.map(|v| v.as_canonical_u32())
+}
+
+/// Memory at a segment's boundary: every word that is not zero and
+/// writable, and the tree of them all.
+#[derive(Clone)]
+pub struct MemoryState {
+    words: HashMap<u32, (u32, bool)>,
+    tree: MemoryTree,
+}
+
+impl MemoryState {
+    /// A program's initial memory ([`crate::memory::initial_words`]).
+    pub fn initial(program: &ember_core::Program) -> MemoryState {
+        let words = crate::memory::initial_words(program);
+        let tree = MemoryTree::of_words(&words);
+        MemoryState {
+            words: words
+                .iter()
+                .filter(|w| (w.value, w.writable) != (0, true))
+                .map(|w| (w.addr, (w.value, w.writable)))
+                .collect(),
+            tree,
+        }
+    }
+
+    /// The word at `addr`: its value and whether it is writable.
+    pub fn word(&self, addr: u32) -> (u32, bool) {
+        self.words.get(&addr).copied().unwrap_or((0, true))
+    }
+
+    /// The tree's root.
+    pub fn root(&self) -> Digest {
+        self.tree.root()
+    }
+
+    /// Sets the words in `values` (address → new value; whether a word is
+    /// writable never changes) and returns the tree's update (see
+    /// [`MemoryTree::update`]).
+    pub fn update(&mut self, values: &HashMap<u32, u32>) -> Vec<NodeUpdate> {
+        let mut chunks: HashMap<u32, Digest> = HashMap::new();
+        for (&addr, &value) in values {
+            let writable = self.word(addr).1;
+            if (value, writable) == (0, true) {
+                self.words.remove(&addr);
+            } else {
+                self.words.insert(addr, (value, writable));
+            }
+            chunks.insert(addr / CHUNK_WORDS, Digest::default());
+        }
+        for (&c, d) in &mut chunks {
+            *d = chunk_digest(core::array::from_fn(|j| self.word(c * CHUNK_WORDS + j as u32)));
+        }
+        self.tree.update(&chunks)
     }
 }
 
@@ -277,6 +339,11 @@ mod tests {
         let root = nodes.last().unwrap();
         assert_eq!(by_hand(root.before[0], root.before[1]), before);
         assert_eq!(by_hand(root.after[0], root.after[1]), tree.root());
+        assert_eq!(root.digest, [before, tree.root()]);
+        for n in &nodes {
+            assert_eq!(n.digest[0], by_hand(n.before[0], n.before[1]));
+            assert_eq!(n.digest[1], by_hand(n.after[0], n.after[1]));
+        }
         // An updated child is a node of the update (or a chunk), before and
         // after; the others did not change.
         for n in &nodes {

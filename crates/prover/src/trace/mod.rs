@@ -8,6 +8,7 @@
 mod chips;
 mod io;
 mod keccak;
+mod paging;
 mod sha;
 mod tables;
 
@@ -19,6 +20,7 @@ use ember_air::cols::Row;
 use ember_air::gadget::{AccessCols, bytes_of};
 use ember_air::lookups::Lookups;
 use ember_air::ops::ProgramRow;
+use ember_air::paging::tree::MemoryState;
 use ember_air::{EmberAir, Table, Val, table};
 use ember_core::{EcallStep, Observer, Step};
 use p3_field::PrimeCharacteristicRing;
@@ -48,7 +50,8 @@ pub(crate) struct Cell {
     value: u32,
     ts: u32,
     writable: bool,
-    in_image: bool,
+    /// Its value when the run began.
+    init: u32,
 }
 
 /// The observer that builds the rows.
@@ -68,7 +71,10 @@ pub(crate) struct Tracer {
     in_pos: u32,
     program_index: HashMap<u32, usize>,
     program_counts: Vec<u32>,
+    /// Every address the run touched.
     memory: BTreeMap<u32, Cell>,
+    /// Memory when the run began.
+    state: MemoryState,
     lookups: Lookups,
     /// The Keccak permutations, in call order.
     keccak: Vec<ember_air::keccak::Permutation>,
@@ -82,11 +88,8 @@ fn f(v: u32) -> Val {
 }
 
 impl Tracer {
-    pub(crate) fn new(airs: &[EmberAir], input: &[u8], limit: u32) -> Tracer {
+    pub(crate) fn new(airs: &[EmberAir], input: &[u8], limit: u32, state: MemoryState) -> Tracer {
         let EmberAir::Program(p) = &airs[table::PROGRAM] else {
-            unreachable!("table order")
-        };
-        let EmberAir::Image(image) = &airs[table::IMAGE] else {
             unreachable!("table order")
         };
         let program_index = p
@@ -94,19 +97,6 @@ impl Tracer {
             .iter()
             .enumerate()
             .map(|(i, r)| (r.pc, i))
-            .collect();
-        let memory = image
-            .words()
-            .iter()
-            .map(|w| {
-                let cell = Cell {
-                    value: w.value,
-                    ts: 0,
-                    writable: w.writable,
-                    in_image: true,
-                };
-                (w.addr, cell)
-            })
             .collect();
         Tracer {
             rows: vec![Vec::new(); table::COUNT],
@@ -120,7 +110,8 @@ impl Tracer {
             in_pos: 0,
             program_index,
             program_counts: vec![0; p.rows().len()],
-            memory,
+            memory: BTreeMap::new(),
+            state,
             lookups: Lookups::default(),
             keccak: Vec::new(),
             exit: None,
@@ -136,15 +127,26 @@ impl Tracer {
         *ember_air::cols::borrow_row_mut::<Val, C>(&mut rows[start..]) = *row;
     }
 
+    /// The value the memory argument holds at word `addr` now.
+    fn value_at(&self, addr: u32) -> u32 {
+        self.memory
+            .get(&addr)
+            .map_or_else(|| self.state.word(addr).0, |c| c.value)
+    }
+
     /// An access at timestamp `ts` of `addr`, into `cols`: returns the
     /// previous state and stores `new` (or keeps the value when `new` is
     /// `None`).
     fn access(&mut self, cols: &mut AccessCols<Val>, ts: u32, addr: u32, new: Option<u32>) -> Cell {
-        let cell = *self.memory.entry(addr).or_insert(Cell {
-            value: 0,
-            ts: 0,
-            writable: true,
-            in_image: false,
+        let state = &self.state;
+        let cell = *self.memory.entry(addr).or_insert_with(|| {
+            let (value, writable) = state.word(addr);
+            Cell {
+                value,
+                ts: 0,
+                writable,
+                init: value,
+            }
         });
         cols.populate(cell.ts, ts, &mut self.lookups);
         let updated = Cell {

@@ -115,9 +115,4 @@ impl Tracer {
             }
         }
     }
-
-    /// The value the memory argument holds at word `addr` (0 if untouched).
-    fn value_at(&self, addr: u32) -> u32 {
-        self.memory.get(&addr).map_or(0, |c| c.value)
-    }
 }

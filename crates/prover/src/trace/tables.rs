@@ -1,18 +1,18 @@
 //! Assembling the tables once the run has ended: padding, the memory
-//! boundary, the multiplicities of the provided tables, the public values.
+//! tree's tables ([`super::paging`]), the multiplicities of the provided
+//! tables, the public values.
 
 use ember_air::io::{IO_WIDTH, IoCols};
-use ember_air::memory::{MAX_GAP, MEMORY_WIDTH, MemoryCols};
 use ember_air::public::{PublicValues, Statement};
 use ember_air::{EmberAir, Table, Val, bytes, cols};
 use p3_air::BaseAir;
 use p3_field::{PrimeCharacteristicRing, PrimeField32};
 use p3_matrix::dense::RowMajorMatrix;
 
-use super::{Cell, Io, Tracer, Traces, bytes_of, f};
+use super::{Io, Tracer, Traces, f};
 
 /// `rows` padded to a power of two, at least 16.
-fn padded(rows: usize) -> usize {
+pub(super) fn padded(rows: usize) -> usize {
     rows.next_power_of_two().max(16)
 }
 
@@ -24,20 +24,19 @@ impl Tracer {
         self.fill_clk_gaps();
         self.pad_sha();
         self.split_chips(airs);
-        let memory = self.memory_matrix();
-        let mut memory = Some(memory);
+        let paging = self.paging();
+        let roots = paging.roots;
+        let (mut chunks, mut nodes, mut perms) =
+            (Some(paging.chunks), Some(paging.nodes), Some(paging.perms));
         let matrices = airs
             .iter()
             .map(|air| {
                 let t = air.id();
                 match t {
-                    Table::Memory => memory.take().expect("one memory table"),
+                    Table::Chunk => chunks.take().expect("one chunk table"),
+                    Table::Node => nodes.take().expect("one node table"),
+                    Table::Perm => perms.take().expect("one compression table"),
                     Table::Program => counts(&self.program_counts),
-                    // Image: one zero column, the table's own height.
-                    Table::Image => {
-                        let rows = air.fixed_height().expect("preprocessed");
-                        RowMajorMatrix::new(Val::zero_vec(rows), 1)
-                    }
                     Table::Bytes => {
                         let values = self.lookups.bytes.iter().flat_map(|r| r.map(f)).collect();
                         RowMajorMatrix::new(values, bytes::tag::ALL.len())
@@ -73,7 +72,14 @@ impl Tracer {
                 }
             })
             .collect();
-        let statement = Statement::of(status, exit_code, cycles as u32, &self.input, &self.journal);
+        let statement = Statement::of(
+            status,
+            exit_code,
+            cycles as u32,
+            &self.input,
+            &self.journal,
+            roots,
+        );
         let public_values = PublicValues::<Val>::new(&statement).to_vec();
         let traces = Traces {
             matrices,
@@ -115,47 +121,6 @@ impl Tracer {
             self.lookups.range(g2, 0);
             next_header = (row.is_header == Val::ONE).then_some(clk);
         }
-    }
-
-    /// The memory boundary: every address, in order, with zero filler
-    /// addresses where two are further apart than the table's gap check
-    /// allows.
-    fn memory_matrix(&mut self) -> RowMajorMatrix<Val> {
-        let mut cells: Vec<(u32, Cell)> = Vec::with_capacity(self.memory.len());
-        for (&addr, &cell) in &self.memory {
-            while let Some(&(last, _)) = cells.last()
-                && addr - last - 1 > MAX_GAP
-            {
-                let filler = Cell {
-                    value: 0,
-                    ts: 0,
-                    writable: true,
-                    in_image: false,
-                };
-                cells.push((last + 1 + MAX_GAP, filler));
-            }
-            cells.push((addr, cell));
-        }
-        let mut values = Val::zero_vec(padded(cells.len()) * MEMORY_WIDTH);
-        let mut previous = None;
-        for (chunk, &(addr, cell)) in values.chunks_mut(MEMORY_WIDTH).zip(&cells) {
-            let gap = previous.map_or(0, |p: u32| addr - p - 1);
-            previous = Some(addr);
-            let row: &mut MemoryCols<Val> = cols::borrow_row_mut(chunk);
-            row.is_real = Val::ONE;
-            row.addr = bytes_of(addr);
-            row.value = bytes_of(cell.value);
-            row.gap = bytes_of(gap);
-            row.ts = f(cell.ts);
-            row.writable = Val::from_bool(cell.writable);
-            row.zero_init = Val::from_bool(!cell.in_image);
-            for (w, top) in [(addr, 4), (gap, 8)] {
-                let [b0, b1, b2, b3] = w.to_le_bytes().map(u32::from);
-                self.lookups.range(b0, b1);
-                self.lookups.range(b2, top * b3);
-            }
-        }
-        RowMajorMatrix::new(values, MEMORY_WIDTH)
     }
 }
 
