@@ -13,7 +13,7 @@ use ember_air::chips::slot;
 use ember_air::io::kind;
 use ember_air::ops::Op;
 use ember_air::public::index as public;
-use ember_air::table::{ALU, BYTES, ECALL, IO, JUMP, PROGRAM};
+use ember_air::table::{ALU, BYTES, ECALL, IO, JUMP, NODE, PROGRAM};
 use ember_core::asm::*;
 use ember_core::{Program, Segment};
 use ember_verifier::verify;
@@ -29,10 +29,6 @@ const A2: u8 = 12;
 const T0: u8 = 5;
 /// The data segment's first word.
 const DATA_WORD: u32 = 0x0403_0201;
-/// An address the range checks allow (below 2^30) from which the next
-/// listed address, `addr + 1 + gap` with the gap below 2^30, passes p and
-/// wraps to any address below about 2^24.
-const HIGH: u32 = (1 << 30) - 1;
 
 /// `words` then HALT.
 fn with_halt(words: &[u32]) -> Vec<u32> {
@@ -261,28 +257,11 @@ fn uninitialised_memory_read_as_non_zero() {
     case.expect_rejected(Caught::bus(bus::MEMORY));
 }
 
-/// The image's word is also given a zero initial tuple by the memory table
-/// (`zero_init` on an address in the image), and the load returns that 0.
-/// Caught by the memory bus: the image's own tuple is never consumed.
-#[test]
-fn a_second_initial_value_for_an_image_word() {
-    let mut case = Case::honest(program(&with_halt(&[lui(1, DATA >> 12), lw(A0, 1, 0)])));
-    let load = case.row_at(CODE + 4);
-    case.set_memory_access(load, 0, 0);
-    case.set_word(load, case.c(load).c, 0);
-    case.edit_memory(word_addr(DATA), |e| {
-        e.zero_init = true;
-        e.value = bytes(0);
-    });
-    case.claim_exit(0);
-    case.rebalance();
-    case.expect_rejected(Caught::bus(bus::MEMORY));
-}
-
-/// The forged load of [`load_from_a_duplicate_listing`]: the load returns
-/// 0 from a second, zero-initialised listing of the data word, and the
-/// first listing consumes the image's tuple untouched.
-fn forged_load(place: impl FnOnce(&mut Vec<MemEntry>, MemEntry)) -> Case {
+/// The forged load of the duplicate-listing cases: the load returns 0
+/// from a second, zero-initialised listing of the data word's chunk, and
+/// the other listing keeps the image's value untouched. `forged_first`
+/// puts the forged listing first, so that the node table hashes it.
+fn forged_load(forged_first: bool) -> Case {
     let mut case = Case::honest(program(&with_halt(&[lui(1, DATA >> 12), lw(A0, 1, 0)])));
     let load = case.row_at(CODE + 4);
     case.set_memory_access(load, 0, 0);
@@ -293,51 +272,42 @@ fn forged_load(place: impl FnOnce(&mut Vec<MemEntry>, MemEntry)) -> Case {
         .iter()
         .position(|e| e.addr == word_addr(DATA))
         .unwrap();
-    entries[i].value = bytes(DATA_WORD);
+    entries[i].value = entries[i].init;
     entries[i].ts = 0;
     let forged = MemEntry {
         addr: word_addr(DATA),
+        init: bytes(0),
         value: bytes(0),
         ts,
         writable: true,
-        zero_init: true,
     };
-    place(&mut entries, forged);
+    if forged_first {
+        entries.insert(0, forged);
+    } else {
+        entries.push(forged);
+    }
     case.set_memory(&entries);
     case.claim_exit(0);
     case.rebalance();
     case
 }
 
-/// The data word listed twice in a row in the memory table, the second
-/// time zero-initialised, and a load returning its 0. Caught by the bytes
-/// bus: the memory table's gap between the two is p - 1, out of range.
+/// The data word's chunk listed twice in the chunk table, the second time
+/// zero-initialised, and a load returning its 0; the node table hashes the
+/// honest listing. Caught by the node bus: no node receives the second
+/// listing's leaf.
 #[test]
-fn a_duplicate_address_in_the_memory_table() {
-    let case = forged_load(|entries, forged| {
-        let i = entries.iter().position(|e| e.addr == forged.addr).unwrap();
-        entries.insert(i + 1, forged);
-    });
-    case.expect_rejected(Caught::bus(bus::BYTES));
+fn a_chunk_listed_twice() {
+    forged_load(false).expect_rejected(Caught::bus(bus::NODE));
 }
 
-/// The same duplicate listing, placed after an address near 2^30 so that
-/// `next = addr + 1 + gap` would wrap past p back to the data word. This
-/// verified until gaps were bounded by 2^29 (so `addr + 1 + gap < p`): now
-/// the gap's range check on the bytes bus catches it.
+/// The same duplicate listing, the node table hashing the forged one (so
+/// the honest one is left over). Caught by the node bus (the honest
+/// listing's leaf is received by no node) and on the root's row: the tree
+/// before the run is not the program's (its root is not the public one).
 #[test]
-fn a_duplicate_address_by_wrapping_the_memory_table_order() {
-    let case = forged_load(|entries, forged| {
-        entries.push(MemEntry {
-            addr: HIGH,
-            value: bytes(0),
-            ts: 0,
-            writable: true,
-            zero_init: true,
-        });
-        entries.push(forged);
-    });
-    case.expect_rejected(Caught::bus(bus::BYTES));
+fn a_chunk_listed_twice_the_tree_hashing_the_forged_listing() {
+    forged_load(true).expect_rejected(Caught::row(NODE, 0).and_bus(bus::NODE));
 }
 
 /// One instruction reads x1 as rs1 and rs2 and gets 3 and 4. Caught by the
@@ -441,18 +411,16 @@ fn a_store_into_code_that_keeps_it_read_only() {
     case.expect_rejected(Caught::at(store));
 }
 
-/// A store into code through a second, zero-initialised (so writable)
-/// listing of the code word, placed after the wrap of the memory table's
-/// order (see `a_duplicate_address_by_wrapping_the_memory_table_order`); the
-/// first listing consumes the image's read-only tuple. Caught, since gaps
-/// are bounded by 2^29, by the gap's range check on the bytes bus.
+/// A store into code through a second, writable listing of the code
+/// word's chunk; the first listing keeps the code word read-only and
+/// untouched. Caught by the node bus: no node receives the second listing.
 #[test]
-fn a_store_into_code_through_a_wrapped_duplicate_listing() {
+fn a_store_into_code_through_a_duplicate_listing() {
     let (code, data) = store_into_code();
     let mut case = Case::shadow(code, &data);
     let store = case.row_at(CODE + 8);
     let fence_word = fence();
-    case.set_memory_access(store, 0, 5);
+    case.set_memory_access(store, fence_word, 5);
     let ts = case.ts(store, slot::MEM);
     let mut entries = case.memory();
     let i = entries
@@ -465,18 +433,34 @@ fn a_store_into_code_through_a_wrapped_duplicate_listing() {
         writable: false,
         ..entries[i]
     };
-    for (addr, value, ts) in [(HIGH, 0, 0), (word_addr(CODE2), 5, ts)] {
-        entries.push(MemEntry {
-            addr,
-            value: bytes(value),
-            ts,
-            writable: true,
-            zero_init: true,
-        });
-    }
+    entries.push(MemEntry {
+        addr: word_addr(CODE2),
+        init: bytes(fence_word),
+        value: bytes(5),
+        ts,
+        writable: true,
+    });
     case.set_memory(&entries);
     case.rebalance();
-    case.expect_rejected(Caught::bus(bus::BYTES));
+    case.expect_rejected(Caught::bus(bus::NODE));
+}
+
+/// A store into code through the code word's one listing, marked
+/// writable. Caught on the root's row: the tree holds the word read-only,
+/// so the tree the chunk table hashes up to is not the program's.
+#[test]
+fn a_store_into_code_listed_writable() {
+    let (code, data) = store_into_code();
+    let mut case = Case::shadow(code, &data);
+    let store = case.row_at(CODE + 8);
+    let fence_word = fence();
+    case.set_memory_access(store, fence_word, 5);
+    case.edit_memory(word_addr(CODE2), |e| {
+        e.writable = true;
+        e.value = bytes(5);
+    });
+    case.rebalance();
+    case.expect_rejected(Caught::row(NODE, 0));
 }
 
 // --- Control flow. ---

@@ -286,15 +286,15 @@ fn a_permutation_no_call_asked_for() {
         r.old = [bytes(0), bytes(0)];
         r.new = [bytes(lane_out as u32), bytes((lane_out >> 32) as u32)];
         for (h, access) in r.access.iter_mut().enumerate() {
-            // Never written before: the memory table's zero initial value.
+            // Never written before: the tree's zero initial value.
             access.prev_ts = Val::ZERO;
             access.gap = [g0, g1, g2];
             entries.push(MemEntry {
                 addr: ws2 + 2 * i as u32 + h as u32,
+                init: bytes(0),
                 value: r.new[h],
                 ts,
                 writable: true,
-                zero_init: true,
             });
         }
         set_lane(&mut case, LANES + i, &r);

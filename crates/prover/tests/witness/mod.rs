@@ -29,7 +29,10 @@ use ember_air::cols::{self, Row};
 use ember_air::gadget::{AdderCols, MulCols};
 use ember_air::io::{DataAir, IO_COLS, IO_WIDTH, IoCols, kind};
 use ember_air::lookups::Lookups;
-use ember_air::memory::{MEMORY_COLS, MEMORY_WIDTH, MemoryCols};
+use ember_air::paging::chunk::{CHUNK_WIDTH, ChunkCols};
+use ember_air::paging::node::{NODE_WIDTH, NodeCols};
+use ember_air::paging::perm::PermAir;
+use ember_air::paging::tree::{CHUNK_WORDS, DEPTH, Digest, MemoryState, MemoryTree, chunk_digest};
 use ember_air::ops::Op;
 use ember_air::public::index as public;
 use ember_air::{EmberAir, EmberConfig, Table, Val, config, table};
@@ -100,14 +103,14 @@ pub fn word_addr(byte_addr: u32) -> u32 {
 pub struct MemEntry {
     /// Register number or word address.
     pub addr: u32,
+    /// Initial value, limbs as stored.
+    pub init: [Val; 4],
     /// Final value, limbs as stored.
     pub value: [Val; 4],
     /// Final timestamp.
     pub ts: u32,
     /// 0 for code.
     pub writable: bool,
-    /// Starts at zero here (not in the image).
-    pub zero_init: bool,
 }
 
 /// Where the audit says a trace fails.
@@ -382,8 +385,6 @@ pub struct Case {
     /// The journal given to the verifier: the run's, unless the case
     /// claims another.
     pub journal: Vec<u8>,
-    /// Memory columns.
-    pub m: MemoryCols<usize>,
     /// I/O columns.
     pub io: IoCols<usize>,
 }
@@ -431,9 +432,10 @@ impl Case {
 
     /// The traces of running `shadow` (a program that does what the cheat
     /// wants), presented against `program`: the tables are `program`'s, the
-    /// image-only rows of the memory table follow `program`'s image, the
-    /// entry is `program`'s, and the lookup tables are re-counted. The case
-    /// then patches the rows where the two programs differ.
+    /// chunk table's initial values (and the final ones of words the run
+    /// never touched) follow `program`'s memory, the entry is `program`'s,
+    /// and the lookup tables are re-counted. The case then patches the rows
+    /// where the two programs differ.
     pub fn shadow(program: Program, shadow: &Program) -> Case {
         Case::shadow_with(program, shadow, b"")
     }
@@ -445,37 +447,22 @@ impl Case {
         let journal = journal_of(shadow, input);
         let airs = ember_prover::airs(&program, input, &journal).unwrap();
         let mut case = Case::new(program, input, journal, airs, traces);
-        let (program_height, image_height) =
-            match (&case.airs[table::PROGRAM], &case.airs[table::IMAGE]) {
-                (EmberAir::Program(p), EmberAir::Image(i)) => (p.height(), i.height()),
-                _ => unreachable!("table order"),
-            };
+        let program_height = match &case.airs[table::PROGRAM] {
+            EmberAir::Program(p) => p.height(),
+            _ => unreachable!("table order"),
+        };
         case.traces.matrices[table::PROGRAM] =
             RowMajorMatrix::new(vec![Val::ZERO; program_height], 1);
-        case.traces.matrices[table::IMAGE] = RowMajorMatrix::new(vec![Val::ZERO; image_height], 1);
-        // Words the shadow never touched follow `program`'s image: drop the
-        // shadow's own, list `program`'s.
-        let EmberAir::Image(image) = &case.airs[table::IMAGE] else {
-            unreachable!("table order")
-        };
-        let image: Vec<_> = image.words().to_vec();
-        let mut entries: Vec<MemEntry> = case
-            .memory()
-            .into_iter()
-            .filter(|e| e.ts != 0 || e.zero_init)
-            .collect();
-        for w in image {
-            if !entries.iter().any(|e| e.addr == w.addr) {
-                entries.push(MemEntry {
-                    addr: w.addr,
-                    value: bytes(w.value),
-                    ts: 0,
-                    writable: w.writable,
-                    zero_init: false,
-                });
+        let state = MemoryState::initial(&case.program);
+        let mut entries = case.memory();
+        for e in &mut entries {
+            let (init, writable) = state.word(e.addr);
+            e.init = bytes(init);
+            e.writable = writable;
+            if e.ts == 0 {
+                e.value = e.init;
             }
         }
-        entries.sort_by_key(|e| e.addr);
         case.set_memory(&entries);
         case.rebalance();
         case
@@ -503,7 +490,6 @@ impl Case {
             statement,
             input: input.to_vec(),
             journal,
-            m: MEMORY_COLS,
             io: IO_COLS,
         }
     }
@@ -830,23 +816,27 @@ impl Case {
 
     // --- The memory table. ---
 
-    /// The memory table's listed rows.
+    /// The chunk table's words, row by row (every word of each listed
+    /// chunk).
     pub fn memory(&self) -> Vec<MemEntry> {
-        let m = &self.m;
-        let mem = &self.traces.matrices[table::MEMORY];
-        (0..mem.height())
-            .map(|r| mem.row_slice(r).unwrap().to_vec())
-            .take_while(|row| row[m.is_real] == Val::ONE)
-            .map(|row| MemEntry {
-                addr: m
-                    .addr
+        let chunks = &self.traces.matrices[table::CHUNK];
+        (0..chunks.height())
+            .map(|r| chunks.row_slice(r).unwrap().to_vec())
+            .filter(|row| row[0] == Val::ONE)
+            .flat_map(|row| {
+                let c: &ChunkCols<Val> = cols::borrow_row(&row);
+                let chunk = c.chunk.as_canonical_u32();
+                c.words
                     .iter()
-                    .rev()
-                    .fold(0, |acc, &c| acc << 8 | row[c].as_canonical_u32()),
-                value: m.value.map(|c| row[c]),
-                ts: row[m.ts].as_canonical_u32(),
-                writable: row[m.writable] == Val::ONE,
-                zero_init: row[m.zero_init] == Val::ONE,
+                    .enumerate()
+                    .map(|(j, w)| MemEntry {
+                        addr: chunk * CHUNK_WORDS + j as u32,
+                        init: w.init,
+                        value: w.value,
+                        ts: w.ts.as_canonical_u32(),
+                        writable: w.writable == Val::ONE,
+                    })
+                    .collect::<Vec<_>>()
             })
             .collect()
     }
@@ -867,31 +857,113 @@ impl Case {
         self.set_memory(&entries);
     }
 
-    /// Rewrites the memory table with these rows, in this order (each
-    /// gap is `addr - previous - 1` in the field, in bytes).
+    /// Rewrites the memory tree's tables for these words: a chunk row for
+    /// each chunk they name, in order of first mention (a chunk named again
+    /// after another is listed again), its other words as `program`'s
+    /// memory holds them, untouched; then the node table and the
+    /// compressions, hashed honestly from the first listing of each chunk
+    /// (its initial values as the tree before, whatever they are), and the
+    /// public final root. The compressions' multiplicities are left to
+    /// [`Case::rebalance`].
     pub fn set_memory(&mut self, entries: &[MemEntry]) {
-        let m = &self.m;
-        let height = entries.len().next_power_of_two().max(16);
-        let mut values = vec![Val::ZERO; height * MEMORY_WIDTH];
-        let mut previous: Option<u32> = None;
-        for (row, e) in values.chunks_mut(MEMORY_WIDTH).zip(entries) {
-            let gap = previous.map_or(Val::ZERO, |p| f(e.addr) - f(p) - Val::ONE);
-            previous = Some(e.addr);
-            row[m.is_real] = Val::ONE;
-            for (cols, limbs) in [
-                (m.addr, bytes(e.addr)),
-                (m.value, e.value),
-                (m.gap, bytes(gap.as_canonical_u32())),
-            ] {
-                for (c, v) in cols.into_iter().zip(limbs) {
-                    row[c] = v;
+        let state = MemoryState::initial(&self.program);
+        let mut rows: Vec<(u32, [Option<MemEntry>; 4])> = Vec::new();
+        for e in entries {
+            let c = e.addr / CHUNK_WORDS;
+            let j = (e.addr % CHUNK_WORDS) as usize;
+            match rows.last_mut() {
+                Some((last, words)) if *last == c && words[j].is_none() => words[j] = Some(*e),
+                _ => {
+                    let mut words = [None; 4];
+                    words[j] = Some(*e);
+                    rows.push((c, words));
                 }
             }
-            row[m.ts] = f(e.ts);
-            row[m.writable] = Val::from_bool(e.writable);
-            row[m.zero_init] = Val::from_bool(e.zero_init);
         }
-        self.traces.matrices[table::MEMORY] = RowMajorMatrix::new(values, MEMORY_WIDTH);
+        let rows: Vec<(u32, [MemEntry; 4])> = rows
+            .into_iter()
+            .map(|(c, words)| {
+                let words = core::array::from_fn(|j| {
+                    let addr = c * CHUNK_WORDS + j as u32;
+                    words[j].unwrap_or_else(|| {
+                        let (v, writable) = state.word(addr);
+                        MemEntry {
+                            addr,
+                            init: bytes(v),
+                            value: bytes(v),
+                            ts: 0,
+                            writable,
+                        }
+                    })
+                });
+                (c, words)
+            })
+            .collect();
+        let height = rows.len().next_power_of_two().max(16);
+        let mut values = vec![Val::ZERO; height * CHUNK_WIDTH];
+        for (row, (c, words)) in values.chunks_mut(CHUNK_WIDTH).zip(&rows) {
+            let row: &mut ChunkCols<Val> = cols::borrow_row_mut(row);
+            row.is_real = Val::ONE;
+            row.chunk = f(*c);
+            for (w, e) in row.words.iter_mut().zip(words) {
+                w.init = e.init;
+                w.value = e.value;
+                w.ts = f(e.ts);
+                w.writable = Val::from_bool(e.writable);
+            }
+        }
+        self.traces.matrices[table::CHUNK] = RowMajorMatrix::new(values, CHUNK_WIDTH);
+
+        // The tree: the program's, with the listed chunks' initial values,
+        // then their final ones.
+        let digest = |words: &[MemEntry; 4], final_: bool| -> Digest {
+            let mut d = chunk_digest([(0, true); 4]);
+            for (j, e) in words.iter().enumerate() {
+                let b = if final_ { e.value } else { e.init };
+                let [lo, hi] = ember_air::paging::chunk::tree_elems(b, Val::from_bool(e.writable));
+                d[2 * j] = lo;
+                d[2 * j + 1] = hi;
+            }
+            d
+        };
+        let mut tree = MemoryTree::of_words(&ember_air::memory::initial_words(&self.program));
+        let mut first: HashMap<u32, &[MemEntry; 4]> = HashMap::new();
+        for (c, words) in &rows {
+            first.entry(*c).or_insert(words);
+        }
+        tree.update(&first.iter().map(|(&c, w)| (c, digest(w, false))).collect());
+        let updates = tree.update(&first.iter().map(|(&c, w)| (c, digest(w, true))).collect());
+        self.set_nodes(&updates);
+        let root = tree.root();
+        self.traces.public_values[public::ROOT_OUT..][..8].copy_from_slice(&root);
+    }
+
+    /// Rewrites the node table with these nodes (the root, listed last,
+    /// first) and the compression table with every compression they ask
+    /// for (multiplicities zero until [`Case::rebalance`]).
+    pub fn set_nodes(&mut self, updates: &[ember_air::paging::tree::NodeUpdate]) {
+        let height = updates.len().next_power_of_two().max(16);
+        let mut values = vec![Val::ZERO; height * NODE_WIDTH];
+        let mut calls: Vec<([Digest; 2], u32)> = Vec::new();
+        for (row, n) in values.chunks_mut(NODE_WIDTH).zip(updates.iter().rev()) {
+            let row: &mut NodeCols<Val> = cols::borrow_row_mut(row);
+            row.is_real = Val::ONE;
+            row.is_root = Val::from_bool(n.level == DEPTH);
+            row.level = Val::from_usize(n.level);
+            row.index = f(n.index);
+            row.updated = n.updated.map(Val::from_bool);
+            row.before = n.before;
+            row.after = n.after;
+            row.out_before = n.digest[0];
+            row.out_after = n.digest[1];
+            for children in [n.before, n.after] {
+                if !calls.iter().any(|(c, _)| *c == children) {
+                    calls.push((children, 0));
+                }
+            }
+        }
+        self.traces.matrices[table::NODE] = RowMajorMatrix::new(values, NODE_WIDTH);
+        self.traces.matrices[table::PERM] = PermAir::default().trace(&calls);
     }
 
     /// Edits the memory table's row for `addr`.
@@ -973,9 +1045,10 @@ impl Case {
     pub fn rebalance(&mut self) {
         let n = self.airs.len();
         // The tables the verifier fixes (preprocessed, or the data table's
-        // periodic columns): each provides its rows with a multiplicity.
+        // periodic columns) and the compression table (whatever its rows):
+        // each provides its rows with a multiplicity.
         let providers: Vec<usize> = (0..n)
-            .filter(|&t| self.airs[t].fixed_height().is_some())
+            .filter(|&t| self.airs[t].fixed_height().is_some() || t == table::PERM)
             .collect();
         // What the tables that query (they provide nothing) need, by bus.
         let mut needed: HashMap<String, HashMap<Vec<Val>, Val>> = HashMap::new();
@@ -1044,8 +1117,14 @@ impl Case {
             caught,
             "the tamper is not caught where the case says:\n{found}"
         );
-        let expected_pv =
-            ember_verifier::public_values(&self.input, &self.journal, &self.statement).unwrap();
+        let final_root: Digest = core::array::from_fn(|i| self.traces.public_values[public::ROOT_OUT + i]);
+        let expected_pv = ember_verifier::public_values(
+            &self.input,
+            &self.journal,
+            &self.statement,
+            [MemoryState::initial(&self.program).root(), final_root],
+        )
+        .unwrap();
         assert_eq!(
             expected_pv, self.traces.public_values,
             "the statement and the traces' public values differ"
