@@ -447,6 +447,9 @@ impl Case {
         let journal = journal_of(shadow, input);
         let airs = ember_prover::airs(&program, input, &journal).unwrap();
         let mut case = Case::new(program, input, journal, airs, traces);
+        // The tree before the run is `program`'s (the verifier's root).
+        let root = MemoryState::initial(&case.program).root();
+        case.traces.public_values[public::ROOT_IN..][..8].copy_from_slice(&root);
         let program_height = match &case.airs[table::PROGRAM] {
             EmberAir::Program(p) => p.height(),
             _ => unreachable!("table order"),
@@ -863,8 +866,7 @@ impl Case {
     /// memory holds them, untouched; then the node table and the
     /// compressions, hashed honestly from the first listing of each chunk
     /// (its initial values as the tree before, whatever they are), and the
-    /// public final root. The compressions' multiplicities are left to
-    /// [`Case::rebalance`].
+    /// public final root.
     pub fn set_memory(&mut self, entries: &[MemEntry]) {
         let state = MemoryState::initial(&self.program);
         let mut rows: Vec<(u32, [Option<MemEntry>; 4])> = Vec::new();
@@ -940,7 +942,7 @@ impl Case {
 
     /// Rewrites the node table with these nodes (the root, listed last,
     /// first) and the compression table with every compression they ask
-    /// for (multiplicities zero until [`Case::rebalance`]).
+    /// for, as often as they ask.
     pub fn set_nodes(&mut self, updates: &[ember_air::paging::tree::NodeUpdate]) {
         let height = updates.len().next_power_of_two().max(16);
         let mut values = vec![Val::ZERO; height * NODE_WIDTH];
@@ -957,8 +959,9 @@ impl Case {
             row.out_before = n.digest[0];
             row.out_after = n.digest[1];
             for children in [n.before, n.after] {
-                if !calls.iter().any(|(c, _)| *c == children) {
-                    calls.push((children, 0));
+                match calls.iter_mut().find(|(c, _)| *c == children) {
+                    Some((_, m)) => *m += 1,
+                    None => calls.push((children, 1)),
                 }
             }
         }
@@ -966,14 +969,25 @@ impl Case {
         self.traces.matrices[table::PERM] = PermAir::default().trace(&calls);
     }
 
-    /// Edits the memory table's row for `addr`.
+    /// Edits the chunk table's word at `addr` (listing its chunk, as the
+    /// program's memory holds it and untouched, if the run did not).
     pub fn edit_memory(&mut self, addr: u32, edit: impl FnOnce(&mut MemEntry)) {
         let mut entries = self.memory();
-        let e = entries
-            .iter_mut()
-            .find(|e| e.addr == addr)
-            .unwrap_or_else(|| panic!("address {addr:#x} is not listed"));
-        edit(e);
+        let i = match entries.iter().position(|e| e.addr == addr) {
+            Some(i) => i,
+            None => {
+                let (v, writable) = MemoryState::initial(&self.program).word(addr);
+                entries.push(MemEntry {
+                    addr,
+                    init: bytes(v),
+                    value: bytes(v),
+                    ts: 0,
+                    writable,
+                });
+                entries.len() - 1
+            }
+        };
+        edit(&mut entries[i]);
         self.set_memory(&entries);
     }
 
