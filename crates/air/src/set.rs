@@ -153,7 +153,7 @@ mod tests {
         ] {
             assert!(!required.contains(optional), "{optional:?}");
         }
-        assert_eq!(required.len(), 8);
+        assert_eq!(required.len(), 9);
         assert_eq!(
             TableSet::from_bits(required.without(Table::Io).bits()),
             None

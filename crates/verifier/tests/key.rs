@@ -102,14 +102,15 @@ fn the_key_of_another_program_is_refused_by_its_image_id() {
 }
 
 /// Where a key file's fields are: magic and version (12 bytes), the image
-/// ID, the program's and the image's heights, then for each parameter set
-/// (`fast`, `small`) a tag (1: present) and its root's 8 elements.
+/// ID, the program table's height, the initial memory root's 8 elements,
+/// then for each parameter set (`fast`, `small`) a tag (1: present) and its
+/// root's 8 elements.
 const IMAGE_ID: std::ops::Range<usize> = 12..44;
 const PROGRAM_ROWS: usize = 44;
-const IMAGE_ROWS: usize = 45;
+const MEMORY_ROOT: usize = 45;
 /// The `fast` set's root's last byte.
-const FAST_ROOT_END: usize = 46 + 1 + 32 - 1;
-const KEY_BYTES: usize = 46 + 2 * 33;
+const FAST_ROOT_END: usize = 77 + 1 + 32 - 1;
+const KEY_BYTES: usize = 77 + 2 * 33;
 
 /// A key file's bytes with byte `at` replaced by `f(byte)`.
 fn edited(key: &VerifyingKey, at: usize, f: impl Fn(u8) -> u8) -> Vec<u8> {
@@ -133,15 +134,18 @@ fn a_key_that_lies_about_its_program_fails_the_proof() {
     forged[IMAGE_ID].copy_from_slice(&program.image_id().0);
     let forged = VerifyingKey::from_bytes(&forged).unwrap();
     assert_eq!(forged.image_id(), program.image_id());
-    for bad in [root, forged] {
+    // Another initial memory root (its first element's low byte).
+    let memory = VerifyingKey::from_bytes(&edited(&key, MEMORY_ROOT, |b| b ^ 1)).unwrap();
+    assert_ne!(memory.initial_root(), key.initial_root());
+    for bad in [root, forged, memory] {
         let e = verify_receipt_with_key(&bad, INPUT, INPUT, receipt).unwrap_err();
         assert!(
             matches!(e, ReceiptError::Proof(VerifyError::Stark(_))),
             "{e}"
         );
     }
-    // Other table heights: the proof's shape no longer matches.
-    let taller = VerifyingKey::from_bytes(&edited(&key, IMAGE_ROWS, |b| b + 1)).unwrap();
+    // Another program table height: the proof's shape no longer matches.
+    let taller = VerifyingKey::from_bytes(&edited(&key, PROGRAM_ROWS, |b| b + 1)).unwrap();
     let e = verify_receipt_with_key(&taller, INPUT, INPUT, receipt).unwrap_err();
     assert!(
         matches!(e, ReceiptError::Proof(VerifyError::Shape(_))),
@@ -154,7 +158,7 @@ fn key_files_round_trip_and_bad_ones_are_named() {
     let (_, program, _) = proven();
     let key = VerifyingKey::new(program).unwrap();
     let bytes = key.to_bytes();
-    assert!(bytes.starts_with(b"ember/vkey\x03\x00"));
+    assert!(bytes.starts_with(b"ember/vkey\x04\x00"));
     assert_eq!(bytes.len(), KEY_BYTES);
     assert_eq!(VerifyingKey::from_bytes(&bytes).unwrap(), key);
     let err = |b: &[u8]| VerifyingKey::from_bytes(b).unwrap_err().to_string();
@@ -162,16 +166,16 @@ fn key_files_round_trip_and_bad_ones_are_named() {
         err(b"ember/receipt"),
         "not an Ember verifying key: it does not start with `ember/vkey`"
     );
-    assert_eq!(err(b"ember/vkey\x03"), "the verifying key is truncated");
+    assert_eq!(err(b"ember/vkey\x04"), "the verifying key is truncated");
     assert_eq!(
         err(&bytes[..bytes.len() - 1]),
         "the verifying key is truncated"
     );
     let mut old = bytes.clone();
-    old[10] = 2;
+    old[10] = 3;
     assert_eq!(
         err(&old),
-        "the verifying key is for receipt format version 2 (this verifier reads version 3): make it again with `ember key`"
+        "the verifying key is for receipt format version 3 (this verifier reads version 4): make it again with `ember key`"
     );
     let mut longer = bytes.clone();
     longer.push(0);
@@ -203,7 +207,7 @@ proptest! {
     /// No byte string makes reading a key panic.
     #[test]
     fn hostile_key_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..96)) {
-        let mut framed = b"ember/vkey\x03\x00".to_vec();
+        let mut framed = b"ember/vkey\x04\x00".to_vec();
         framed.extend(&bytes);
         let _ = VerifyingKey::from_bytes(&bytes);
         let _ = VerifyingKey::from_bytes(&framed);
