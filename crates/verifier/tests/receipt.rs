@@ -204,7 +204,7 @@ fn bad_headers_are_named() {
         e,
         ReceiptError::UnknownVersion {
             found: 1,
-            supported: 3
+            supported: 4
         }
     ));
     assert_eq!(
