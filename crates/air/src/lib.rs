@@ -379,7 +379,7 @@ pub fn tables_with(code: program::ProgramAir, input: &[u8], journal: &[u8]) -> V
             Table::Program => EmberAir::Program(code.take().expect("one program table")),
             Table::Chunk => EmberAir::Chunk(paging::chunk::ChunkAir),
             Table::Node => EmberAir::Node(paging::node::NodeAir),
-            Table::Perm => EmberAir::Perm(paging::perm::PermAir::default()),
+            Table::Perm => EmberAir::Perm(paging::perm::PermAir),
             Table::Bytes => EmberAir::Bytes(bytes::BytesAir),
             Table::Pow2 => EmberAir::Pow2(pow2::Pow2Air),
             Table::Io => EmberAir::Io(io::IoAir),

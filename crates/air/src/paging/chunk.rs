@@ -57,7 +57,10 @@ columns!(ChunkCols, CHUNK_WIDTH, CHUNK_COLS);
 pub fn tree_elems<E: PrimeCharacteristicRing>(bytes: [E; 4], writable: E) -> [E; 2] {
     let [b0, b1, b2, b3] = bytes;
     let k = |v: u32| E::from_u32(v);
-    [b0 + b1 * k(1 << 8), b2 + b3 * k(1 << 8) + writable * k(1 << 16)]
+    [
+        b0 + b1 * k(1 << 8),
+        b2 + b3 * k(1 << 8) + writable * k(1 << 16),
+    ]
 }
 
 /// A node-bus message: `(level, index, digest before, digest after)`.
@@ -105,7 +108,15 @@ where
             let [i0, i1, i2, i3] = init.clone();
             builder.push_interaction(
                 bus::MEMORY,
-                [addr.clone(), i0, i1, i2, i3, AB::Expr::ZERO, writable.clone()],
+                [
+                    addr.clone(),
+                    i0,
+                    i1,
+                    i2,
+                    i3,
+                    AB::Expr::ZERO,
+                    writable.clone(),
+                ],
                 Count::bounded(is_real.clone(), 1),
             );
             let [v0, v1, v2, v3] = value.clone();

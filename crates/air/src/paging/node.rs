@@ -123,7 +123,8 @@ where
             // A child outside the update did not change.
             for i in 0..8 {
                 builder.assert_zero(
-                    (one() - updated.clone()) * (local.before[s][i].into() - local.after[s][i].into()),
+                    (one() - updated.clone())
+                        * (local.before[s][i].into() - local.after[s][i].into()),
                 );
             }
             // A child in the update is a node (or chunk) of it, received.
@@ -138,7 +139,10 @@ where
                 Count::bounded(-(is_real.clone() * updated), 1),
             );
         }
-        for (children, out) in [(&local.before, &local.out_before), (&local.after, &local.out_after)] {
+        for (children, out) in [
+            (&local.before, &local.out_before),
+            (&local.after, &local.out_after),
+        ] {
             builder.push_interaction(
                 bus::COMPRESS,
                 perm::message(&digest(&children[0]), &digest(&children[1]), &digest(out)),
@@ -148,7 +152,12 @@ where
         // Every node but the root is its parent's child.
         builder.push_interaction(
             bus::NODE,
-            node_message(level, index, &digest(&local.out_before), &digest(&local.out_after)),
+            node_message(
+                level,
+                index,
+                &digest(&local.out_before),
+                &digest(&local.out_after),
+            ),
             Count::bounded(is_real * (one() - is_root), 1),
         );
     }

@@ -61,26 +61,15 @@ pub fn message<E: Clone>(left: &[E], right: &[E], out: &[E]) -> Vec<E> {
     [left, right, out].concat()
 }
 
+/// `p3-poseidon2-air`'s table with KoalaBear's constants, built once.
+fn p2() -> &'static P2Air {
+    static AIR: std::sync::OnceLock<P2Air> = std::sync::OnceLock::new();
+    AIR.get_or_init(|| P2Air::new(constants()))
+}
+
 /// The compression table.
-pub struct PermAir(P2Air);
-
-impl core::fmt::Debug for PermAir {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("PermAir")
-    }
-}
-
-impl Clone for PermAir {
-    fn clone(&self) -> Self {
-        PermAir(self.0.clone())
-    }
-}
-
-impl Default for PermAir {
-    fn default() -> Self {
-        PermAir(P2Air::new(constants()))
-    }
-}
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PermAir;
 
 impl PermAir {
     /// The table of these compressions (`(left, right)` and how many times
@@ -132,7 +121,7 @@ where
         {
             let mut sub: SubAirBuilder<'_, AB, P2Air, AB::Var> =
                 SubAirBuilder::new(builder, 0..P2_WIDTH);
-            self.0.eval(&mut sub);
+            p2().eval(&mut sub);
         }
         let main = builder.main();
         let local = main.current_slice();
@@ -161,7 +150,7 @@ mod tests {
     fn each_row_computes_the_trees_compression() {
         let d = |s: u32| -> Digest { core::array::from_fn(|i| Val::from_u32(s * 1000 + i as u32)) };
         let calls = [([d(1), d(2)], 3), ([d(0), d(0)], 1), ([d(7), d(5)], 0)];
-        let trace = PermAir::default().trace(&calls);
+        let trace = PermAir.trace(&calls);
         assert_eq!(trace.values.len(), 16 * PERM_WIDTH);
         let c = Compressor::default();
         for (row, ([l, r], m)) in trace.values.chunks(PERM_WIDTH).zip(calls) {
@@ -172,7 +161,7 @@ mod tests {
             );
             assert_eq!(row[MULT].as_canonical_u32(), m);
         }
-        let failures = p3_air::check_all_constraints(&PermAir::default(), &trace, &[], Some(4));
+        let failures = p3_air::check_all_constraints(&PermAir, &trace, &[], Some(4));
         assert!(failures.failures.is_empty(), "{:?}", failures.failures);
     }
 }

@@ -258,7 +258,9 @@ impl MemoryState {
             chunks.insert(addr / CHUNK_WORDS, Digest::default());
         }
         for (&c, d) in &mut chunks {
-            *d = chunk_digest(core::array::from_fn(|j| self.word(c * CHUNK_WORDS + j as u32)));
+            *d = chunk_digest(core::array::from_fn(|j| {
+                self.word(c * CHUNK_WORDS + j as u32)
+            }));
         }
         self.tree.update(&chunks)
     }

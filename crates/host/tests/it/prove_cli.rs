@@ -464,7 +464,7 @@ fn a_verifying_key_verifies_receipts_in_place_of_the_elf() {
     assert_eq!(
         stderr(&o),
         format!(
-            "ember: verifying key written: {} (112 bytes)\n  image ID      {image_id}\n",
+            "ember: verifying key written: {} (143 bytes)\n  image ID      {image_id}\n",
             key.display()
         )
     );

@@ -72,7 +72,8 @@ impl Tracer {
             row.after = n.after;
             row.out_before = n.digest[0];
             row.out_after = n.digest[1];
-            self.lookups.range(n.level as u32 - 1, (DEPTH - n.level) as u32);
+            self.lookups
+                .range(n.level as u32 - 1, (DEPTH - n.level) as u32);
             for children in [n.before, n.after] {
                 let key = children.each_ref().map(digest_u32);
                 let i = *call_index.entry(key).or_insert_with(|| {
@@ -85,7 +86,7 @@ impl Tracer {
         Paging {
             chunks: RowMajorMatrix::new(chunks, CHUNK_WIDTH),
             nodes: RowMajorMatrix::new(nodes, NODE_WIDTH),
-            perms: PermAir::default().trace(&calls),
+            perms: PermAir.trace(&calls),
             roots: [digest_u32(&root_in), digest_u32(&root_out)],
         }
     }

@@ -29,11 +29,11 @@ use ember_air::cols::{self, Row};
 use ember_air::gadget::{AdderCols, MulCols};
 use ember_air::io::{DataAir, IO_COLS, IO_WIDTH, IoCols, kind};
 use ember_air::lookups::Lookups;
+use ember_air::ops::Op;
 use ember_air::paging::chunk::{CHUNK_WIDTH, ChunkCols};
 use ember_air::paging::node::{NODE_WIDTH, NodeCols};
 use ember_air::paging::perm::PermAir;
 use ember_air::paging::tree::{CHUNK_WORDS, DEPTH, Digest, MemoryState, MemoryTree, chunk_digest};
-use ember_air::ops::Op;
 use ember_air::public::index as public;
 use ember_air::{EmberAir, EmberConfig, Table, Val, config, table};
 use ember_core::{BufferHost, Machine, Program, Segment};
@@ -966,7 +966,7 @@ impl Case {
             }
         }
         self.traces.matrices[table::NODE] = RowMajorMatrix::new(values, NODE_WIDTH);
-        self.traces.matrices[table::PERM] = PermAir::default().trace(&calls);
+        self.traces.matrices[table::PERM] = PermAir.trace(&calls);
     }
 
     /// Edits the chunk table's word at `addr` (listing its chunk, as the
@@ -1131,7 +1131,8 @@ impl Case {
             caught,
             "the tamper is not caught where the case says:\n{found}"
         );
-        let final_root: Digest = core::array::from_fn(|i| self.traces.public_values[public::ROOT_OUT + i]);
+        let final_root: Digest =
+            core::array::from_fn(|i| self.traces.public_values[public::ROOT_OUT + i]);
         let expected_pv = ember_verifier::public_values(
             &self.input,
             &self.journal,
