@@ -33,7 +33,9 @@ use ember_air::ops::Op;
 use ember_air::paging::chunk::{CHUNK_WIDTH, ChunkCols};
 use ember_air::paging::node::{NODE_WIDTH, NodeCols};
 use ember_air::paging::perm::PermAir;
-use ember_air::paging::tree::{CHUNK_WORDS, DEPTH, Digest, MemoryState, MemoryTree, chunk_digest};
+use ember_air::paging::tree::{
+    CHUNK_WORDS, DEPTH, Digest, MemoryState, MemoryTree, NodeUpdate, chunk_digest,
+};
 use ember_air::public::index as public;
 use ember_air::{EmberAir, EmberConfig, Table, Val, config, table};
 use ember_core::{BufferHost, Machine, Program, Segment};
@@ -916,9 +918,15 @@ impl Case {
         }
         self.traces.matrices[table::CHUNK] = RowMajorMatrix::new(values, CHUNK_WIDTH);
 
-        // The tree: the program's, with the listed chunks' initial values,
-        // then their final ones.
-        let digest = |words: &[MemEntry; 4], final_: bool| -> Digest {
+        let updates = self.node_updates();
+        self.set_nodes(&updates);
+    }
+
+    /// The memory tree's update for the chunk table as it is: the
+    /// program's tree with the first listing of each chunk's initial
+    /// values, then its final ones (the root last).
+    pub fn node_updates(&self) -> Vec<NodeUpdate> {
+        let digest = |words: &[MemEntry], final_: bool| -> Digest {
             let mut d = chunk_digest([(0, true); 4]);
             for (j, e) in words.iter().enumerate() {
                 let b = if final_ { e.value } else { e.init };
@@ -928,22 +936,20 @@ impl Case {
             }
             d
         };
-        let mut tree = MemoryTree::of_words(&ember_air::memory::initial_words(&self.program));
-        let mut first: HashMap<u32, &[MemEntry; 4]> = HashMap::new();
-        for (c, words) in &rows {
-            first.entry(*c).or_insert(words);
+        let entries = self.memory();
+        let mut first: HashMap<u32, &[MemEntry]> = HashMap::new();
+        for words in entries.chunks(CHUNK_WORDS as usize) {
+            first.entry(words[0].addr / CHUNK_WORDS).or_insert(words);
         }
+        let mut tree = MemoryTree::of_words(&ember_air::memory::initial_words(&self.program));
         tree.update(&first.iter().map(|(&c, w)| (c, digest(w, false))).collect());
-        let updates = tree.update(&first.iter().map(|(&c, w)| (c, digest(w, true))).collect());
-        self.set_nodes(&updates);
-        let root = tree.root();
-        self.traces.public_values[public::ROOT_OUT..][..8].copy_from_slice(&root);
+        tree.update(&first.iter().map(|(&c, w)| (c, digest(w, true))).collect())
     }
 
     /// Rewrites the node table with these nodes (the root, listed last,
-    /// first) and the compression table with every compression they ask
-    /// for, as often as they ask.
-    pub fn set_nodes(&mut self, updates: &[ember_air::paging::tree::NodeUpdate]) {
+    /// first), the compression table with every compression they ask for,
+    /// as often as they ask, and the public final root (the root's).
+    pub fn set_nodes(&mut self, updates: &[NodeUpdate]) {
         let height = updates.len().next_power_of_two().max(16);
         let mut values = vec![Val::ZERO; height * NODE_WIDTH];
         let mut calls: Vec<([Digest; 2], u32)> = Vec::new();
@@ -967,6 +973,9 @@ impl Case {
         }
         self.traces.matrices[table::NODE] = RowMajorMatrix::new(values, NODE_WIDTH);
         self.traces.matrices[table::PERM] = PermAir.trace(&calls);
+        if let Some(root) = updates.last() {
+            self.traces.public_values[public::ROOT_OUT..][..8].copy_from_slice(&root.digest[1]);
+        }
     }
 
     /// Edits the chunk table's word at `addr` (listing its chunk, as the

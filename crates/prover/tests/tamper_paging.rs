@@ -1,0 +1,186 @@
+//! The memory tree's tamper cases: the chunk, node and compression tables
+//! (see `ember_air::paging`). Each names the check that catches it, as in
+//! `tamper.rs`.
+
+mod witness;
+
+use ember_air::bus;
+use ember_air::paging::node::{NODE_COLS, NODE_WIDTH};
+use ember_air::paging::perm::{MULT, P2_WIDTH, PERM_WIDTH};
+use ember_air::paging::tree::{DEPTH, Digest};
+use ember_air::public::index as public;
+use ember_air::table::{NODE, PERM};
+use ember_air::Val;
+use ember_core::asm::*;
+use p3_field::PrimeCharacteristicRing;
+use p3_matrix::Matrix;
+use p3_matrix::dense::RowMajorMatrix;
+use witness::{CODE, Case, Caught, DATA, bytes, f, halt, program, word_addr};
+
+const A0: u8 = 10;
+
+/// A load of the data segment's first word into a0, then HALT.
+fn load_and_halt() -> Case {
+    let mut words = vec![lui(1, DATA >> 12), lw(A0, 1, 0)];
+    words.extend(halt());
+    Case::honest(program(&words))
+}
+
+/// The node table's real rows.
+fn node_rows(case: &Case) -> Vec<Vec<Val>> {
+    let m = &case.traces.matrices[NODE];
+    (0..m.height())
+        .map(|r| m.row_slice(r).unwrap().to_vec())
+        .take_while(|row| row[NODE_COLS.is_real] == Val::ONE)
+        .collect()
+}
+
+/// Writes `rows` as the node table, padded with zero rows.
+fn set_node_rows(case: &mut Case, rows: &[Vec<Val>]) {
+    let height = rows.len().next_power_of_two().max(16);
+    let mut values: Vec<Val> = rows.concat();
+    values.resize(height * NODE_WIDTH, Val::ZERO);
+    case.traces.matrices[NODE] = RowMajorMatrix::new(values, NODE_WIDTH);
+}
+
+/// A load that returns 5 from a data word whose initial value the chunk
+/// table gives as 5 (the memory bus balances: the chunk's initial tuple
+/// says 5). Caught on the root's row: the tree that chunk hashes up to is
+/// not the program's, whose root the verifier computed from the ELF.
+#[test]
+fn an_initial_word_that_is_not_the_programs() {
+    let mut case = load_and_halt();
+    let load = case.row_at(CODE + 4);
+    case.set_memory_access(load, 5, 5);
+    case.set_word(load, case.c(load).c, 5);
+    case.edit_memory(word_addr(DATA), |e| {
+        e.init = bytes(5);
+        e.value = bytes(5);
+    });
+    case.claim_exit(5);
+    case.rebalance();
+    case.expect_rejected(Caught::row(NODE, 0));
+}
+
+/// The public final root is another than the tree's. Caught on the root's
+/// row (its digest after is the public final root).
+#[test]
+fn a_final_root_that_is_not_the_trees() {
+    let mut case = load_and_halt();
+    case.traces.public_values[public::ROOT_OUT] += Val::ONE;
+    case.expect_rejected(Caught::row(NODE, 0));
+}
+
+/// A chunk the run never listed (its sibling's chunk is listed) changed in
+/// the tree after the run, the node above marking it unchanged, every
+/// compression above recomputed and the public final root the new one.
+/// Caught on that node's row: a child outside the update is the same
+/// before and after.
+#[test]
+fn a_chunk_outside_the_update_that_changed() {
+    let mut case = load_and_halt();
+    let mut updates = case.node_updates();
+    // The data chunk's parent: its other child is not listed.
+    let chunk = word_addr(DATA) / 4;
+    let at = updates
+        .iter()
+        .position(|n| (n.level, n.index) == (1, chunk >> 1))
+        .unwrap();
+    let side = 1 - (chunk & 1) as usize;
+    assert!(!updates[at].updated[side]);
+    updates[at].after[side] = [Val::from_u32(7); 8];
+    let c = ember_air::paging::tree::Compressor::default();
+    let mut digest: Digest = c.compress(updates[at].after[0], updates[at].after[1]);
+    updates[at].digest[1] = digest;
+    let (mut level, mut index) = (1, chunk >> 1);
+    while level < DEPTH {
+        let parent = updates
+            .iter()
+            .position(|n| (n.level, n.index) == (level + 1, index >> 1))
+            .unwrap();
+        updates[parent].after[(index & 1) as usize] = digest;
+        digest = c.compress(updates[parent].after[0], updates[parent].after[1]);
+        updates[parent].digest[1] = digest;
+        (level, index) = (level + 1, index >> 1);
+    }
+    case.set_nodes(&updates);
+    let row = updates.len() - 1 - at;
+    case.expect_rejected(Caught::row(NODE, row));
+}
+
+/// A second copy of every chunk and node, its root on a later row: a run
+/// whose memory ends as it began (HALT with a0 = 0 and t0 = 0 writes back
+/// what the registers held), so the copy's words are untouched and its
+/// tree is the same. The buses balance (the copy sends and receives its
+/// own tuples and messages). Caught on the row before the second root: the
+/// root is the first row's alone.
+#[test]
+fn a_second_tree_under_a_second_root() {
+    let mut case = Case::honest(program(&halt()));
+    assert_eq!(
+        case.traces.public_values[public::ROOT_IN..][..8],
+        case.traces.public_values[public::ROOT_OUT..][..8]
+    );
+    let mut entries = case.memory();
+    let copy: Vec<_> = entries
+        .iter()
+        .map(|e| witness::MemEntry {
+            value: e.init,
+            ts: 0,
+            ..*e
+        })
+        .collect();
+    entries.extend(copy);
+    case.set_memory(&entries);
+    let rows = node_rows(&case);
+    let n = rows.len();
+    set_node_rows(&mut case, &[rows.clone(), rows].concat());
+    case.rebalance();
+    case.expect_rejected(Caught::row(NODE, n - 1));
+}
+
+/// A node row at level 0 (below the leaves), naming a chunk the run did not
+/// touch, its children the same before and after. Caught by the bytes bus
+/// (the level's range check: `level - 1` is not a byte) and by the node
+/// bus (no level-1 row receives it: it is no chunk of the update).
+#[test]
+fn a_node_row_below_the_leaves() {
+    let mut case = load_and_halt();
+    let mut rows = node_rows(&case);
+    let mut leaf = rows[rows.len() - 1].clone();
+    let m = NODE_COLS;
+    leaf[m.is_root] = Val::ZERO;
+    leaf[m.level] = Val::ZERO;
+    leaf[m.index] = f(word_addr(DATA) / 4 + 1000);
+    leaf[m.updated[0]] = Val::ZERO;
+    leaf[m.updated[1]] = Val::ZERO;
+    for s in 0..2 {
+        for i in 0..8 {
+            leaf[m.after[s][i]] = leaf[m.before[s][i]];
+        }
+    }
+    for i in 0..8 {
+        leaf[m.out_after[i]] = leaf[m.out_before[i]];
+    }
+    rows.push(leaf);
+    set_node_rows(&mut case, &rows);
+    case.rebalance();
+    case.expect_rejected(Caught::bus(bus::BYTES).and_bus(bus::NODE));
+}
+
+/// A compression table row whose output is not Poseidon2's (the node that
+/// asked for it keeps the true one). Caught on that row by
+/// `p3-poseidon2-air`'s constraints and by the compress bus.
+#[test]
+fn a_compression_that_is_not_poseidon2() {
+    let mut case = load_and_halt();
+    let perms = &case.traces.matrices[PERM];
+    let row = (0..perms.height())
+        .find(|&r| perms.row_slice(r).unwrap()[MULT] != Val::ZERO)
+        .unwrap();
+    let mut values = perms.values.clone();
+    // The output's first element: the last round's first post-state column.
+    values[row * PERM_WIDTH + P2_WIDTH - 16] += Val::ONE;
+    case.traces.matrices[PERM] = RowMajorMatrix::new(values, PERM_WIDTH);
+    case.expect_rejected(Caught::row(PERM, row).and_bus(bus::COMPRESS));
+}
