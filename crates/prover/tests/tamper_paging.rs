@@ -4,13 +4,13 @@
 
 mod witness;
 
+use ember_air::Val;
 use ember_air::bus;
 use ember_air::paging::node::{NODE_COLS, NODE_WIDTH};
-use ember_air::paging::perm::{MULT, P2_WIDTH, PERM_WIDTH};
+use ember_air::paging::perm::{P2_WIDTH, PERM_WIDTH};
 use ember_air::paging::tree::{DEPTH, Digest};
 use ember_air::public::index as public;
 use ember_air::table::{NODE, PERM};
-use ember_air::Val;
 use ember_core::asm::*;
 use p3_field::PrimeCharacteristicRing;
 use p3_matrix::Matrix;
@@ -168,19 +168,52 @@ fn a_node_row_below_the_leaves() {
     case.expect_rejected(Caught::bus(bus::BYTES).and_bus(bus::NODE));
 }
 
-/// A compression table row whose output is not Poseidon2's (the node that
-/// asked for it keeps the true one). Caught on that row by
-/// `p3-poseidon2-air`'s constraints and by the compress bus.
+/// A final root that is not the compression of the root's children: the
+/// root's digest after, the public final root and the compression table's
+/// row for the root's children all say `X`, so every bus balances. Caught
+/// on that compression table row by `p3-poseidon2-air`'s constraints.
 #[test]
-fn a_compression_that_is_not_poseidon2() {
+fn a_final_root_from_a_forged_compression() {
     let mut case = load_and_halt();
+    let mut updates = case.node_updates();
+    let root = updates.last_mut().unwrap();
+    let children = root.after;
+    let forged: Digest = [Val::from_u32(7); 8];
+    root.digest[1] = forged;
+    case.set_nodes(&updates);
     let perms = &case.traces.matrices[PERM];
     let row = (0..perms.height())
-        .find(|&r| perms.row_slice(r).unwrap()[MULT] != Val::ZERO)
+        .find(|&r| {
+            let v = perms.row_slice(r).unwrap();
+            v[..8] == children[0] && v[8..16] == children[1]
+        })
         .unwrap();
     let mut values = perms.values.clone();
-    // The output's first element: the last round's first post-state column.
-    values[row * PERM_WIDTH + P2_WIDTH - 16] += Val::ONE;
+    // The output: the last round's first eight post-state columns.
+    values[row * PERM_WIDTH + P2_WIDTH - 16..][..8].copy_from_slice(&forged);
     case.traces.matrices[PERM] = RowMajorMatrix::new(values, PERM_WIDTH);
-    case.expect_rejected(Caught::row(PERM, row).and_bus(bus::COMPRESS));
+    case.expect_rejected(Caught::row(PERM, row));
+}
+
+/// The data word's initial value listed with limbs that are not bytes but
+/// give the tree the same 16-bit halves (`[0x201, 0, 3, 4]` for `[1, 2, 3,
+/// 4]`), so the tree is the program's; the load returns those limbs and
+/// HALT claims them. Caught by the bytes bus: the chunk table range-checks
+/// every initial byte.
+#[test]
+fn an_initial_word_whose_bytes_are_not_bytes() {
+    let mut case = load_and_halt();
+    let load = case.row_at(CODE + 4);
+    let limbs = [f(0x201), f(0), f(3), f(4)];
+    let c = case.c(load);
+    case.set_limbs(load, c.mem_prev, limbs);
+    case.set_limbs(load, c.mem_new, limbs);
+    case.set_limbs(load, c.c, limbs);
+    case.edit_memory(word_addr(DATA), |e| {
+        e.init = limbs;
+        e.value = limbs;
+    });
+    case.claim_exit_limbs(limbs);
+    case.rebalance();
+    case.expect_rejected(Caught::bus(bus::BYTES));
 }
