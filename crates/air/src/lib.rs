@@ -358,13 +358,15 @@ pub fn tables(
     input: &[u8],
     journal: &[u8],
 ) -> Result<Vec<EmberAir>, ops::ProgramError> {
-    let code = program::ProgramAir::new(ops::program_rows(program)?, program.entry());
-    Ok(tables_with(code, input, journal))
+    let code = program::ProgramAir::new(ops::program_rows(program)?);
+    Ok(tables_with(code, io::DataAir::new(input, journal)))
 }
 
 /// Every table of a proof whose program table is `code` (a keyed one, for
-/// a verifier with a key), in [`Table`] order.
-pub fn tables_with(code: program::ProgramAir, input: &[u8], journal: &[u8]) -> Vec<EmberAir> {
+/// a verifier with a key) and whose data table is `data`, in [`Table`]
+/// order.
+pub fn tables_with(code: program::ProgramAir, data: io::DataAir) -> Vec<EmberAir> {
+    let mut data = Some(data);
     let mut code = Some(code);
     let airs: Vec<EmberAir> = Table::ALL
         .iter()
@@ -383,7 +385,7 @@ pub fn tables_with(code: program::ProgramAir, input: &[u8], journal: &[u8]) -> V
             Table::Bytes => EmberAir::Bytes(bytes::BytesAir),
             Table::Pow2 => EmberAir::Pow2(pow2::Pow2Air),
             Table::Io => EmberAir::Io(io::IoAir),
-            Table::Data => EmberAir::Data(io::DataAir::new(input, journal)),
+            Table::Data => EmberAir::Data(data.take().expect("one data table")),
             Table::ShaCall => EmberAir::ShaCall(sha::call::ShaCallAir),
             Table::ShaRound => EmberAir::ShaRound(sha::ShaRoundAir),
             Table::KeccakCall => EmberAir::KeccakCall(keccak::call::KeccakCallAir),

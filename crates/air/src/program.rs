@@ -2,13 +2,12 @@
 //! verifier, so a proof cannot execute an instruction that is not in the
 //! image. The CPU sends `(pc, op, rd, rs1, rs2, imm[4], value[4], target,
 //! writes_rd)` for every instruction it executes; this table receives each
-//! row's tuple with a multiplicity the prover provides. The entry's row
-//! also produces the run's first execution state `(entry, 1, 0)` (see
-//! [`crate::chips`]): a preprocessed flag, so the verifier fixes where the
-//! run starts.
+//! row's tuple with a multiplicity the prover provides. Where a run (or a
+//! segment of it) starts is a public value (see [`crate::paging::node`]).
+
 
 use p3_air::{Air, AirBuilder, BaseAir, PermutationAirBuilder, WindowAccess};
-use p3_field::{Field, PrimeCharacteristicRing};
+use p3_field::Field;
 use p3_lookup::{Count, InteractionBuilder};
 use p3_matrix::dense::RowMajorMatrix;
 
@@ -18,8 +17,8 @@ use crate::ops::ProgramRow;
 /// The program bus's message: its length.
 pub const WIDTH: usize = 15;
 
-/// Preprocessed columns: the message, then the entry's flag.
-const PREPROCESSED_WIDTH: usize = WIDTH + 1;
+/// Preprocessed columns: the message.
+const PREPROCESSED_WIDTH: usize = WIDTH;
 
 /// The smallest table height (padding rows match nothing: op 0).
 pub const MIN_HEIGHT: usize = 16;
@@ -29,18 +28,15 @@ pub const MIN_HEIGHT: usize = 16;
 pub struct ProgramAir {
     /// `None` for the table a verifying key commits to.
     rows: Option<Vec<ProgramRow>>,
-    entry: u32,
     height: usize,
 }
 
 impl ProgramAir {
-    /// The table of these rows (in address order), the run starting at
-    /// `entry`.
-    pub fn new(rows: Vec<ProgramRow>, entry: u32) -> Self {
+    /// The table of these rows (in address order).
+    pub fn new(rows: Vec<ProgramRow>) -> Self {
         let height = rows.len().next_power_of_two().max(MIN_HEIGHT);
         ProgramAir {
             rows: Some(rows),
-            entry,
             height,
         }
     }
@@ -49,11 +45,7 @@ impl ProgramAir {
     /// height, without its rows (the key holds their commitment), so it has
     /// no preprocessed trace.
     pub fn keyed(height: usize) -> Self {
-        ProgramAir {
-            rows: None,
-            entry: 0,
-            height,
-        }
+        ProgramAir { rows: None, height }
     }
 
     /// The rows (none in a keyed table).
@@ -98,8 +90,7 @@ impl<F: Field> BaseAir<F> for ProgramAir {
         let rows = self.rows.as_ref()?;
         let mut values = F::zero_vec(self.height() * PREPROCESSED_WIDTH);
         for (row, r) in values.chunks_mut(PREPROCESSED_WIDTH).zip(rows) {
-            row[..WIDTH].copy_from_slice(&message::<F>(r));
-            row[WIDTH] = F::from_bool(r.pc == self.entry);
+            row.copy_from_slice(&message::<F>(r));
         }
         Some(RowMajorMatrix::new(values, PREPROCESSED_WIDTH))
     }
@@ -122,14 +113,7 @@ where
         let prep = builder.preprocessed();
         let row = prep.current_slice();
         let message: Vec<AB::Expr> = row[..WIDTH].iter().map(|&v| v.into()).collect();
-        let (pc, start) = (row[0].into(), row[WIDTH].into());
         let multiplicity = builder.main().current_slice()[0];
         builder.push_interaction(bus::PROGRAM, message, Count::provided(-multiplicity.into()));
-        // The first state: (entry, clk 1, cycle 0).
-        builder.push_interaction(
-            bus::EXEC,
-            [pc, AB::Expr::ONE, AB::Expr::ZERO],
-            Count::bounded(start, 1),
-        );
     }
 }

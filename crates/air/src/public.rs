@@ -16,79 +16,115 @@ use p3_field::Field;
 
 use crate::columns;
 
-/// The public values, in order.
+/// The public values, in order: a segment's (a run's part that one proof
+/// holds; a run in one proof is one segment that starts at the entry and
+/// ends).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PublicValues<T> {
-    /// The exit code's low 16 bits.
+    /// The exit code's low 16 bits (0 unless the segment ends the run).
     pub exit_lo: T,
     /// The exit code's high 16 bits.
     pub exit_hi: T,
-    /// 0 halted, 1 panicked.
+    /// 0 halted, 1 panicked (0 unless the segment ends the run).
     pub status: T,
-    /// Cycles.
+    /// The segment's cycles.
     pub cycles: T,
-    /// The journal's length in bytes.
+    /// The journal's length after the segment (its bytes so far).
     pub journal_len: T,
-    /// The input's length in bytes.
+    /// The whole input's length in bytes.
     pub input_len: T,
-    /// SHA-256 of the input, as 16-bit limbs (bytes `2i`, `2i + 1`, little
-    /// endian).
+    /// SHA-256 of the input bytes the segment reads, as 16-bit limbs
+    /// (bytes `2i`, `2i + 1`, little endian).
     pub input_digest: [T; 16],
-    /// SHA-256 of the journal, likewise.
+    /// SHA-256 of the journal bytes the segment writes, likewise.
     pub journal_digest: [T; 16],
     /// The memory tree's root before the segment (see [`crate::paging`]).
     pub root_in: [T; 8],
     /// The memory tree's root after it.
     pub root_out: [T; 8],
+    /// The pc the segment starts at.
+    pub pc_in: T,
+    /// The pc the next segment starts at (0 if this one ends the run).
+    pub pc_out: T,
+    /// The clock after the segment's last instruction (its instructions
+    /// plus one; 0 if it ends the run).
+    pub clk_out: T,
+    /// 1 if the segment ends the run (HALT or PANIC), else 0.
+    pub ended: T,
+    /// The cycles before the segment (below 2^30).
+    pub cycle_base: T,
+    /// The input's position before the segment.
+    pub in_pos_in: T,
+    /// The input's position after it.
+    pub in_pos_out: T,
+    /// The journal's length before the segment.
+    pub j_pos_in: T,
 }
 
 columns!(PublicValues, PUBLIC_WIDTH, PUBLIC_COLS);
 
-/// The statement's numbers, before they become field elements.
+/// Where a segment starts or ends: what the next one continues from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Boundary {
+    /// The pc.
+    pub pc: u32,
+    /// Cycles so far.
+    pub cycles: u32,
+    /// Input bytes read so far.
+    pub input_pos: u32,
+    /// Journal bytes written so far.
+    pub journal_pos: u32,
+    /// The memory tree's root (each element canonical).
+    pub root: [u32; 8],
+}
+
+/// A segment's statement, before it becomes field elements.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Statement {
-    /// 0 halted, 1 panicked.
-    pub status: u8,
-    /// The exit code.
-    pub exit_code: u32,
-    /// Cycles (below 2^31: checked by the caller).
-    pub cycles: u32,
-    /// The journal's length.
-    pub journal_len: u32,
-    /// The input's length.
+    /// Where it starts.
+    pub start: Boundary,
+    /// Where it ends (the pc 0 if it ends the run).
+    pub end: Boundary,
+    /// How the run ended, if this segment ends it: status (0 halted, 1
+    /// panicked) and exit code.
+    pub exit: Option<(u8, u32)>,
+    /// The clock after its last instruction (0 if it ends the run).
+    pub clk_out: u32,
+    /// The whole input's length.
     pub input_len: u32,
-    /// The input's SHA-256 digest (the claim's `input_digest`).
+    /// SHA-256 of the input bytes it reads (`input[start.input_pos ..
+    /// end.input_pos]`).
     pub input_digest: [u8; 32],
-    /// The journal's SHA-256 digest (the claim's `journal_digest`).
+    /// SHA-256 of the journal bytes it writes.
     pub journal_digest: [u8; 32],
-    /// The memory tree's root before the run and after it (each element
-    /// canonical, below the field's order).
-    pub roots: [[u32; 8]; 2],
 }
 
 impl Statement {
-    /// The statement of a run of `cycles` cycles ending with `status` and
-    /// `exit_code` on `input`, having committed `journal`, that took memory
-    /// from the tree root `roots[0]` to `roots[1]`.
+    /// The statement of the segment from `start` to `end` of a run on
+    /// `input` whose journal so far is `journal` (`end.journal_pos` bytes),
+    /// ending the run with `exit` if it does.
     pub fn of(
-        status: u8,
-        exit_code: u32,
-        cycles: u32,
+        start: Boundary,
+        end: Boundary,
+        exit: Option<(u8, u32)>,
+        clk_out: u32,
         input: &[u8],
         journal: &[u8],
-        roots: [[u32; 8]; 2],
     ) -> Self {
         let digest = |data: &[u8]| ember_core::Digest::of(&[data]).0;
+        let slice = |data: &[u8], from: u32, to: u32| {
+            let to = (to as usize).min(data.len());
+            digest(&data[(from as usize).min(to)..to])
+        };
         Statement {
-            status,
-            exit_code,
-            cycles,
-            journal_len: journal.len() as u32,
+            start,
+            end,
+            exit,
+            clk_out,
             input_len: input.len() as u32,
-            input_digest: digest(input),
-            journal_digest: digest(journal),
-            roots,
+            input_digest: slice(input, start.input_pos, end.input_pos),
+            journal_digest: slice(journal, start.journal_pos, end.journal_pos),
         }
     }
 }
@@ -101,17 +137,27 @@ pub fn digest_limbs<F: Field>(digest: &[u8; 32]) -> [F; 16] {
 impl<F: Field> PublicValues<F> {
     /// The public values of `s`.
     pub fn new(s: &Statement) -> Self {
+        let (status, exit_code) = s.exit.unwrap_or((0, 0));
+        let u = F::from_u32;
         PublicValues {
-            exit_lo: F::from_u32(s.exit_code & 0xffff),
-            exit_hi: F::from_u32(s.exit_code >> 16),
-            status: F::from_u8(s.status),
-            cycles: F::from_u32(s.cycles),
-            journal_len: F::from_u32(s.journal_len),
-            input_len: F::from_u32(s.input_len),
+            exit_lo: u(exit_code & 0xffff),
+            exit_hi: u(exit_code >> 16),
+            status: F::from_u8(status),
+            cycles: u(s.end.cycles.wrapping_sub(s.start.cycles)),
+            journal_len: u(s.end.journal_pos),
+            input_len: u(s.input_len),
             input_digest: digest_limbs(&s.input_digest),
             journal_digest: digest_limbs(&s.journal_digest),
-            root_in: s.roots[0].map(F::from_u32),
-            root_out: s.roots[1].map(F::from_u32),
+            root_in: s.start.root.map(u),
+            root_out: s.end.root.map(u),
+            pc_in: u(s.start.pc),
+            pc_out: u(s.end.pc),
+            clk_out: u(s.clk_out),
+            ended: F::from_bool(s.exit.is_some()),
+            cycle_base: u(s.start.cycles),
+            in_pos_in: u(s.start.input_pos),
+            in_pos_out: u(s.end.input_pos),
+            j_pos_in: u(s.start.journal_pos),
         }
     }
 
@@ -142,10 +188,41 @@ pub mod index {
     pub const INPUT_DIGEST: usize = PUBLIC_COLS.input_digest[0];
     /// The journal digest's first limb.
     pub const JOURNAL_DIGEST: usize = PUBLIC_COLS.journal_digest[0];
+    /// The pc the segment starts at.
+    pub const PC_IN: usize = PUBLIC_COLS.pc_in;
+    /// The pc the next segment starts at.
+    pub const PC_OUT: usize = PUBLIC_COLS.pc_out;
+    /// The clock after the segment.
+    pub const CLK_OUT: usize = PUBLIC_COLS.clk_out;
+    /// Whether the segment ends the run.
+    pub const ENDED: usize = PUBLIC_COLS.ended;
+    /// The cycles before the segment.
+    pub const CYCLE_BASE: usize = PUBLIC_COLS.cycle_base;
+    /// The input's position before the segment.
+    pub const IN_POS_IN: usize = PUBLIC_COLS.in_pos_in;
+    /// The input's position after it.
+    pub const IN_POS_OUT: usize = PUBLIC_COLS.in_pos_out;
+    /// The journal's length before the segment.
+    pub const J_POS_IN: usize = PUBLIC_COLS.j_pos_in;
     /// The initial root's first element.
     pub const ROOT_IN: usize = PUBLIC_COLS.root_in[0];
     /// The final root's first element.
     pub const ROOT_OUT: usize = PUBLIC_COLS.root_out[0];
     /// How many.
     pub const COUNT: usize = super::PUBLIC_WIDTH;
+}
+
+/// Where the segment of these public values ends (what its proof states).
+pub fn segment_end(pv: &[crate::Val]) -> crate::set::SegmentEnd {
+    use p3_field::PrimeField32;
+    let u = |i: usize| pv[i].as_canonical_u32();
+    crate::set::SegmentEnd {
+        pc: u(index::PC_OUT),
+        clk: u(index::CLK_OUT),
+        cycles: u(index::CYCLES),
+        input_pos: u(index::IN_POS_OUT),
+        journal_pos: u(index::JOURNAL_LEN),
+        root: core::array::from_fn(|i| pv[index::ROOT_OUT + i]),
+        ended: u(index::ENDED) == 1,
+    }
 }

@@ -106,11 +106,30 @@ pub struct EmberProof {
     pub tables: TableSet,
     /// The parameter set (a tag the verifier decodes only if it knows it).
     pub params: Params,
-    /// The memory tree's root after the run (a public value the verifier
-    /// cannot compute: see [`crate::paging`]).
-    pub final_root: crate::paging::tree::Digest,
+    /// Where the proof's segment ends: the public values the verifier
+    /// cannot compute (the next segment's start, or the run's end).
+    pub end: SegmentEnd,
     /// The batch STARK proof of those tables.
     pub batch: BatchProof<EmberConfig>,
+}
+
+/// Where a segment ends, as its proof states it (public values).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SegmentEnd {
+    /// The pc the next segment starts at (0 if the segment ends the run).
+    pub pc: u32,
+    /// The clock after its last instruction (0 if it ends the run).
+    pub clk: u32,
+    /// Its cycles.
+    pub cycles: u32,
+    /// Input bytes read by its end.
+    pub input_pos: u32,
+    /// Journal bytes written by its end.
+    pub journal_pos: u32,
+    /// The memory tree's root after it.
+    pub root: crate::paging::tree::Digest,
+    /// Whether it ends the run (HALT or PANIC).
+    pub ended: bool,
 }
 
 impl EmberProof {

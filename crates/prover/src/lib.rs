@@ -4,8 +4,12 @@
 //! [`ember_air`] are filled from those rows and the final memory, and proven
 //! together in one batch STARK.
 
+mod segments;
+pub use segments::{MAX_RUN_CYCLES, SEGMENT_PO2, prove_segments};
 mod trace;
 
+use ember_air::paging::tree::MemoryState;
+use ember_air::public::Boundary;
 use ember_air::config::Params;
 use ember_air::{EmberAir, EmberConfig, EmberProof, Table, TableSet, Val, config, table};
 use ember_core::{BufferHost, Exit, Fault, Instruction, Machine, Observer, Program};
@@ -213,12 +217,29 @@ impl Recorder {
         input: &[u8],
         log_limit: usize,
     ) -> Result<Recorder, ProveError> {
+        let state = MemoryState::initial(program);
+        let start = Boundary {
+            pc: program.entry(),
+            ..Boundary::default()
+        };
+        Recorder::segment(program, input, state, start, log_limit)
+    }
+
+    /// A recorder for the segment of `program`'s run on `input` that starts
+    /// at `start` with memory `state`, recording at most `2^log_limit`
+    /// instructions.
+    pub fn segment(
+        program: &Program,
+        input: &[u8],
+        state: MemoryState,
+        start: Boundary,
+        log_limit: usize,
+    ) -> Result<Recorder, ProveError> {
         // Before anything is built from it: a 1 GiB input is refused here,
         // not after a run and a table of 2^30 rows.
         data_fits("input", input.len())?;
         let airs = airs(program, input, &[])?;
-        let state = ember_air::paging::tree::MemoryState::initial(program);
-        let tracer = trace::Tracer::new(&airs, input, 1 << log_limit, state);
+        let tracer = trace::Tracer::new(&airs, input, 1 << log_limit, state, start);
         Ok(Recorder { airs, tracer })
     }
 
@@ -229,6 +250,20 @@ impl Recorder {
         result: &Result<Exit, Fault>,
         cycles: u64,
     ) -> Result<(Vec<EmberAir>, Traces), ProveError> {
+        if let Err(fault) = result {
+            self.check(cycles)?;
+            if let Some(err) = self.tracer.error.take() {
+                return Err(err);
+            }
+            return Err(ProveError::Fault(fault.clone()));
+        }
+        self.finish_segment(0, cycles)
+            .map(|(airs, traces, _)| (airs, traces))
+    }
+
+    /// The first reason the recorded run (`cycles` cycles in all) cannot be
+    /// proven, if any.
+    fn check(&self, cycles: u64) -> Result<(), ProveError> {
         if let Some(limit) = self.tracer.overflowed() {
             return Err(ProveError::TooLong { cycles, limit });
         }
@@ -238,19 +273,27 @@ impl Recorder {
                 limit: ember_air::chips::MAX_CYCLES,
             });
         }
+        Ok(())
+    }
+
+    /// The segment's tables and traces, and memory after it, once it
+    /// stopped at `pc` after `cycles` cycles of the run (or ended the run):
+    /// the first reason it cannot be proven, if any.
+    pub fn finish_segment(
+        mut self,
+        pc: u32,
+        cycles: u64,
+    ) -> Result<(Vec<EmberAir>, Traces, MemoryState), ProveError> {
+        self.check(cycles - u64::from(self.tracer.start().cycles))?;
         if let Some(err) = self.tracer.error.take() {
             return Err(err);
         }
-        if let Err(fault) = result {
-            return Err(ProveError::Fault(fault.clone()));
-        }
         // What the verifier would refuse is refused before proving.
         data_fits("journal", self.tracer.journal_len())?;
-        let (traces, io) = self.tracer.finish(&self.airs);
-        // The data table holds the journal the run wrote.
-        self.airs[table::DATA] =
-            EmberAir::Data(ember_air::io::DataAir::new(&io.input, &io.journal));
-        Ok((self.airs, traces))
+        let (traces, io) = self.tracer.finish(&self.airs, pc, cycles);
+        // The data table holds the bytes the segment read and wrote.
+        self.airs[table::DATA] = EmberAir::Data(io.data);
+        Ok((self.airs, traces, io.state))
     }
 }
 
@@ -381,9 +424,7 @@ pub fn prove_traces_with(
         proof: EmberProof {
             tables,
             params,
-            final_root: core::array::from_fn(|i| {
-                traces.public_values[ember_air::public::index::ROOT_OUT + i]
-            }),
+            end: ember_air::public::segment_end(&traces.public_values),
             batch,
         },
         public_values: traces.public_values.clone(),

@@ -482,8 +482,17 @@ fn the_data_digests_are_public_values() {
         cycles: 10,
     };
     let roots = [[Val::ONE; 8], [Val::TWO; 8]];
+    let end = ember_air::set::SegmentEnd {
+        pc: 0,
+        clk: 0,
+        cycles: 10,
+        input_pos: 5,
+        journal_pos: 7,
+        root: roots[1],
+        ended: true,
+    };
     let pv = |input: &[u8], journal: &[u8]| {
-        ember_verifier::public_values(input, journal, &statement, roots).unwrap()
+        ember_verifier::public_values(input, journal, &statement, CODE, roots[0], &end).unwrap()
     };
     let honest = pv(b"input", b"journal");
     let limbs = |at: usize| honest[at..at + 16].to_vec();

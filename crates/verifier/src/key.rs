@@ -2,7 +2,7 @@
 //! its ELF, so that verifying another receipt of it recommits nothing.
 //!
 //! A key holds the program's image ID, the height of its program table,
-//! the root of its initial memory tree (`ember_air::paging`: the registers,
+//! its entry, the root of its initial memory tree (`ember_air::paging`: the registers,
 //! the code read-only and the data) and the commitment to its preprocessed
 //! tables (program, bytes, pow2: the input and the journal are not among
 //! them, see `ember_air::io::DataAir`) for each parameter set (the blowup
@@ -12,13 +12,14 @@
 //!
 //! The file is `ember/vkey` (10 bytes), the receipt format version it
 //! verifies (u16 LE, [`crate::Receipt::VERSION`]), then the body in
-//! postcard: the image ID, the program table's height (log2), the memory
-//! root and the commitments' Merkle roots, one per parameter set in
+//! postcard: the image ID, the program table's height (log2), the entry
+//! (a varint), the memory root and the commitments' Merkle roots, one per parameter set in
 //! [`Params::ALL`]'s order.
 
 use ember_air::config::DIGEST_ELEMS;
 use ember_air::key::{PreprocessedCommitment, keyed_common_data, preprocessed_commitment};
 use ember_air::paging::tree::{Digest as Root, MemoryState};
+use ember_air::io::DataAir;
 use ember_air::program::ProgramAir;
 use ember_air::{EmberAir, Params, Val, config};
 use ember_core::{Digest, Program};
@@ -32,6 +33,7 @@ use crate::{Receipt, VerifyError};
 pub struct VerifyingKey {
     image_id: Digest,
     program_log_rows: u8,
+    entry: u32,
     initial_root: Root,
     /// One per parameter set, in [`Params::ALL`]'s order (none for a set
     /// whose tallest table is shorter than the program table).
@@ -45,6 +47,7 @@ const SETS: usize = Params::ALL.len();
 struct Wire {
     image_id: [u8; 32],
     program_log_rows: u8,
+    entry: u32,
     initial_root: Root,
     /// The Merkle roots (each commitment's one root: cap height 0).
     roots: [Option<[Val; DIGEST_ELEMS]>; SETS],
@@ -121,6 +124,7 @@ impl VerifyingKey {
         Ok(VerifyingKey {
             image_id,
             program_log_rows,
+            entry: program.entry(),
             initial_root: MemoryState::initial(program).root(),
             commitments: commitments.try_into().expect("one per set"),
         })
@@ -136,15 +140,16 @@ impl VerifyingKey {
         self.initial_root
     }
 
-    /// Every table of a proof of this key's program run on `input` with
-    /// `journal`, in table order (the program table keyed: no rows, its
-    /// commitment is the key's).
-    pub(crate) fn airs(&self, input: &[u8], journal: &[u8]) -> Vec<EmberAir> {
-        ember_air::tables_with(
-            ProgramAir::keyed(1 << self.program_log_rows),
-            input,
-            journal,
-        )
+    /// Where the program's run starts: its ELF's entry.
+    pub fn entry(&self) -> u32 {
+        self.entry
+    }
+
+    /// Every table of a proof of this key's program whose segment reads and
+    /// writes what `data` holds, in table order (the program table keyed: no
+    /// rows, its commitment is the key's).
+    pub(crate) fn airs(&self, data: DataAir) -> Vec<EmberAir> {
+        ember_air::tables_with(ProgramAir::keyed(1 << self.program_log_rows), data)
     }
 
     /// The proof's fixed data for `airs` at `degree_bits` with `params`:
@@ -173,6 +178,7 @@ impl VerifyingKey {
         let wire = Wire {
             image_id: self.image_id.0,
             program_log_rows: self.program_log_rows,
+            entry: self.entry,
             initial_root: self.initial_root,
             roots: (self.commitments.each_ref()).map(|c| c.as_ref().map(|c| c.roots()[0])),
         };
@@ -203,6 +209,7 @@ impl VerifyingKey {
         Ok(VerifyingKey {
             image_id: Digest(wire.image_id),
             program_log_rows: wire.program_log_rows,
+            entry: wire.entry,
             initial_root: wire.initial_root,
             commitments: (wire.roots)
                 .map(|root| root.map(|r| PreprocessedCommitment::new(vec![r]))),

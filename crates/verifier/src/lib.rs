@@ -7,12 +7,15 @@
 mod frame;
 mod key;
 mod receipt;
+mod segments;
 pub use ember_air::Params;
 pub use key::*;
 pub use receipt::*;
+pub use segments::verify_segments;
 
 use ember_air::paging::tree::{Digest as Root, digest_u32};
-use ember_air::public::PublicValues;
+use ember_air::public::{Boundary, PublicValues};
+use ember_air::set::SegmentEnd;
 use ember_air::{EmberAir, EmberProof, TableSet, Val, config};
 use ember_core::Program;
 use p3_batch_stark::verify_batch;
@@ -65,13 +68,18 @@ pub fn airs(program: &Program, input: &[u8], journal: &[u8]) -> Result<Vec<Ember
 /// The longest input or journal a proof holds (log2), as the prover sees it.
 pub use ember_air::io::MAX_LOG_DATA;
 
-/// The public values the I/O and node tables must expose for `statement`,
-/// with the memory tree going from `roots[0]` to `roots[1]`.
+/// The public values the I/O and node tables of a proof of a whole run
+/// must expose for `statement`: one segment from `entry` with the memory
+/// tree at `initial_root` to HALT or PANIC, having read the input's first
+/// `end.input_pos` bytes and left the tree at `end.root` (what the proof
+/// states of its end, the verifier cannot compute).
 pub fn public_values(
     input: &[u8],
     journal: &[u8],
     statement: &Statement,
-    roots: [Root; 2],
+    entry: u32,
+    initial_root: Root,
+    end: &SegmentEnd,
 ) -> Result<Vec<Val>, VerifyError> {
     for (what, data) in [("input", input), ("journal", journal)] {
         if data.len() > 1 << MAX_LOG_DATA {
@@ -91,15 +99,36 @@ pub fn public_values(
                 statement.cycles
             ))
         })?;
-    let pv = PublicValues::<Val>::new(&ember_air::public::Statement::of(
-        statement.status,
-        statement.exit_code,
-        cycles,
-        input,
-        journal,
-        roots.each_ref().map(digest_u32),
-    ));
-    Ok(pv.to_vec())
+    let read = input.get(..end.input_pos as usize).ok_or_else(|| {
+        VerifyError::Shape(format!(
+            "the proof reads {} input bytes, and the input has {}",
+            end.input_pos,
+            input.len()
+        ))
+    })?;
+    let digest = |data: &[u8]| ember_core::Digest::of(&[data]).0;
+    let statement = ember_air::public::Statement {
+        start: Boundary {
+            pc: entry,
+            cycles: 0,
+            input_pos: 0,
+            journal_pos: 0,
+            root: digest_u32(&initial_root),
+        },
+        end: Boundary {
+            pc: 0,
+            cycles,
+            input_pos: end.input_pos,
+            journal_pos: journal.len() as u32,
+            root: digest_u32(&end.root),
+        },
+        exit: Some((statement.status, statement.exit_code)),
+        clk_out: 0,
+        input_len: input.len() as u32,
+        input_digest: digest(read),
+        journal_digest: digest(journal),
+    };
+    Ok(PublicValues::<Val>::new(&statement).to_vec())
 }
 
 /// Checks that `proof` proves `statement` about `program` run on `input`
@@ -126,12 +155,17 @@ pub fn verify_with_key(
     statement: &Statement,
     proof: &EmberProof,
 ) -> Result<(), VerifyError> {
-    let pv = public_values(
-        input,
-        journal,
-        statement,
-        [key.initial_root(), proof.final_root],
-    )?;
+    verify_segments(key, input, journal, statement, std::slice::from_ref(proof))
+}
+
+/// Checks one segment's proof against its public values `pv`, its data
+/// table holding `data`.
+fn verify_segment(
+    key: &VerifyingKey,
+    pv: Vec<Val>,
+    data: ember_air::io::DataAir,
+    proof: &EmberProof,
+) -> Result<(), VerifyError> {
     // Every required table is in the set (an optional one may be left out:
     // see `ember_air::set`).
     let tables = TableSet::from_bits(proof.tables.bits()).ok_or_else(|| {
@@ -141,7 +175,7 @@ pub fn verify_with_key(
         ))
     })?;
     let airs: Vec<EmberAir> = key
-        .airs(input, journal)
+        .airs(data)
         .into_iter()
         .filter(|a| tables.contains(a.id()))
         .collect();

@@ -39,19 +39,30 @@ pub struct DataCols<T> {
 
 columns!(DataCols, DATA_WIDTH, DATA_COLS);
 
-/// The data table of one input and journal.
+/// The data table of a segment: the input bytes it reads and the journal
+/// bytes it writes, at their positions in the whole input and journal.
 #[derive(Clone, Debug)]
 pub struct DataAir {
     input: Vec<u8>,
+    input_at: u32,
     journal: Vec<u8>,
+    journal_at: u32,
 }
 
 impl DataAir {
-    /// The table of this input and journal.
+    /// The table of this input and journal, from their first bytes.
     pub fn new(input: &[u8], journal: &[u8]) -> Self {
+        DataAir::at(input, 0, journal, 0)
+    }
+
+    /// The table of `input` from position `input_at` and `journal` from
+    /// `journal_at`.
+    pub fn at(input: &[u8], input_at: u32, journal: &[u8], journal_at: u32) -> Self {
         DataAir {
             input: input.to_vec(),
+            input_at,
             journal: journal.to_vec(),
+            journal_at,
         }
     }
 
@@ -66,10 +77,10 @@ impl DataAir {
     fn rows(&self) -> impl Iterator<Item = [u32; 3]> + '_ {
         let padding = self.height() - self.input.len() - self.journal.len();
         (self.input.iter().enumerate())
-            .map(|(i, &b)| [channel::INPUT, i as u32, b.into()])
+            .map(|(i, &b)| [channel::INPUT, self.input_at + i as u32, b.into()])
             .chain(
                 (self.journal.iter().enumerate())
-                    .map(|(i, &b)| [channel::JOURNAL, i as u32, b.into()]),
+                    .map(|(i, &b)| [channel::JOURNAL, self.journal_at + i as u32, b.into()]),
             )
             .chain(std::iter::repeat_n([channel::NONE, 0, 0], padding))
     }

@@ -172,7 +172,7 @@ where
             builder.assert_bool(kf.clone());
         }
         builder.assert_eq(sum(&kinds), header.clone());
-        builder.when_first_row().assert_one(header.clone());
+        builder.when_first_row().assert_zero(is_word.clone());
         builder
             .when_transition()
             .assert_zero((one() - is_real.clone()) * (next.is_header.into() + next.is_word.into()));
@@ -259,7 +259,10 @@ where
         let computed = read.clone() + irem.clone() + ccount.clone();
         range_pair(builder, res[0].clone(), res[1].clone(), computed.clone());
         range_pair(builder, res[2].clone(), res[3].clone(), computed.clone());
-        builder.assert_zero(computed * res[3].clone());
+        // CYCLE_COUNT's may reach 2^30 (the cycles before the segment are
+        // below 2^30): its top byte below 64, so the sum cannot wrap p.
+        builder.assert_zero((computed.clone() - ccount.clone()) * res[3].clone());
+        range_pair(builder, res[3].clone() * k(4), AB::Expr::ZERO, ccount.clone());
         let result = word(res.clone());
         let input_len: AB::Expr = pv.input_len.into();
         let in_pos: AB::Expr = local.in_pos.into();
@@ -271,7 +274,7 @@ where
                 * (in_pos.clone() + result.clone() - input_len.clone()),
         );
         builder.assert_zero(irem * (result.clone() - input_len + in_pos.clone()));
-        builder.assert_zero(ccount * (result - cycle.clone()));
+        builder.assert_zero(ccount * (result - cycle.clone() - pv.cycle_base.into()));
         // READ and WRITE cost ceil(bytes / 4): res0 = 4 q + r0 + 2 r1.
         const _: () = assert!(ember_abi::cycles::IO_BYTES_PER_CYCLE == 4);
         let io = read.clone() + wout.clone() + wj.clone();
@@ -301,7 +304,9 @@ where
         builder.assert_zero(panic.clone() * pv_hi);
         builder.assert_zero(panic.clone() * (pv_status - one()));
         builder.assert_zero(ends.clone() * (cycle + one() - pv.cycles.into()));
-        builder.assert_zero(ends * (local.j_pos.into() - pv.journal_len.into()));
+        builder.assert_zero(ends.clone() * (local.j_pos.into() - pv.journal_len.into()));
+        // Only a segment that ends the run has an ending ECALL.
+        builder.assert_zero(ends * (one() - pv.ended.into()));
 
         // --- Headers in clock order. ---
         let gap: [AB::Expr; 3] = local.clk_gap.map(Into::into);
@@ -426,15 +431,27 @@ where
         builder.assert_zero((one() - is_word.clone()) * journal.clone());
         // Positions: input and journal bytes so far.
         let j_pos: AB::Expr = local.j_pos.into();
-        builder.when_first_row().assert_zero(in_pos.clone());
-        builder.when_first_row().assert_zero(j_pos.clone());
+        // They start where the segment starts, pass through every row
+        // (padding rows read and write nothing) and end where it ends.
+        builder
+            .when_first_row()
+            .assert_eq(in_pos.clone(), pv.in_pos_in.into());
+        builder
+            .when_first_row()
+            .assert_eq(j_pos.clone(), pv.j_pos_in.into());
         builder.assert_zero(local.in_next.into() - in_pos.clone() - store.clone() * taken.clone());
         builder.assert_zero(local.j_next.into() - j_pos.clone() - journal.clone() * taken);
-        for next_kind in [next.is_header, next.is_word] {
+        {
             let mut t = builder.when_transition();
-            t.assert_zero(next_kind.into() * (next.in_pos.into() - local.in_next.into()));
-            t.assert_zero(next_kind.into() * (next.j_pos.into() - local.j_next.into()));
+            t.assert_eq(next.in_pos, local.in_next);
+            t.assert_eq(next.j_pos, local.j_next);
         }
+        builder
+            .when_last_row()
+            .assert_eq(local.in_next.into(), pv.in_pos_out.into());
+        builder
+            .when_last_row()
+            .assert_eq(local.j_next.into(), pv.journal_len.into());
 
         // --- The memory access: a2 (headers of READ and WRITE) or the word. ---
         let (mem_prev, mem_new) = (w4(&local.mem_prev), w4(&local.mem_new));

@@ -1,7 +1,10 @@
 //! The node table: one row per node of the memory tree on the paths from
 //! the touched chunks to the root, each with its two children before and
 //! after the segment and its own digest before and after, both
-//! compressions looked up in the compression table.
+//! compressions looked up in the compression table. Its first row, the
+//! root's, is also the segment's boundary on the execution bus: it produces
+//! the segment's first state and, unless the segment ends the run,
+//! consumes its last (both public values).
 //!
 //! **Why the rows are the tree's own nodes.** The first row is the root
 //! (level [`DEPTH`], index 0) and no other row is: its digests are the
@@ -109,6 +112,22 @@ where
                 root.assert_eq(local.out_after[i], pv.root_out[i]);
             }
         }
+        // The segment's first execution state `(pc_in, 1, 0)`, and, unless
+        // it ends the run, its last `(pc_out, clk_out, cycles)`, which the
+        // next segment starts from: the root's row is the segment's boundary
+        // on the execution bus (see `crate::chips`).
+        let ended: AB::Expr = pv.ended.into();
+        builder.when(is_root.clone()).assert_bool(ended.clone());
+        builder.push_interaction(
+            bus::EXEC,
+            [pv.pc_in.into(), one(), AB::Expr::ZERO],
+            Count::bounded(is_root.clone(), 1),
+        );
+        builder.push_interaction(
+            bus::EXEC,
+            [pv.pc_out.into(), pv.clk_out.into(), pv.cycles.into()],
+            Count::bounded(-(is_root.clone() * (one() - ended)), 1),
+        );
         // 1 <= level <= DEPTH.
         range_pair(
             builder,

@@ -75,7 +75,7 @@ impl Tracer {
         let mut h: IoCols<Val> = cols::zeroed();
         h.is_header = Val::ONE;
         h.clk = f(clk);
-        h.cycle = f(e.cycle as u32);
+        h.cycle = f(self.rel(e.cycle));
         h.number = f(e.number);
         h.kind[k] = Val::ONE;
         h.stderr = Val::from_bool(k == kind::WRITE_OUT && a0 == fd::STDERR);
@@ -100,6 +100,10 @@ impl Tracer {
         if matches!(k, kind::READ | kind::INPUT_REMAINING | kind::CYCLE_COUNT) {
             self.lookups.range_word(res);
         }
+        if k == kind::CYCLE_COUNT {
+            // Its top byte below 64 (the run's cycles below 2^30).
+            self.lookups.range(4 * (res >> 24), 0);
+        }
         if matches!(k, kind::READ | kind::WRITE_OUT | kind::WRITE_JOURNAL) {
             let r0 = res & 0xff;
             h.q = f(r0 >> 2);
@@ -121,7 +125,7 @@ impl Tracer {
         h.data_next = f(data_total);
         h.in_pos = f(self.in_pos);
         h.in_next = f(self.in_pos);
-        let j_pos = self.journal.len() as u32;
+        let j_pos = self.j_pos();
         h.j_pos = f(j_pos);
         h.j_next = f(j_pos);
         self.push(Table::Io, &h);
@@ -169,7 +173,7 @@ impl Tracer {
             r.mem_new = bytes_of(now);
             r.writable = Val::from_bool(cell.writable);
             r.in_pos = f(self.in_pos);
-            r.j_pos = f(self.journal.len() as u32);
+            r.j_pos = f(self.j_pos());
             for i in 0..taken {
                 let lane = (lo + i) as usize;
                 r.data[lane] = Val::ONE;
@@ -183,7 +187,7 @@ impl Tracer {
                 }
             }
             r.in_next = f(self.in_pos);
-            r.j_next = f(self.journal.len() as u32);
+            r.j_next = f(self.j_pos());
             self.push(Table::Io, &r);
             offset += count;
         }

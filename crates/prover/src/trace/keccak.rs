@@ -31,7 +31,7 @@ impl Tracer {
         let mut call: KeccakCallCols<Val> = cols::zeroed();
         call.is_real = Val::ONE;
         call.clk = f(clk);
-        call.cycle = f(e.cycle as u32);
+        call.cycle = f(self.rel(e.cycle));
         call.state = bytes_of(state);
         call.a1 = bytes_of(a1);
         call.buf.populate(state, STATE_WORDS, &mut self.lookups);

@@ -21,6 +21,7 @@ use ember_air::gadget::{AccessCols, bytes_of};
 use ember_air::lookups::Lookups;
 use ember_air::ops::ProgramRow;
 use ember_air::paging::tree::MemoryState;
+use ember_air::public::Boundary;
 use ember_air::{EmberAir, Table, Val, table};
 use ember_core::{EcallStep, Observer, Step};
 use p3_field::PrimeCharacteristicRing;
@@ -36,12 +37,13 @@ pub struct Traces {
     pub public_values: Vec<Val>,
 }
 
-/// What the run read and wrote: the data table's contents.
+/// What the segment read and wrote: its data table, and memory after it.
 pub struct Io {
-    /// The input.
-    pub input: Vec<u8>,
-    /// The journal.
-    pub journal: Vec<u8>,
+    /// The data table of the input bytes it read and the journal bytes it
+    /// wrote.
+    pub data: ember_air::io::DataAir,
+    /// Memory after the segment.
+    pub state: MemoryState,
 }
 
 /// An address's current state in the memory argument.
@@ -65,6 +67,7 @@ pub(crate) struct Tracer {
     /// The run went past `limit`.
     overflow: bool,
     input: Vec<u8>,
+    /// The journal bytes the segment wrote.
     journal: Vec<u8>,
     input_counts: Vec<u32>,
     journal_counts: Vec<u32>,
@@ -73,8 +76,10 @@ pub(crate) struct Tracer {
     program_counts: Vec<u32>,
     /// Every address the run touched.
     memory: BTreeMap<u32, Cell>,
-    /// Memory when the run began.
+    /// Memory when the segment began.
     state: MemoryState,
+    /// Where the segment began (its root is the state's).
+    start: Boundary,
     lookups: Lookups,
     /// The Keccak permutations, in call order.
     keccak: Vec<ember_air::keccak::Permutation>,
@@ -88,7 +93,13 @@ fn f(v: u32) -> Val {
 }
 
 impl Tracer {
-    pub(crate) fn new(airs: &[EmberAir], input: &[u8], limit: u32, state: MemoryState) -> Tracer {
+    pub(crate) fn new(
+        airs: &[EmberAir],
+        input: &[u8],
+        limit: u32,
+        state: MemoryState,
+        start: Boundary,
+    ) -> Tracer {
         let EmberAir::Program(p) = &airs[table::PROGRAM] else {
             unreachable!("table order")
         };
@@ -107,7 +118,8 @@ impl Tracer {
             journal: Vec::new(),
             input_counts: vec![0; input.len()],
             journal_counts: Vec::new(),
-            in_pos: 0,
+            in_pos: start.input_pos,
+            start,
             program_index,
             program_counts: vec![0; p.rows().len()],
             memory: BTreeMap::new(),
@@ -187,7 +199,7 @@ impl Tracer {
         ad.is_real = Val::ONE;
         ad.pc = f(pc);
         ad.clk = f(clk);
-        ad.cycle = f(cycle as u32);
+        ad.cycle = f(self.rel(cycle));
         let insn = &mut ad.insn;
         insn.rd = f(u32::from(r.rd));
         insn.rs1 = f(u32::from(r.rs1));
@@ -226,9 +238,24 @@ impl Tracer {
         self.rows[Table::Io.index()].len() / ember_air::io::IO_WIDTH
     }
 
-    /// Bytes of journal so far.
+    /// Bytes of journal so far, the run's.
     pub(crate) fn journal_len(&self) -> usize {
-        self.journal.len()
+        self.j_pos() as usize
+    }
+
+    /// Where the segment began.
+    pub(crate) fn start(&self) -> Boundary {
+        self.start
+    }
+
+    /// The journal's position now.
+    fn j_pos(&self) -> u32 {
+        self.start.journal_pos + self.journal.len() as u32
+    }
+
+    /// A cycle number of the run as the segment's (from its start).
+    fn rel(&self, cycle: u64) -> u32 {
+        (cycle - u64::from(self.start.cycles)) as u32
     }
 
     /// The limit, if the run went past it.

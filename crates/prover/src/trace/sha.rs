@@ -40,7 +40,7 @@ impl Tracer {
         let mut call: ShaCallCols<Val> = cols::zeroed();
         call.is_real = Val::ONE;
         call.clk = f(clk);
-        call.cycle = f(e.cycle as u32);
+        call.cycle = f(self.rel(e.cycle));
         call.state = bytes_of(state);
         call.blocks = bytes_of(blocks);
         call.count = bytes_of(count);

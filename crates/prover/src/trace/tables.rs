@@ -3,7 +3,7 @@
 //! tables, the public values.
 
 use ember_air::io::{IO_WIDTH, IoCols};
-use ember_air::public::{PublicValues, Statement};
+use ember_air::public::{Boundary, PublicValues, Statement};
 use ember_air::{EmberAir, Table, Val, bytes, cols};
 use p3_air::BaseAir;
 use p3_field::{PrimeCharacteristicRing, PrimeField32};
@@ -18,14 +18,23 @@ pub(super) fn padded(rows: usize) -> usize {
 
 impl Tracer {
     /// Pads and assembles every table (in the order of `airs`, the
-    /// registry's).
-    pub(crate) fn finish(mut self, airs: &[EmberAir]) -> (Traces, Io) {
-        let (status, exit_code, cycles) = self.exit.unwrap_or((0, 0, 0));
+    /// registry's), the segment having stopped at `end_pc` after
+    /// `end_cycles` cycles of the run (or ended the run).
+    pub(crate) fn finish(mut self, airs: &[EmberAir], end_pc: u32, end_cycles: u64) -> (Traces, Io) {
+        let exit = self.exit.map(|(status, code, _)| (status, code));
+        let end_cycles = self.exit.map_or(end_cycles, |(_, _, cycles)| cycles);
         self.fill_clk_gaps();
         self.pad_sha();
         self.split_chips(airs);
         let paging = self.paging();
         let roots = paging.roots;
+        let (input_from, input_to) = (self.start.input_pos as usize, self.in_pos as usize);
+        let data = ember_air::io::DataAir::at(
+            &self.input[input_from..input_to],
+            self.start.input_pos,
+            &self.journal,
+            self.start.journal_pos,
+        );
         let (mut chunks, mut nodes, mut perms) =
             (Some(paging.chunks), Some(paging.nodes), Some(paging.perms));
         let matrices = airs
@@ -55,9 +64,9 @@ impl Tracer {
                     }
                     // Data: how often each input and journal byte was looked up.
                     Table::Data => {
-                        let mut n = self.input_counts.clone();
+                        let mut n = self.input_counts[input_from..input_to].to_vec();
                         n.extend(&self.journal_counts);
-                        ember_air::io::DataAir::new(&self.input, &self.journal).trace(&n)
+                        data.trace(&n)
                     }
                     // The chips, the I/O table and the accelerators' tables:
                     // their rows, padded with zero rows (which send nothing;
@@ -67,29 +76,60 @@ impl Tracer {
                         let mut values = std::mem::take(&mut self.rows[t.index()]);
                         let real = values.len() / width;
                         values.resize(padded(real) * width, Val::ZERO);
+                        if t == Table::Io {
+                            self.pad_positions(&mut values[real * width..]);
+                        }
                         RowMajorMatrix::new(values, width)
                     }
                 }
             })
             .collect();
-        let statement = Statement::of(
-            status,
-            exit_code,
-            cycles as u32,
-            &self.input,
-            &self.journal,
-            roots,
-        );
+        let digest = |data: &[u8]| ember_core::Digest::of(&[data]).0;
+        let ended = exit.is_some();
+        let statement = Statement {
+            start: Boundary {
+                root: roots[0],
+                ..self.start
+            },
+            end: Boundary {
+                pc: if ended { 0 } else { end_pc },
+                cycles: end_cycles as u32,
+                input_pos: self.in_pos,
+                journal_pos: self.j_pos(),
+                root: roots[1],
+            },
+            exit,
+            clk_out: if ended { 0 } else { self.clk + 1 },
+            input_len: self.input.len() as u32,
+            input_digest: digest(&self.input[input_from..input_to]),
+            journal_digest: digest(&self.journal),
+        };
         let public_values = PublicValues::<Val>::new(&statement).to_vec();
         let traces = Traces {
             matrices,
             public_values,
         };
-        let io = Io {
-            input: self.input,
-            journal: self.journal,
-        };
-        (traces, io)
+        (
+            traces,
+            Io {
+                data,
+                state: self.state,
+            },
+        )
+    }
+
+    /// The I/O table's padding rows: they read and write nothing, so the
+    /// input and journal positions pass through them unchanged to the
+    /// segment's end.
+    fn pad_positions(&self, padding: &mut [Val]) {
+        let (in_pos, j_pos) = (f(self.in_pos), f(self.j_pos()));
+        for chunk in padding.chunks_mut(IO_WIDTH) {
+            let row: &mut IoCols<Val> = cols::borrow_row_mut(chunk);
+            row.in_pos = in_pos;
+            row.in_next = in_pos;
+            row.j_pos = j_pos;
+            row.j_next = j_pos;
+        }
     }
 
     /// Moves the rows of a chip that pass a power of two by a little into

@@ -449,9 +449,11 @@ impl Case {
         let journal = journal_of(shadow, input);
         let airs = ember_prover::airs(&program, input, &journal).unwrap();
         let mut case = Case::new(program, input, journal, airs, traces);
-        // The tree before the run is `program`'s (the verifier's root).
+        // The run starts at `program`'s entry with `program`'s memory (the
+        // verifier's).
         let root = MemoryState::initial(&case.program).root();
         case.traces.public_values[public::ROOT_IN..][..8].copy_from_slice(&root);
+        case.traces.public_values[public::PC_IN] = f(case.program.entry());
         let program_height = match &case.airs[table::PROGRAM] {
             EmberAir::Program(p) => p.height(),
             _ => unreachable!("table order"),
@@ -1140,13 +1142,13 @@ impl Case {
             caught,
             "the tamper is not caught where the case says:\n{found}"
         );
-        let final_root: Digest =
-            core::array::from_fn(|i| self.traces.public_values[public::ROOT_OUT + i]);
         let expected_pv = ember_verifier::public_values(
             &self.input,
             &self.journal,
             &self.statement,
-            [MemoryState::initial(&self.program).root(), final_root],
+            self.program.entry(),
+            MemoryState::initial(&self.program).root(),
+            &ember_air::public::segment_end(&self.traces.public_values),
         )
         .unwrap();
         assert_eq!(

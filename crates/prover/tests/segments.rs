@@ -1,0 +1,243 @@
+//! Runs proven in segments: a run of tens of segments, with READs, journal
+//! WRITEs and CYCLE_COUNT on the way and memory touched in many segments,
+//! proves and verifies against the executor's claim; dropped, duplicated,
+//! reordered and edited segments are rejected, each by the check that
+//! says so.
+
+use ember_abi::{ecall, fd};
+use ember_air::{EmberProof, Params};
+use ember_core::{BufferHost, Exit, Machine, Program, Segment, asm};
+use ember_prover::prove_segments;
+use ember_verifier::{Statement, VerifyError, VerifyingKey, verify_segments};
+use std::sync::OnceLock;
+
+const CODE: u32 = 0x0040_0000;
+const DATA: u32 = 0x0050_0000;
+/// Segments of 2^10 cycles.
+const PO2: usize = 10;
+
+/// Reads 3 input bytes and writes them to the journal, `rounds` times, with
+/// a loop of loads, stores and multiplications over 64 words of data
+/// between; then writes CYCLE_COUNT's result to the journal and halts
+/// with the last word of the data as the exit code.
+fn program(rounds: u32) -> Program {
+    let (s0, s1, s2, s3, t1, t2) = (8u8, 9u8, 18u8, 19u8, 6u8, 7u8);
+    let mut w = Vec::new();
+    w.extend(asm::li(s0, DATA));
+    w.extend(asm::li(s1, rounds));
+    let top = w.len();
+    // READ(fd 0, s0 + 0x400, 3), then WRITE(journal, s0 + 0x400, 3).
+    w.extend([
+        asm::addi(10, 0, fd::INPUT as i32),
+        asm::addi(11, s0, 0x400),
+        asm::addi(12, 0, 3),
+        asm::addi(5, 0, ecall::READ as i32),
+        asm::ecall(),
+        asm::addi(10, 0, fd::JOURNAL as i32),
+        asm::addi(11, s0, 0x400),
+        asm::addi(12, 0, 3),
+        asm::addi(5, 0, ecall::WRITE as i32),
+        asm::ecall(),
+    ]);
+    // 64 words: word[i] = word[i] * 3 + i.
+    w.extend([asm::addi(s2, 0, 0), asm::addi(s3, s0, 0)]);
+    let inner = w.len();
+    w.extend([
+        asm::lw(t1, s3, 0),
+        asm::addi(t2, 0, 3),
+        asm::mul(t1, t1, t2),
+        asm::add(t1, t1, s2),
+        asm::sw(t1, 0, s3),
+        asm::addi(s3, s3, 4),
+        asm::addi(s2, s2, 1),
+        asm::addi(t2, 0, 64),
+    ]);
+    let back = -4 * (w.len() - inner) as i32;
+    w.push(asm::bne(s2, t2, back));
+    w.push(asm::addi(s1, s1, -1));
+    let back = -4 * (w.len() - top) as i32;
+    w.push(asm::bne(s1, 0, back));
+    // CYCLE_COUNT into the journal, then HALT with word 63.
+    w.extend([
+        asm::addi(5, 0, ecall::CYCLE_COUNT as i32),
+        asm::ecall(),
+        asm::sw(10, 0x7fc, s0),
+        asm::addi(10, 0, fd::JOURNAL as i32),
+        asm::addi(11, s0, 0x7fc),
+        asm::addi(12, 0, 4),
+        asm::addi(5, 0, ecall::WRITE as i32),
+        asm::ecall(),
+        asm::lw(10, s0, 252),
+        asm::addi(5, 0, ecall::HALT as i32),
+        asm::ecall(),
+    ]);
+    Program::from_segments(
+        CODE,
+        vec![Segment::code(CODE, &w), Segment::data(DATA, &[7; 16], 0x1000)],
+    )
+    .unwrap()
+}
+
+const INPUT: &[u8] = b"the quick brown fox jumps over the lazy dog, twice over and over";
+
+/// The run, its claim and journal, and its segment proofs (made once).
+struct Proven {
+    program: Program,
+    statement: Statement,
+    journal: Vec<u8>,
+    proofs: Vec<EmberProof>,
+}
+
+fn proven() -> &'static Proven {
+    static P: OnceLock<Proven> = OnceLock::new();
+    P.get_or_init(|| {
+        let program = program(20);
+        let mut m = Machine::new(&program);
+        let mut host = BufferHost::with_input(INPUT);
+        let Exit::Halted { code } = m.run(&mut host).unwrap() else {
+            panic!("halts")
+        };
+        let statement = Statement {
+            status: 0,
+            exit_code: code,
+            cycles: m.cycles(),
+        };
+        let proofs = prove_segments(&program, INPUT, PO2, Params::default())
+            .unwrap()
+            .into_iter()
+            .map(|p| p.proof)
+            .collect();
+        Proven {
+            program,
+            statement,
+            journal: host.journal,
+            proofs,
+        }
+    })
+}
+
+fn check(proofs: &[EmberProof], statement: &Statement) -> Result<(), VerifyError> {
+    let p = proven();
+    let key = VerifyingKey::new(&p.program).unwrap();
+    verify_segments(&key, INPUT, &p.journal, statement, proofs)
+}
+
+#[test]
+fn a_run_of_many_segments_proves_and_verifies() {
+    let p = proven();
+    // 20 rounds of about 530 cycles: ten segments or more of 2^10.
+    assert!(p.statement.cycles > 10 << PO2, "{}", p.statement.cycles);
+    assert!(p.proofs.len() > 10, "{} segments", p.proofs.len());
+    assert_eq!(p.journal.len(), 20 * 3 + 4);
+    assert_eq!(&p.journal[..60], &INPUT[..60]);
+    // CYCLE_COUNT's result is the run's cycles before it, past the first
+    // segment's.
+    let counted = u32::from_le_bytes(p.journal[60..].try_into().unwrap());
+    assert!(u64::from(counted) > 10 << PO2 && u64::from(counted) < p.statement.cycles);
+    check(&p.proofs, &p.statement).unwrap();
+    // Each segment but the last stops within its 2^10 cycles.
+    for proof in &p.proofs {
+        assert!(proof.end.cycles <= 1 << PO2);
+    }
+    // The claim is the run's: another exit code or cycle count is rejected.
+    let wrong = Statement {
+        exit_code: p.statement.exit_code ^ 1,
+        ..p.statement
+    };
+    assert!(matches!(check(&p.proofs, &wrong), Err(VerifyError::Stark(_))));
+    let wrong = Statement {
+        cycles: p.statement.cycles + 1,
+        ..p.statement
+    };
+    assert_eq!(
+        check(&p.proofs, &wrong).unwrap_err().to_string(),
+        format!(
+            "the proof's shape is wrong: segment {n} of {n}: the segments' cycles add up to {}, and the claim says {}",
+            p.statement.cycles,
+            p.statement.cycles + 1,
+            n = p.proofs.len()
+        )
+    );
+}
+
+/// The chain: every segment must start where the previous one ended.
+#[test]
+fn dropped_duplicated_and_reordered_segments_are_rejected() {
+    let p = proven();
+    let n = p.proofs.len();
+    let owned = |v: Vec<&EmberProof>| -> Vec<EmberProof> {
+        v.into_iter()
+            .map(|x| postcard::from_bytes(&postcard::to_allocvec(x).unwrap()).unwrap())
+            .collect()
+    };
+    // A middle segment dropped: the next one's start (pc, cycles, root) is
+    // not where the chain is.
+    let mut dropped: Vec<&EmberProof> = p.proofs.iter().collect();
+    dropped.remove(n / 2);
+    assert!(matches!(
+        check(&owned(dropped), &p.statement),
+        Err(VerifyError::Stark(_) | VerifyError::Shape(_))
+    ));
+    // A segment twice.
+    let mut twice: Vec<&EmberProof> = p.proofs.iter().collect();
+    twice.insert(n / 2, &p.proofs[n / 2]);
+    assert!(check(&owned(twice), &p.statement).is_err());
+    // Two segments swapped.
+    let mut swapped: Vec<&EmberProof> = p.proofs.iter().collect();
+    swapped.swap(1, 2);
+    assert!(matches!(
+        check(&owned(swapped), &p.statement),
+        Err(VerifyError::Stark(_) | VerifyError::Shape(_))
+    ));
+    // The last one missing: the run does not end.
+    let cut: Vec<&EmberProof> = p.proofs[..n - 1].iter().collect();
+    assert_eq!(
+        check(&owned(cut), &p.statement).unwrap_err().to_string(),
+        format!(
+            "the proof's shape is wrong: segment {m} of {m}: the last segment does not end the run",
+            m = n - 1
+        )
+    );
+    // No segment at all.
+    assert_eq!(
+        check(&[], &p.statement).unwrap_err().to_string(),
+        "the proof's shape is wrong: no segment"
+    );
+}
+
+/// A segment's stated end edited: the STARK binds it (public values).
+#[test]
+fn a_segments_stated_end_is_bound_by_its_proof() {
+    let p = proven();
+    let reload = |x: &EmberProof| -> EmberProof {
+        postcard::from_bytes(&postcard::to_allocvec(x).unwrap()).unwrap()
+    };
+    let edits: [(&str, fn(&mut EmberProof)); 5] = [
+        ("pc", |x| x.end.pc += 4),
+        ("clock", |x| x.end.clk += 1),
+        ("root", |x| x.end.root[0] += <ember_air::Val as p3_field::PrimeCharacteristicRing>::ONE),
+        ("input position", |x| x.end.input_pos += 1),
+        ("journal position", |x| x.end.journal_pos -= 1),
+    ];
+    for (what, edit) in edits {
+        let mut proofs: Vec<EmberProof> = p.proofs.iter().map(reload).collect();
+        edit(&mut proofs[1]);
+        assert!(
+            matches!(
+                check(&proofs, &p.statement),
+                Err(VerifyError::Stark(_) | VerifyError::Shape(_))
+            ),
+            "{what}"
+        );
+    }
+    // A middle segment claiming to end the run.
+    let mut proofs: Vec<EmberProof> = p.proofs.iter().map(reload).collect();
+    proofs[1].end.ended = true;
+    assert_eq!(
+        check(&proofs, &p.statement).unwrap_err().to_string(),
+        format!(
+            "the proof's shape is wrong: segment 2 of {}: it ends the run, and segments follow",
+            proofs.len()
+        )
+    );
+}

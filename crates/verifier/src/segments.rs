@@ -1,0 +1,133 @@
+//! A run proven in segments: each segment's proof checked against public
+//! values the verifier computes from the chain, where every segment starts
+//! where the previous one ended (see `docs/proof.md`, "Segments").
+
+use ember_air::io::DataAir;
+use ember_air::paging::tree::digest_u32;
+use ember_air::public::{Boundary, PublicValues};
+use ember_air::{EmberProof, Val};
+
+use crate::{MAX_LOG_DATA, Statement, VerifyError, VerifyingKey, verify_segment};
+
+/// The most cycles a run proven in segments may have: CYCLE_COUNT's
+/// result, the cycles before a segment plus its own, stays below 2^30.
+pub const MAX_RUN_CYCLES: u64 = 1 << 30;
+
+/// Checks that `proofs`, in order, prove `statement` about the program of
+/// `key` run on `input` with `journal` as its journal: the first segment
+/// starts at the entry with the program's initial memory, each next one
+/// where the previous one ended (pc, cycles, input and journal positions,
+/// the memory tree's root), only the last ends the run, and it ends it
+/// with the statement's status, exit code and cycles, having written the
+/// whole journal. A run in one proof is one segment.
+pub fn verify_segments(
+    key: &VerifyingKey,
+    input: &[u8],
+    journal: &[u8],
+    statement: &Statement,
+    proofs: &[EmberProof],
+) -> Result<(), VerifyError> {
+    for (what, data) in [("input", input), ("journal", journal)] {
+        if data.len() > 1 << MAX_LOG_DATA {
+            return Err(VerifyError::DataTooLong {
+                what,
+                len: data.len(),
+            });
+        }
+    }
+    if proofs.is_empty() {
+        return Err(VerifyError::Shape("no segment".into()));
+    }
+    let shape = |i: usize, what: String| {
+        VerifyError::Shape(format!("segment {} of {}: {what}", i + 1, proofs.len()))
+    };
+    let mut start = Boundary {
+        pc: key.entry(),
+        cycles: 0,
+        input_pos: 0,
+        journal_pos: 0,
+        root: digest_u32(&key.initial_root()),
+    };
+    for (i, proof) in proofs.iter().enumerate() {
+        let end = &proof.end;
+        let last = i + 1 == proofs.len();
+        if end.ended != last {
+            return Err(shape(
+                i,
+                if last {
+                    "the last segment does not end the run".into()
+                } else {
+                    "it ends the run, and segments follow".into()
+                },
+            ));
+        }
+        // Each segment's cycles are below 2^23 (the I/O table checks the
+        // segment's `cycles` against its rows), so the sum is exact.
+        let cycles = u64::from(start.cycles) + u64::from(end.cycles);
+        if u64::from(end.cycles) > ember_air::chips::MAX_CYCLES || cycles >= MAX_RUN_CYCLES {
+            return Err(shape(i, format!("{} cycles cannot be proven", end.cycles)));
+        }
+        if last && cycles != statement.cycles {
+            return Err(shape(
+                i,
+                format!(
+                    "the segments' cycles add up to {cycles}, and the claim says {}",
+                    statement.cycles
+                ),
+            ));
+        }
+        let read = input
+            .get(start.input_pos as usize..end.input_pos as usize)
+            .ok_or_else(|| {
+                shape(
+                    i,
+                    format!(
+                        "it reads input bytes {}..{}, and the input has {}",
+                        start.input_pos,
+                        end.input_pos,
+                        input.len()
+                    ),
+                )
+            })?;
+        let journal_end = if last {
+            journal.len() as u32
+        } else {
+            end.journal_pos
+        };
+        let written = journal
+            .get(start.journal_pos as usize..journal_end as usize)
+            .ok_or_else(|| {
+                shape(
+                    i,
+                    format!(
+                        "it writes journal bytes {}..{}, and the journal has {}",
+                        start.journal_pos,
+                        journal_end,
+                        journal.len()
+                    ),
+                )
+            })?;
+        let digest = |data: &[u8]| ember_core::Digest::of(&[data]).0;
+        let stop = Boundary {
+            pc: if last { 0 } else { end.pc },
+            cycles: cycles as u32,
+            input_pos: end.input_pos,
+            journal_pos: journal_end,
+            root: digest_u32(&end.root),
+        };
+        let segment = ember_air::public::Statement {
+            start,
+            end: stop,
+            exit: last.then_some((statement.status, statement.exit_code)),
+            clk_out: if last { 0 } else { end.clk },
+            input_len: input.len() as u32,
+            input_digest: digest(read),
+            journal_digest: digest(written),
+        };
+        let pv = PublicValues::<Val>::new(&segment).to_vec();
+        let data = DataAir::at(read, start.input_pos, written, start.journal_pos);
+        verify_segment(key, pv, data, proof)?;
+        start = stop;
+    }
+    Ok(())
+}
