@@ -5,7 +5,7 @@
 //! together in one batch STARK.
 
 mod segments;
-pub use segments::{MAX_RUN_CYCLES, SEGMENT_PO2, prove_segments};
+pub use segments::{DEFAULT_SEGMENT_PO2, MAX_RUN_CYCLES, SEGMENT_PO2, Segmenter, prove_segments};
 mod trace;
 
 use ember_air::paging::tree::MemoryState;
@@ -171,6 +171,14 @@ pub enum ProveError {
         /// The set's limit (log2).
         limit: usize,
     },
+    /// A segment size outside what the prover takes.
+    #[error(
+        "cannot prove in segments of 2^{po2} cycles: a segment holds 2^10 to 2^22 cycles"
+    )]
+    SegmentSize {
+        /// The size asked for (log2 of cycles).
+        po2: usize,
+    },
     /// Plonky3 failed (a bug: a valid trace always proves).
     #[error("the prover failed: {0}")]
     Backend(String),
@@ -244,14 +252,15 @@ impl Recorder {
     }
 
     /// The tables and their traces, once the run ended with `result` after
-    /// `cycles` cycles: the first reason it cannot be proven, if any.
+    /// `cycles` cycles (of the whole run): the first reason it cannot be
+    /// proven, if any.
     pub fn finish(
         mut self,
         result: &Result<Exit, Fault>,
         cycles: u64,
     ) -> Result<(Vec<EmberAir>, Traces), ProveError> {
         if let Err(fault) = result {
-            self.check(cycles)?;
+            self.check(cycles - u64::from(self.tracer.start().cycles))?;
             if let Some(err) = self.tracer.error.take() {
                 return Err(err);
             }
@@ -261,7 +270,7 @@ impl Recorder {
             .map(|(airs, traces, _)| (airs, traces))
     }
 
-    /// The first reason the recorded run (`cycles` cycles in all) cannot be
+    /// The first reason the recorded segment (`cycles` cycles) cannot be
     /// proven, if any.
     fn check(&self, cycles: u64) -> Result<(), ProveError> {
         if let Some(limit) = self.tracer.overflowed() {

@@ -1,86 +1,181 @@
-//! Proving a run in segments: the executor runs once, cut every `2^k`
-//! cycles (the machine's cycle limit, which a run resumes from exactly);
-//! each segment is recorded from where the previous one stopped (pc,
-//! cycles, input and journal positions, memory and its tree) and proven on
-//! its own, so the prover holds one segment's trace at a time.
+//! Proving a run in segments: the executor runs once, and a [`Segmenter`]
+//! watching it cuts the run before the instruction that would take a
+//! segment past `2^k` cycles (an ECALL that costs more than a segment then
+//! makes one alone); each segment is recorded from where the previous one
+//! stopped (pc, cycles, input and journal positions, memory and its tree)
+//! and proven as soon as it is complete, so the prover holds one segment's
+//! trace at a time.
 
 use ember_air::Params;
-use ember_air::paging::tree::digest_u32;
+use ember_air::paging::tree::{MemoryState, digest_u32};
 use ember_air::public::Boundary;
-use ember_core::{BufferHost, FaultKind, Machine, Program};
+use ember_core::{BufferHost, EcallStep, Exit, Fault, FaultKind, Machine, Observer, Program, Step};
 
 use crate::{Proof, ProveError, Recorder, prove_traces_with};
 
 /// The smallest and largest segment sizes (log2 of cycles).
 pub const SEGMENT_PO2: std::ops::RangeInclusive<usize> = 10..=22;
 
+/// The default segment size (log2 of cycles).
+pub const DEFAULT_SEGMENT_PO2: usize = 20;
+
 /// The most cycles a run proven in segments may have (see
 /// `ember_verifier::verify_segments`).
 pub const MAX_RUN_CYCLES: u64 = 1 << 30;
 
+/// An [`Observer`] that records a run segment by segment and proves each
+/// segment when the next one begins (and the last in [`Segmenter::finish`]).
+pub struct Segmenter<'a> {
+    program: &'a Program,
+    input: &'a [u8],
+    po2: usize,
+    params: Params,
+    /// The segment being recorded, and where it started.
+    current: Option<(Recorder, Boundary)>,
+    proofs: Vec<Proof>,
+    error: Option<ProveError>,
+}
+
+impl<'a> Segmenter<'a> {
+    /// A segmenter for `program` run on `input`, in segments of at most
+    /// `2^po2` cycles proven with `params`; fails if the program cannot be
+    /// proven at all.
+    pub fn new(
+        program: &'a Program,
+        input: &'a [u8],
+        po2: usize,
+        params: Params,
+    ) -> Result<Segmenter<'a>, ProveError> {
+        if !SEGMENT_PO2.contains(&po2) {
+            return Err(ProveError::SegmentSize { po2 });
+        }
+        let state = MemoryState::initial(program);
+        let start = Boundary {
+            pc: program.entry(),
+            root: digest_u32(&state.root()),
+            ..Boundary::default()
+        };
+        let recorder = Recorder::segment(program, input, state, start, po2)?;
+        Ok(Segmenter {
+            program,
+            input,
+            po2,
+            params,
+            current: Some((recorder, start)),
+            proofs: Vec::new(),
+            error: None,
+        })
+    }
+
+    /// Before the instruction at `pc` that starts at `cycle` and costs
+    /// `cost`: ends the segment there if the instruction would take it
+    /// past its size (and it holds any), proving it and starting the next.
+    fn before(&mut self, pc: u32, cycle: u64, cost: u64) {
+        if self.error.is_some() {
+            return;
+        }
+        if cycle + cost > MAX_RUN_CYCLES {
+            self.error = Some(ProveError::TooManyCycles {
+                cycles: cycle + cost,
+                limit: MAX_RUN_CYCLES,
+            });
+            self.current = None;
+            return;
+        }
+        let Some((_, start)) = &self.current else {
+            return;
+        };
+        let begun = u64::from(start.cycles);
+        if cycle == begun || cycle + cost <= begun + (1 << self.po2) {
+            return;
+        }
+        let (recorder, _) = self.current.take().expect("a segment");
+        match self.cut(recorder, pc, cycle) {
+            Ok(next) => self.current = Some(next),
+            Err(e) => self.error = Some(e),
+        }
+    }
+
+    /// Ends `recorder`'s segment at `pc` after `cycle` cycles of the run,
+    /// proves it and starts the next segment there.
+    fn cut(
+        &mut self,
+        recorder: Recorder,
+        pc: u32,
+        cycle: u64,
+    ) -> Result<(Recorder, Boundary), ProveError> {
+        let (airs, traces, state) = recorder.finish_segment(pc, cycle)?;
+        let proof = prove_traces_with(&airs, &traces, self.params)?;
+        let end = proof.proof.end;
+        self.proofs.push(proof);
+        let start = Boundary {
+            pc,
+            cycles: cycle as u32,
+            input_pos: end.input_pos,
+            journal_pos: end.journal_pos,
+            root: digest_u32(&end.root),
+        };
+        let recorder = Recorder::segment(self.program, self.input, state, start, self.po2)?;
+        Ok((recorder, start))
+    }
+
+    /// The segments' proofs, in order, once the run ended with `result`
+    /// after `cycles` cycles: the first reason it cannot be proven, if any.
+    pub fn finish(
+        mut self,
+        result: &Result<Exit, Fault>,
+        cycles: u64,
+    ) -> Result<Vec<Proof>, ProveError> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        let (recorder, _) = self.current.take().expect("a segment");
+        let (airs, traces) = recorder.finish(result, cycles)?;
+        self.proofs
+            .push(prove_traces_with(&airs, &traces, self.params)?);
+        Ok(self.proofs)
+    }
+}
+
+impl Observer for Segmenter<'_> {
+    fn step(&mut self, s: &Step) {
+        self.before(s.pc, s.cycle, 1);
+        if let Some((recorder, _)) = &mut self.current {
+            recorder.step(s);
+        }
+    }
+
+    fn ecall(&mut self, e: &EcallStep<'_>) {
+        self.before(e.pc, e.cycle, e.cost);
+        if let Some((recorder, _)) = &mut self.current {
+            recorder.ecall(e);
+        }
+    }
+}
+
 /// Proves `program` run on `input` in segments of at most `2^po2` cycles
-/// each, with the parameter set `params`: the proofs, in order (one for a
-/// run that fits one segment).
+/// each (one that ECALL costs more makes one alone), with the parameter
+/// set `params`: the proofs, in order (one for a run that fits one
+/// segment).
 pub fn prove_segments(
     program: &Program,
     input: &[u8],
     po2: usize,
     params: Params,
 ) -> Result<Vec<Proof>, ProveError> {
-    assert!(SEGMENT_PO2.contains(&po2), "a segment size of 2^{po2} cycles");
+    let mut segmenter = Segmenter::new(program, input, po2, params)?;
     let mut machine = Machine::new(program);
+    // An endless guest stops at the most cycles a proof of segments holds.
+    machine.set_cycle_limit(MAX_RUN_CYCLES);
     let mut host = BufferHost::with_input(input);
-    let mut state = ember_air::paging::tree::MemoryState::initial(program);
-    let mut start = Boundary {
-        pc: program.entry(),
-        root: digest_u32(&state.root()),
-        ..Boundary::default()
-    };
-    let mut proofs = Vec::new();
-    loop {
-        let begun = machine.cycles();
-        machine.set_cycle_limit((begun + (1 << po2)).min(MAX_RUN_CYCLES));
-        let mut recorder = Recorder::segment(program, input, state, start, po2)?;
-        let result = machine.run_observed(&mut host, &mut recorder);
-        let stopped = match &result {
-            Ok(_) => false,
-            Err(f) if matches!(f.kind, FaultKind::CycleLimitExceeded { .. }) => {
-                if machine.cycles() == begun || machine.cycles() >= MAX_RUN_CYCLES {
-                    // Nothing ran: the next instruction costs more cycles
-                    // than a segment holds (or the run is too long).
-                    return Err(ProveError::TooManyCycles {
-                        cycles: machine.cycles(),
-                        limit: if machine.cycles() >= MAX_RUN_CYCLES {
-                            MAX_RUN_CYCLES
-                        } else {
-                            1 << po2
-                        },
-                    });
-                }
-                true
-            }
-            Err(_) => false,
-        };
-        let (airs, traces, next) = if stopped {
-            let (airs, traces, next) = recorder.finish_segment(machine.pc(), machine.cycles())?;
-            (airs, traces, Some(next))
-        } else {
-            let (airs, traces) = recorder.finish(&result, machine.cycles())?;
-            (airs, traces, None)
-        };
-        let proof = prove_traces_with(&airs, &traces, params)?;
-        let end = proof.proof.end;
-        proofs.push(proof);
-        let Some(next) = next else {
-            return Ok(proofs);
-        };
-        state = next;
-        start = Boundary {
-            pc: end.pc,
-            cycles: start.cycles + end.cycles,
-            input_pos: end.input_pos,
-            journal_pos: end.journal_pos,
-            root: digest_u32(&end.root),
-        };
+    let result = machine.run_observed(&mut host, &mut segmenter);
+    if let Err(f) = &result
+        && matches!(f.kind, FaultKind::CycleLimitExceeded { .. })
+    {
+        return Err(ProveError::TooManyCycles {
+            cycles: machine.cycles(),
+            limit: MAX_RUN_CYCLES,
+        });
     }
+    segmenter.finish(&result, machine.cycles())
 }
