@@ -35,6 +35,11 @@ pub struct ProveArgs {
     /// long to verify, proving about 1.6 times as long).
     #[arg(long, value_name = "SET", default_value = "fast", value_parser = parse_params)]
     params: Params,
+    /// Prove the run in segments of at most 2^K cycles, one proof each (10
+    /// to 22; a larger segment takes more memory to prove).
+    #[arg(long, value_name = "K", default_value_t = 20,
+          value_parser = clap::value_parser!(u8).range(10..=22))]
+    segment_po2: u8,
 }
 
 fn parse_params(name: &str) -> Result<Params, String> {
@@ -134,7 +139,8 @@ pub fn prove(args: &ProveArgs) -> Result<u8, BadInput> {
     };
     let mut executor = Executor::new(&program)
         .write_bytes(&input)
-        .params(args.params);
+        .params(args.params)
+        .segment_po2(usize::from(args.segment_po2));
     let progress = ProgressLine::stderr();
     if let Some(line) = &progress {
         executor = executor

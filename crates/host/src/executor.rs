@@ -79,9 +79,8 @@ pub struct Executor<'a> {
     backtrace: bool,
     trace: Option<(Box<dyn Write + 'a>, TraceWindow)>,
     progress: Option<ProgressCallback<'a>>,
-    /// `prove`: the most instructions to record, as a power of two, if not
-    /// what one proof holds.
-    pub(crate) proof_log_limit: Option<usize>,
+    /// `prove`: the segments' size (log2 of cycles).
+    pub(crate) segment_po2: usize,
     /// `prove`: the parameter set.
     pub(crate) params: crate::Params,
 }
@@ -102,7 +101,7 @@ impl<'a> Executor<'a> {
             backtrace: true,
             trace: None,
             progress: None,
-            proof_log_limit: None,
+            segment_po2: ember_prover::DEFAULT_SEGMENT_PO2,
             params: crate::Params::default(),
         }
     }
@@ -170,11 +169,11 @@ impl<'a> Executor<'a> {
         self
     }
 
-    /// `prove` records at most `2^log` instructions (2^22 by default, what
-    /// one proof holds): tests reach the limit with short runs.
-    #[doc(hidden)]
-    pub fn proof_log_limit(mut self, log: usize) -> Self {
-        self.proof_log_limit = Some(log);
+    /// `prove` proves the run in segments of at most `2^po2` cycles (2^20
+    /// by default; 10 to 22), one proof each: a longer segment takes more
+    /// memory to prove and makes fewer, larger receipts' worth of proofs.
+    pub fn segment_po2(mut self, po2: usize) -> Self {
+        self.segment_po2 = po2;
         self
     }
 
@@ -210,7 +209,7 @@ impl<'a> Executor<'a> {
             backtrace,
             trace,
             progress,
-            proof_log_limit: _,
+            segment_po2: _,
             params: _,
         } = self;
         let mut host = IoHost::new(input, stdout, stderr);

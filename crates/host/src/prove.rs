@@ -1,12 +1,12 @@
 //! Proving a run: [`Executor::prove`] runs the guest as `run` does (output
-//! streamed, faults reported with their source line), recording its trace
-//! as it goes, then proves that execution and wraps the proof and the claim
-//! in a [`Receipt`]. The guest runs once.
+//! streamed, faults reported with their source line), cutting it into
+//! segments and proving each as the run goes, and wraps the proofs and the
+//! claim in a [`Receipt`]. The guest runs once.
 
 use std::time::{Duration, Instant};
 
 use ember_core::Claim;
-use ember_prover::Recorder;
+use ember_prover::Segmenter;
 use ember_verifier::Receipt;
 
 use crate::error::Error;
@@ -36,24 +36,20 @@ impl Executor<'_> {
     ///
     /// A run that faults has no claim: that is [`Error::Fault`] with the
     /// fault report, as from [`Executor::run`]. A run the proof cannot
-    /// cover yet (an instruction or ECALL it does not handle, a panic, too
-    /// many cycles for one proof) is [`Error::Prove`], naming the pc and
-    /// cycle where it applies.
+    /// cover yet (an instruction or ECALL it does not handle, more cycles
+    /// than a proof of segments holds) is [`Error::Prove`], naming the pc
+    /// and cycle where it applies.
     pub fn prove(self) -> Result<ProveSession, Error> {
         let (program, input) = self.program_and_input();
         let input = input.to_vec();
         let params = self.params;
         let started = Instant::now();
-        // One execution: the run users see is recorded as it goes, to its
-        // end (past what one proof holds the recorder only counts), so a run
-        // too long to prove is refused with its whole length.
-        let mut recorder = match self.proof_log_limit {
-            None => Recorder::new(program.core(), &input)?,
-            Some(log) => Recorder::with_limit(program.core(), &input, log)?,
-        };
-        let session = self.run_with(&mut recorder)?;
-        let (airs, traces) = recorder.finish(&Ok(session.exit.clone()), session.cycles)?;
-        let proof = ember_prover::prove_traces_with(&airs, &traces, params)?;
+        // One execution: the run users see is cut into segments as it goes,
+        // each proven as soon as it is complete (so the prover holds one
+        // segment's trace at a time).
+        let mut segmenter = Segmenter::new(program.core(), &input, self.segment_po2, params)?;
+        let session = self.run_with(&mut segmenter)?;
+        let proofs = segmenter.finish(&Ok(session.exit.clone()), session.cycles)?;
         let prove_time = started.elapsed();
         let claim = Claim::new(
             session.image_id,
@@ -62,7 +58,8 @@ impl Executor<'_> {
             &session.exit,
             session.cycles,
         );
-        let receipt = Receipt::new(claim, session.journal.bytes.clone(), proof.proof);
+        let proofs = proofs.into_iter().map(|p| p.proof).collect();
+        let receipt = Receipt::new(claim, session.journal.bytes.clone(), proofs);
         Ok(ProveSession {
             session,
             receipt,

@@ -4,18 +4,19 @@
 //!
 //! The file is `ember/receipt` (13 bytes), the format version (u16 LE), then
 //! the body in postcard: the claim (image ID, input digest, journal digest,
-//! status, exit code, cycles), the claim digest, the journal bytes, the
-//! set of tables in the proof (one bit per `ember_air::Table`, a varint), the
-//! parameter set (`ember_air::Params`, a varint tag) and the Plonky3 batch
-//! proof. Postcard because its wire format is specified and
-//! stable since 1.0, it is compact (varints, no field names), it is already
-//! how Ember frames typed I/O, and it rejects what it cannot decode rather
-//! than panicking. Version 3 is this layout with `BatchProof<EmberConfig>`
-//! as Plonky3 0.8 serializes it, the data table fixed by periodic columns
-//! and the input's and journal's digests among the public values (version
-//! 2 had the data preprocessed and no parameter set, version 1 had no table set: every table
-//! was in every proof); a Plonky3 upgrade that changes that encoding, or a
-//! change of the tables, must bump [`Receipt::VERSION`].
+//! status, exit code, cycles), the claim digest, the journal bytes, and the
+//! segments' proofs (a length, then for each: the set of tables in it, one
+//! bit per `ember_air::Table`, a varint; the parameter set,
+//! `ember_air::Params`, a varint tag; where the segment ends,
+//! `ember_air::set::SegmentEnd`; and the Plonky3 batch proof). Postcard
+//! because its wire format is specified and stable since 1.0, it is compact
+//! (varints, no field names), it is already how Ember frames typed I/O, and
+//! it rejects what it cannot decode rather than panicking. Version 5 is
+//! this layout with `BatchProof<EmberConfig>` as Plonky3 0.8 serializes it
+//! (version 4 had one proof, of one segment; 3 had the memory image table;
+//! 2 had the data preprocessed and no parameter set; 1 had no table set); a
+//! Plonky3 upgrade that changes that encoding, or a change of the tables,
+//! must bump [`Receipt::VERSION`].
 
 use core::fmt;
 
@@ -24,7 +25,7 @@ use ember_core::{Claim, Digest, LoadError, Program};
 use serde::{Deserialize, Serialize};
 
 use crate::frame::{self, FrameError};
-use crate::{Statement, VerifyError, VerifyingKey, verify_with_key};
+use crate::{Statement, VerifyError, VerifyingKey, verify_segments};
 
 /// A claim about one execution and the proof that attests it.
 pub struct Receipt {
@@ -36,8 +37,9 @@ pub struct Receipt {
     /// The journal the claim commits to: the run's public output, carried so
     /// that the receipt alone tells a verifier what was committed.
     pub journal: Vec<u8>,
-    /// The STARK proof and the tables it holds.
-    pub proof: EmberProof,
+    /// The proofs of the run's segments, in order (one for a run that fits
+    /// one segment): see `docs/proof.md`, "Segments".
+    pub proofs: Vec<EmberProof>,
 }
 
 /// Why a receipt was refused: it does not decode, or a check failed (each
@@ -165,28 +167,29 @@ struct WireClaim {
     cycles: u64,
 }
 
-/// A receipt's body: `P` is the proof, borrowed to write, owned to read.
+/// A receipt's body: `P` is the proofs, borrowed to write, owned to read.
 #[derive(Serialize, Deserialize)]
 struct Body<J, P> {
     claim: WireClaim,
     claim_digest: [u8; 32],
     journal: J,
-    proof: P,
+    proofs: P,
 }
 
 impl Receipt {
     /// The first bytes of every receipt.
     pub const MAGIC: &'static [u8; 13] = b"ember/receipt";
     /// The format version written, and the only one read.
-    pub const VERSION: u16 = 4;
+    pub const VERSION: u16 = 5;
 
-    /// A receipt for `claim`, whose journal is `journal`, proven by `proof`.
-    pub fn new(claim: Claim, journal: Vec<u8>, proof: EmberProof) -> Receipt {
+    /// A receipt for `claim`, whose journal is `journal`, proven by the
+    /// segment proofs `proofs`.
+    pub fn new(claim: Claim, journal: Vec<u8>, proofs: Vec<EmberProof>) -> Receipt {
         Receipt {
             claim_digest: claim.digest(),
             claim,
             journal,
-            proof,
+            proofs,
         }
     }
 
@@ -204,7 +207,7 @@ impl Receipt {
             },
             claim_digest: self.claim_digest.0,
             journal: self.journal.as_slice(),
-            proof: &self.proof,
+            proofs: self.proofs.as_slice(),
         };
         frame::write(Self::MAGIC, Self::VERSION, &body)
     }
@@ -212,7 +215,7 @@ impl Receipt {
     /// Reads a receipt written by [`Receipt::to_bytes`]. Any other bytes are
     /// an error, never a panic.
     pub fn from_bytes(bytes: &[u8]) -> Result<Receipt, ReceiptError> {
-        let body: Body<Vec<u8>, EmberProof> = frame::read(bytes, Self::MAGIC, Self::VERSION)
+        let body: Body<Vec<u8>, Vec<EmberProof>> = frame::read(bytes, Self::MAGIC, Self::VERSION)
             .map_err(|e| match e {
                 FrameError::BadMagic => ReceiptError::BadMagic,
                 FrameError::UnknownVersion(found) => ReceiptError::UnknownVersion {
@@ -235,7 +238,7 @@ impl Receipt {
             },
             claim_digest: Digest(body.claim_digest),
             journal: body.journal,
-            proof: body.proof,
+            proofs: body.proofs,
         })
     }
 }
@@ -272,7 +275,10 @@ pub fn verify_receipt(
             elf: image_id,
         });
     }
-    let key = VerifyingKey::for_sets(&program, image_id, &[receipt.proof.params])?;
+    let mut sets: Vec<ember_air::Params> = receipt.proofs.iter().map(|p| p.params).collect();
+    sets.sort_by_key(|p| ember_air::Params::ALL.iter().position(|q| q == p));
+    sets.dedup();
+    let key = VerifyingKey::for_sets(&program, image_id, &sets)?;
     verify_receipt_with_key(&key, input, journal, receipt)
 }
 
@@ -335,6 +341,6 @@ pub fn verify_receipt_with_key(
         exit_code: claim.exit_code,
         cycles: claim.cycles,
     };
-    verify_with_key(key, input, journal, &statement, &receipt.proof)?;
+    verify_segments(key, input, journal, &statement, &receipt.proofs)?;
     Ok(())
 }

@@ -39,7 +39,7 @@ fn proven() -> &'static (Vec<u8>, Vec<u8>) {
         let exit = machine.run(&mut BufferHost::default()).unwrap();
         let claim = Claim::new(program.image_id(), b"", b"", &exit, machine.cycles());
         let proof = ember_prover::prove(&program, b"").unwrap();
-        let receipt = Receipt::new(claim, Vec::new(), proof.proof);
+        let receipt = Receipt::new(claim, Vec::new(), vec![proof.proof]);
         (elf, receipt.to_bytes())
     })
 }
@@ -51,7 +51,7 @@ fn receipt() -> Receipt {
 #[test]
 fn a_receipt_round_trips_and_verifies() {
     let (elf, bytes) = proven();
-    assert!(bytes.starts_with(b"ember/receipt\x04\x00"));
+    assert!(bytes.starts_with(b"ember/receipt\x05\x00"));
     eprintln!("receipt: {} bytes", bytes.len());
     let r = receipt();
     assert_eq!(r.claim.exit_code, 42);
@@ -150,7 +150,9 @@ fn each_check_names_itself() {
         "{e}"
     );
 
-    // A changed claim without its digest, then with it: the proof decides.
+    // A changed claim without its digest, then with it: the proof decides
+    // (here the segments' own cycles, which the proof binds, before the
+    // STARK).
     let mut other = receipt();
     other.claim.cycles += 1;
     let e = err(elf_bytes, b"", b"", &other);
@@ -158,19 +160,27 @@ fn each_check_names_itself() {
     other.claim_digest = other.claim.digest();
     let e = err(elf_bytes, b"", b"", &other);
     assert!(
-        matches!(e, ReceiptError::Proof(VerifyError::Stark(_))),
+        matches!(e, ReceiptError::Proof(VerifyError::Shape(_))),
         "{e}"
+    );
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "the proof's shape is wrong: segment 1 of 1: the segments' cycles add up to {}, and the claim says {}",
+            other.claim.cycles - 1,
+            other.claim.cycles
+        )
     );
     // A table taller than the field allows is refused before Plonky3 sees
     // it (which would panic).
     for bits in [24, 25, 63] {
         let mut other = receipt();
         let memory = other
-            .proof
+            .proofs[0]
             .tables
             .position(ember_air::Table::Chunk)
             .unwrap();
-        other.proof.batch.degree_bits[memory] = bits;
+        other.proofs[0].batch.degree_bits[memory] = bits;
         let e = err(elf_bytes, b"", b"", &other);
         assert!(
             matches!(e, ReceiptError::Proof(VerifyError::Shape(_))),
@@ -204,12 +214,12 @@ fn bad_headers_are_named() {
         e,
         ReceiptError::UnknownVersion {
             found: 1,
-            supported: 4
+            supported: 5
         }
     ));
     assert_eq!(
         e.to_string(),
-        "receipt format version 1 is not supported (this verifier reads version 4)"
+        "receipt format version 1 is not supported (this verifier reads version 5)"
     );
     let mut longer = bytes.clone();
     longer.push(0);
@@ -220,7 +230,7 @@ fn bad_headers_are_named() {
 /// within its ten bytes) is garbled, not truncated.
 #[test]
 fn a_garbled_body_is_named() {
-    let mut bytes = b"ember/receipt\x04\x00".to_vec();
+    let mut bytes = b"ember/receipt\x05\x00".to_vec();
     // Image ID, input and journal digests, status; then the exit code.
     bytes.extend([0; 3 * 32 + 1]);
     bytes.extend([0xff; 10]);
@@ -259,7 +269,7 @@ proptest! {
     fn random_bytes_are_refused(header in any::<bool>(), body in proptest::collection::vec(any::<u8>(), 0..4096)) {
         let mut bytes = Vec::new();
         if header {
-            bytes.extend(b"ember/receipt\x04\x00");
+            bytes.extend(b"ember/receipt\x05\x00");
         }
         bytes.extend(body);
         prop_assert!(Receipt::from_bytes(&bytes).is_err());

@@ -170,6 +170,7 @@ fn prove_error_row(e: &ProveError) -> &'static str {
         ProveError::IoTooLong { .. } => "ProveError::IoTooLong",
         ProveError::AcceleratorTooLong { .. } => "ProveError::AcceleratorTooLong",
         ProveError::TableTooTall { .. } => "ProveError::TableTooTall",
+        ProveError::SegmentSize { .. } => "ProveError::SegmentSize",
         ProveError::Backend(_) => "ProveError::Backend",
     }
 }
@@ -228,12 +229,16 @@ fn prove_errors() -> Vec<(ProveError, &'static str)> {
         (
             ProveError::TableTooTall {
                 params: "small",
-                table: "Memory".into(),
+                table: "Chunk".into(),
                 rows: 1 << 23,
                 limit: 22,
             },
-            "cannot prove this run with the parameter set `small`: its Memory table has 8388608 \
+            "cannot prove this run with the parameter set `small`: its Chunk table has 8388608 \
              rows, more than the 2^22 it allows (try `--params fast`)",
+        ),
+        (
+            ProveError::SegmentSize { po2: 9 },
+            "cannot prove in segments of 2^9 cycles: a segment holds 2^10 to 2^22 cycles",
         ),
         (
             ProveError::CodeTooHigh { end: 0x4000_000c },

@@ -383,12 +383,12 @@ fn the_library_proves_and_verifies() {
     }
 }
 
-/// `prove` runs the guest to its end even past what one proof holds, so a
-/// run too long to prove is refused with its whole length, never the limit
-/// as if it were the run's (here the proof holds 2^10 instructions).
+/// A run longer than a segment is proven in segments, one proof each, and
+/// its receipt verifies against its ELF; a segment size outside 2^10..2^22
+/// is refused by name.
 #[test]
-fn a_run_too_long_to_prove_is_refused_with_its_whole_length() {
-    // 1 + 2 * 600 + 5 cycles: past 1024.
+fn a_run_longer_than_a_segment_proves_in_segments() {
+    // 1 + 2 * 600 + 5 cycles: two segments of 2^10.
     let words = [
         vec![
             asm::addi(1, 0, 600),
@@ -398,26 +398,25 @@ fn a_run_too_long_to_prove_is_refused_with_its_whole_length() {
         halt(0),
     ]
     .concat();
-    let program = Program::load(&Guest::new(words).elf()).unwrap();
+    let elf = Guest::new(words).elf();
+    let program = Program::load(&elf).unwrap();
     assert_eq!(Executor::new(&program).run().unwrap().cycles, 1206);
-    let err = match Executor::new(&program).proof_log_limit(10).prove() {
-        Err(err) => err,
-        Ok(_) => panic!("a run past the limit was proven"),
-    };
-    assert!(
-        matches!(
-            err,
-            Error::Prove(ProveError::TooLong {
-                cycles: 1206,
-                limit: 1024
-            })
-        ),
-        "{err:?}"
-    );
+    let proven = Executor::new(&program).segment_po2(10).prove().unwrap();
+    assert_eq!(proven.receipt.proofs.len(), 2);
+    assert_eq!(proven.receipt.proofs[0].end.cycles, 1024);
+    let bytes = proven.receipt.to_bytes();
+    let receipt = Receipt::from_bytes(&bytes).unwrap();
+    verify_receipt(&elf, b"", b"", &receipt).unwrap();
+    assert!(verify_receipt(&elf, b"", b"j", &receipt).is_err());
+    // The default segments hold it whole.
+    let whole = Executor::new(&program).prove().unwrap();
+    assert_eq!(whole.receipt.proofs.len(), 1);
+    // A segment size the prover does not take.
+    let err = Executor::new(&program).segment_po2(9).prove().unwrap_err();
+    assert!(matches!(err, Error::Prove(ProveError::SegmentSize { po2: 9 })), "{err:?}");
     assert_eq!(
         err.to_string(),
-        "cannot prove this run yet: it took 1206 cycles, and one proof holds at most 1024 \
-         instructions (runs of any length need continuations, a later issue)"
+        "cannot prove in segments of 2^9 cycles: a segment holds 2^10 to 2^22 cycles"
     );
 }
 
@@ -464,7 +463,7 @@ fn a_verifying_key_verifies_receipts_in_place_of_the_elf() {
     assert_eq!(
         stderr(&o),
         format!(
-            "ember: verifying key written: {} (143 bytes)\n  image ID      {image_id}\n",
+            "ember: verifying key written: {} (147 bytes)\n  image ID      {image_id}\n",
             key.display()
         )
     );
