@@ -5,7 +5,6 @@
 //! row's tuple with a multiplicity the prover provides. Where a run (or a
 //! segment of it) starts is a public value (see [`crate::paging::node`]).
 
-
 use p3_air::{Air, AirBuilder, BaseAir, PermutationAirBuilder, WindowAccess};
 use p3_field::Field;
 use p3_lookup::{Count, InteractionBuilder};

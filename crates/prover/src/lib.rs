@@ -8,9 +8,9 @@ mod segments;
 pub use segments::{DEFAULT_SEGMENT_PO2, MAX_RUN_CYCLES, SEGMENT_PO2, Segmenter, prove_segments};
 mod trace;
 
+use ember_air::config::Params;
 use ember_air::paging::tree::MemoryState;
 use ember_air::public::Boundary;
-use ember_air::config::Params;
 use ember_air::{EmberAir, EmberConfig, EmberProof, Table, TableSet, Val, config, table};
 use ember_core::{BufferHost, Exit, Fault, Instruction, Machine, Observer, Program};
 use p3_batch_stark::{StarkInstance, prove_batch};
@@ -172,9 +172,7 @@ pub enum ProveError {
         limit: usize,
     },
     /// A segment size outside what the prover takes.
-    #[error(
-        "cannot prove in segments of 2^{po2} cycles: a segment holds 2^10 to 2^22 cycles"
-    )]
+    #[error("cannot prove in segments of 2^{po2} cycles: a segment holds 2^10 to 2^22 cycles")]
     SegmentSize {
         /// The size asked for (log2 of cycles).
         po2: usize,

@@ -73,7 +73,10 @@ fn program(rounds: u32) -> Program {
     ]);
     Program::from_segments(
         CODE,
-        vec![Segment::code(CODE, &w), Segment::data(DATA, &[7; 16], 0x1000)],
+        vec![
+            Segment::code(CODE, &w),
+            Segment::data(DATA, &[7; 16], 0x1000),
+        ],
     )
     .unwrap()
 }
@@ -144,7 +147,10 @@ fn a_run_of_many_segments_proves_and_verifies() {
         exit_code: p.statement.exit_code ^ 1,
         ..p.statement
     };
-    assert!(matches!(check(&p.proofs, &wrong), Err(VerifyError::Stark(_))));
+    assert!(matches!(
+        check(&p.proofs, &wrong),
+        Err(VerifyError::Stark(_))
+    ));
     let wrong = Statement {
         cycles: p.statement.cycles + 1,
         ..p.statement
@@ -205,6 +211,9 @@ fn dropped_duplicated_and_reordered_segments_are_rejected() {
     );
 }
 
+/// An edit of a proof.
+type Edit = fn(&mut EmberProof);
+
 /// A segment's stated end edited: the STARK binds it (public values).
 #[test]
 fn a_segments_stated_end_is_bound_by_its_proof() {
@@ -212,10 +221,12 @@ fn a_segments_stated_end_is_bound_by_its_proof() {
     let reload = |x: &EmberProof| -> EmberProof {
         postcard::from_bytes(&postcard::to_allocvec(x).unwrap()).unwrap()
     };
-    let edits: [(&str, fn(&mut EmberProof)); 5] = [
+    let edits: [(&str, Edit); 5] = [
         ("pc", |x| x.end.pc += 4),
         ("clock", |x| x.end.clk += 1),
-        ("root", |x| x.end.root[0] += <ember_air::Val as p3_field::PrimeCharacteristicRing>::ONE),
+        ("root", |x| {
+            x.end.root[0] += <ember_air::Val as p3_field::PrimeCharacteristicRing>::ONE
+        }),
         ("input position", |x| x.end.input_pos += 1),
         ("journal position", |x| x.end.journal_pos -= 1),
     ];

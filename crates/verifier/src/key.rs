@@ -17,9 +17,9 @@
 //! [`Params::ALL`]'s order.
 
 use ember_air::config::DIGEST_ELEMS;
+use ember_air::io::DataAir;
 use ember_air::key::{PreprocessedCommitment, keyed_common_data, preprocessed_commitment};
 use ember_air::paging::tree::{Digest as Root, MemoryState};
-use ember_air::io::DataAir;
 use ember_air::program::ProgramAir;
 use ember_air::{EmberAir, Params, Val, config};
 use ember_core::{Digest, Program};

@@ -217,15 +217,15 @@ impl Receipt {
     pub fn from_bytes(bytes: &[u8]) -> Result<Receipt, ReceiptError> {
         let body: Body<Vec<u8>, Vec<EmberProof>> = frame::read(bytes, Self::MAGIC, Self::VERSION)
             .map_err(|e| match e {
-                FrameError::BadMagic => ReceiptError::BadMagic,
-                FrameError::UnknownVersion(found) => ReceiptError::UnknownVersion {
-                    found,
-                    supported: Self::VERSION,
-                },
-                FrameError::Truncated => ReceiptError::Truncated,
-                FrameError::Garbled(e) => ReceiptError::Garbled(e),
-                FrameError::TrailingBytes(n) => ReceiptError::TrailingBytes(n),
-            })?;
+            FrameError::BadMagic => ReceiptError::BadMagic,
+            FrameError::UnknownVersion(found) => ReceiptError::UnknownVersion {
+                found,
+                supported: Self::VERSION,
+            },
+            FrameError::Truncated => ReceiptError::Truncated,
+            FrameError::Garbled(e) => ReceiptError::Garbled(e),
+            FrameError::TrailingBytes(n) => ReceiptError::TrailingBytes(n),
+        })?;
         let c = body.claim;
         Ok(Receipt {
             claim: Claim {

@@ -79,7 +79,11 @@ fn a_key_verifies_what_its_elf_verifies() {
     assert!(matches!(by_key, ReceiptError::InputDigest { .. }));
     // One key verifies proofs of every parameter set.
     let small = ember_prover::prove_with(program, INPUT, ember_verifier::Params::Small).unwrap();
-    let small = Receipt::new(receipt.claim.clone(), receipt.journal.clone(), vec![small.proof]);
+    let small = Receipt::new(
+        receipt.claim.clone(),
+        receipt.journal.clone(),
+        vec![small.proof],
+    );
     verify_receipt_with_key(&key, INPUT, INPUT, &small).unwrap();
     verify_receipt(elf, INPUT, INPUT, &small).unwrap();
 }

@@ -175,8 +175,7 @@ fn each_check_names_itself() {
     // it (which would panic).
     for bits in [24, 25, 63] {
         let mut other = receipt();
-        let memory = other
-            .proofs[0]
+        let memory = other.proofs[0]
             .tables
             .position(ember_air::Table::Chunk)
             .unwrap();

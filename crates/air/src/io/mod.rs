@@ -262,7 +262,12 @@ where
         // CYCLE_COUNT's may reach 2^30 (the cycles before the segment are
         // below 2^30): its top byte below 64, so the sum cannot wrap p.
         builder.assert_zero((computed.clone() - ccount.clone()) * res[3].clone());
-        range_pair(builder, res[3].clone() * k(4), AB::Expr::ZERO, ccount.clone());
+        range_pair(
+            builder,
+            res[3].clone() * k(4),
+            AB::Expr::ZERO,
+            ccount.clone(),
+        );
         let result = word(res.clone());
         let input_len: AB::Expr = pv.input_len.into();
         let in_pos: AB::Expr = local.in_pos.into();

@@ -413,7 +413,10 @@ fn a_run_longer_than_a_segment_proves_in_segments() {
     assert_eq!(whole.receipt.proofs.len(), 1);
     // A segment size the prover does not take.
     let err = Executor::new(&program).segment_po2(9).prove().unwrap_err();
-    assert!(matches!(err, Error::Prove(ProveError::SegmentSize { po2: 9 })), "{err:?}");
+    assert!(
+        matches!(err, Error::Prove(ProveError::SegmentSize { po2: 9 })),
+        "{err:?}"
+    );
     assert_eq!(
         err.to_string(),
         "cannot prove in segments of 2^9 cycles: a segment holds 2^10 to 2^22 cycles"

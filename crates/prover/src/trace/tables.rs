@@ -20,7 +20,12 @@ impl Tracer {
     /// Pads and assembles every table (in the order of `airs`, the
     /// registry's), the segment having stopped at `end_pc` after
     /// `end_cycles` cycles of the run (or ended the run).
-    pub(crate) fn finish(mut self, airs: &[EmberAir], end_pc: u32, end_cycles: u64) -> (Traces, Io) {
+    pub(crate) fn finish(
+        mut self,
+        airs: &[EmberAir],
+        end_pc: u32,
+        end_cycles: u64,
+    ) -> (Traces, Io) {
         let exit = self.exit.map(|(status, code, _)| (status, code));
         let end_cycles = self.exit.map_or(end_cycles, |(_, _, cycles)| cycles);
         self.fill_clk_gaps();

@@ -570,7 +570,8 @@ impl Case {
         let io = &mut self.traces.matrices[table::IO];
         let width = IO_WIDTH;
         let last = io.values.len() - width;
-        let padding = |row: &[Val]| row[self.io.is_header].is_zero() && row[self.io.is_word].is_zero();
+        let padding =
+            |row: &[Val]| row[self.io.is_header].is_zero() && row[self.io.is_word].is_zero();
         assert!(
             padding(&io.values[last..]),
             "the I/O table's last row is not padding"
