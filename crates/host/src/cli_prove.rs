@@ -183,6 +183,12 @@ pub fn prove(args: &ProveArgs) -> Result<u8, BadInput> {
     );
     let _ = writeln!(
         out,
+        "  segments      {} (of at most 2^{} cycles, a proof each)",
+        proven.receipt.proofs.len(),
+        args.segment_po2
+    );
+    let _ = writeln!(
+        out,
         "  receipt       {} ({} bytes, {:.1} KiB)",
         path.display(),
         bytes.len(),

@@ -68,6 +68,10 @@ fn prove_writes_a_receipt_that_verifies() {
         "{err}"
     );
     assert!(err.contains("\n  proving time  "), "{err}");
+    assert!(
+        err.contains("\n  segments      1 (of at most 2^20 cycles, a proof each)\n"),
+        "{err}"
+    );
     assert!(err.contains(" kHz)\n"), "{err}");
     let size = std::fs::metadata(&receipt).unwrap().len();
     assert!(
@@ -573,6 +577,43 @@ fn prove_with_the_small_parameter_set() {
         stderr(&o).starts_with(
             "error: invalid value 'huge' for '--params <SET>': no parameter set `huge`: fast or small"
         ),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// `ember prove --segment-po2 K` proves in segments of 2^K cycles (the
+/// summary says how many) and the receipt verifies; K outside 10..22 is
+/// bad usage.
+#[test]
+fn prove_in_segments_of_a_given_size() {
+    // 1 + 2 * 600 + 5 cycles: two segments of 2^10.
+    let words = [
+        vec![
+            asm::addi(1, 0, 600),
+            asm::addi(1, 1, -1),
+            asm::bne(1, 0, -4),
+        ],
+        halt(0),
+    ]
+    .concat();
+    let dir = scratch("segments");
+    let elf = file(&dir, "guest.elf", &Guest::new(words).elf());
+    let o = ember(&["prove", &elf, "--segment-po2", "10"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("\n  segments      2 (of at most 2^10 cycles, a proof each)\n"),
+        "{}",
+        stderr(&o)
+    );
+    let receipt = std::fs::read(dir.join("guest.receipt")).unwrap();
+    let (status, text) = verify_text("segments", &elf, &receipt, &[]);
+    assert_eq!(status, Some(0), "{text}");
+    let o = ember(&["prove", &elf, "--segment-po2", "23"]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(
+        stderr(&o)
+            .starts_with("error: invalid value '23' for '--segment-po2 <K>': 23 is not in 10..=22"),
         "{}",
         stderr(&o)
     );
