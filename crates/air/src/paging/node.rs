@@ -30,8 +30,13 @@ use p3_lookup::{Count, InteractionBuilder};
 
 use super::chunk::node_message;
 use super::perm;
-use super::tree::DEPTH;
+use std::collections::HashMap;
+
+use p3_matrix::dense::RowMajorMatrix;
+
+use super::tree::{DEPTH, Digest, NodeUpdate, digest_u32};
 use crate::bytes::range_pair;
+use crate::lookups::Lookups;
 use crate::public::{PUBLIC_WIDTH, PublicValues};
 use crate::{Val, bus, columns};
 
@@ -180,4 +185,40 @@ where
             Count::bounded(is_real * (one() - is_root), 1),
         );
     }
+}
+
+/// The node table of `updates` (bottom-up, the root last, as
+/// [`super::tree::MemoryTree::update`] lists them: the root's row first),
+/// padded to a power of two, and the compressions its rows ask for, each
+/// with how often; each row's level range check is recorded in `lookups`.
+pub fn populate(
+    updates: &[NodeUpdate],
+    lookups: &mut Lookups,
+) -> (RowMajorMatrix<Val>, Vec<([Digest; 2], u32)>) {
+    let height = updates.len().next_power_of_two().max(16);
+    let mut values = Val::zero_vec(height * NODE_WIDTH);
+    let mut calls: Vec<([Digest; 2], u32)> = Vec::new();
+    let mut index: HashMap<[[u32; 8]; 2], usize> = HashMap::new();
+    for (row, n) in values.chunks_mut(NODE_WIDTH).zip(updates.iter().rev()) {
+        let row: &mut NodeCols<Val> = crate::cols::borrow_row_mut(row);
+        row.is_real = Val::ONE;
+        row.is_root = Val::from_bool(n.level == DEPTH);
+        row.level = Val::from_usize(n.level);
+        row.index = Val::from_u32(n.index);
+        row.updated = n.updated.map(Val::from_bool);
+        row.before = n.before;
+        row.after = n.after;
+        row.out_before = n.digest[0];
+        row.out_after = n.digest[1];
+        lookups.range(n.level as u32 - 1, (DEPTH - n.level) as u32);
+        for children in [n.before, n.after] {
+            let key = children.each_ref().map(digest_u32);
+            let i = *index.entry(key).or_insert_with(|| {
+                calls.push((children, 0));
+                calls.len() - 1
+            });
+            calls[i].1 += 1;
+        }
+    }
+    (RowMajorMatrix::new(values, NODE_WIDTH), calls)
 }

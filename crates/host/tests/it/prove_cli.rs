@@ -387,13 +387,9 @@ fn the_library_proves_and_verifies() {
     }
 }
 
-/// A run longer than a segment is proven in segments, one proof each, and
-/// its receipt verifies against its ELF; a segment size outside 2^10..2^22
-/// is refused by name.
-#[test]
-fn a_run_longer_than_a_segment_proves_in_segments() {
-    // 1 + 2 * 600 + 5 cycles: two segments of 2^10.
-    let words = [
+/// A loop of 1 + 2 * 600 + 5 cycles: two segments of 2^10.
+fn two_segments_of_2_10() -> Vec<u32> {
+    [
         vec![
             asm::addi(1, 0, 600),
             asm::addi(1, 1, -1),
@@ -401,7 +397,15 @@ fn a_run_longer_than_a_segment_proves_in_segments() {
         ],
         halt(0),
     ]
-    .concat();
+    .concat()
+}
+
+/// A run longer than a segment is proven in segments, one proof each, and
+/// its receipt verifies against its ELF; a segment size outside 2^10..2^22
+/// is refused by name.
+#[test]
+fn a_run_longer_than_a_segment_proves_in_segments() {
+    let words = two_segments_of_2_10();
     let elf = Guest::new(words).elf();
     let program = Program::load(&elf).unwrap();
     assert_eq!(Executor::new(&program).run().unwrap().cycles, 1206);
@@ -587,16 +591,7 @@ fn prove_with_the_small_parameter_set() {
 /// bad usage.
 #[test]
 fn prove_in_segments_of_a_given_size() {
-    // 1 + 2 * 600 + 5 cycles: two segments of 2^10.
-    let words = [
-        vec![
-            asm::addi(1, 0, 600),
-            asm::addi(1, 1, -1),
-            asm::bne(1, 0, -4),
-        ],
-        halt(0),
-    ]
-    .concat();
+    let words = two_segments_of_2_10();
     let dir = scratch("segments");
     let elf = file(&dir, "guest.elf", &Guest::new(words).elf());
     let o = ember(&["prove", &elf, "--segment-po2", "10"]);

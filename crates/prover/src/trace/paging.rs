@@ -6,9 +6,8 @@ use std::collections::HashMap;
 
 use ember_air::cols::borrow_row_mut;
 use ember_air::paging::chunk::{CHUNK_WIDTH, ChunkCols};
-use ember_air::paging::node::{NODE_WIDTH, NodeCols};
 use ember_air::paging::perm::PermAir;
-use ember_air::paging::tree::{CHUNK_WORDS, DEPTH, Digest, digest_u32};
+use ember_air::paging::tree::{CHUNK_WORDS, digest_u32};
 use ember_air::{Val, gadget::bytes_of};
 use p3_field::PrimeCharacteristicRing;
 use p3_matrix::dense::RowMajorMatrix;
@@ -57,35 +56,10 @@ impl Tracer {
         let finals: HashMap<u32, u32> = self.memory.iter().map(|(&a, c)| (a, c.value)).collect();
         let updates = self.state.update(&finals);
         let root_out = self.state.root();
-        let mut nodes = Val::zero_vec(padded(updates.len()) * NODE_WIDTH);
-        let mut calls: Vec<([Digest; 2], u32)> = Vec::new();
-        let mut call_index: HashMap<[[u32; 8]; 2], usize> = HashMap::new();
-        // The root first (the update lists it last).
-        for (row, n) in nodes.chunks_mut(NODE_WIDTH).zip(updates.iter().rev()) {
-            let row: &mut NodeCols<Val> = borrow_row_mut(row);
-            row.is_real = Val::ONE;
-            row.is_root = Val::from_bool(n.level == DEPTH);
-            row.level = Val::from_usize(n.level);
-            row.index = f(n.index);
-            row.updated = n.updated.map(Val::from_bool);
-            row.before = n.before;
-            row.after = n.after;
-            row.out_before = n.digest[0];
-            row.out_after = n.digest[1];
-            self.lookups
-                .range(n.level as u32 - 1, (DEPTH - n.level) as u32);
-            for children in [n.before, n.after] {
-                let key = children.each_ref().map(digest_u32);
-                let i = *call_index.entry(key).or_insert_with(|| {
-                    calls.push((children, 0));
-                    calls.len() - 1
-                });
-                calls[i].1 += 1;
-            }
-        }
+        let (nodes, calls) = ember_air::paging::node::populate(&updates, &mut self.lookups);
         Paging {
             chunks: RowMajorMatrix::new(chunks, CHUNK_WIDTH),
-            nodes: RowMajorMatrix::new(nodes, NODE_WIDTH),
+            nodes,
             perms: PermAir.trace(&calls),
             roots: [digest_u32(&root_in), digest_u32(&root_out)],
         }

@@ -31,10 +31,9 @@ use ember_air::io::{DataAir, IO_COLS, IO_WIDTH, IoCols, kind};
 use ember_air::lookups::Lookups;
 use ember_air::ops::Op;
 use ember_air::paging::chunk::{CHUNK_WIDTH, ChunkCols};
-use ember_air::paging::node::{NODE_WIDTH, NodeCols};
 use ember_air::paging::perm::PermAir;
 use ember_air::paging::tree::{
-    CHUNK_WORDS, DEPTH, Digest, MemoryState, MemoryTree, NodeUpdate, chunk_digest,
+    CHUNK_WORDS, Digest, MemoryState, MemoryTree, NodeUpdate, chunk_digest,
 };
 use ember_air::public::index as public;
 use ember_air::{EmberAir, EmberConfig, Table, Val, config, table};
@@ -996,28 +995,8 @@ impl Case {
     /// first), the compression table with every compression they ask for,
     /// as often as they ask, and the public final root (the root's).
     pub fn set_nodes(&mut self, updates: &[NodeUpdate]) {
-        let height = updates.len().next_power_of_two().max(16);
-        let mut values = vec![Val::ZERO; height * NODE_WIDTH];
-        let mut calls: Vec<([Digest; 2], u32)> = Vec::new();
-        for (row, n) in values.chunks_mut(NODE_WIDTH).zip(updates.iter().rev()) {
-            let row: &mut NodeCols<Val> = cols::borrow_row_mut(row);
-            row.is_real = Val::ONE;
-            row.is_root = Val::from_bool(n.level == DEPTH);
-            row.level = Val::from_usize(n.level);
-            row.index = f(n.index);
-            row.updated = n.updated.map(Val::from_bool);
-            row.before = n.before;
-            row.after = n.after;
-            row.out_before = n.digest[0];
-            row.out_after = n.digest[1];
-            for children in [n.before, n.after] {
-                match calls.iter_mut().find(|(c, _)| *c == children) {
-                    Some((_, m)) => *m += 1,
-                    None => calls.push((children, 1)),
-                }
-            }
-        }
-        self.traces.matrices[table::NODE] = RowMajorMatrix::new(values, NODE_WIDTH);
+        let (nodes, calls) = ember_air::paging::node::populate(updates, &mut Lookups::default());
+        self.traces.matrices[table::NODE] = nodes;
         self.traces.matrices[table::PERM] = PermAir.trace(&calls);
         if let Some(root) = updates.last() {
             self.traces.public_values[public::ROOT_OUT..][..8].copy_from_slice(&root.digest[1]);
