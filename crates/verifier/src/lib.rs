@@ -14,7 +14,7 @@ pub use receipt::*;
 pub use segments::verify_segments;
 
 use ember_air::paging::tree::{Digest as Root, digest_u32};
-use ember_air::public::{Boundary, PublicValues};
+use ember_air::public::Boundary;
 use ember_air::set::SegmentEnd;
 use ember_air::{EmberAir, EmberProof, TableSet, Val, config};
 use ember_core::Program;
@@ -81,54 +81,17 @@ pub fn public_values(
     initial_root: Root,
     end: &SegmentEnd,
 ) -> Result<Vec<Val>, VerifyError> {
-    for (what, data) in [("input", input), ("journal", journal)] {
-        if data.len() > 1 << MAX_LOG_DATA {
-            return Err(VerifyError::DataTooLong {
-                what,
-                len: data.len(),
-            });
-        }
-    }
-    // Each instruction costs a cycle, each I/O word at most one more.
-    let cycles = u32::try_from(statement.cycles)
-        .ok()
-        .filter(|&c| u64::from(c) <= ember_air::chips::MAX_CYCLES)
-        .ok_or_else(|| {
-            VerifyError::Shape(format!(
-                "{} cycles cannot be in one proof",
-                statement.cycles
-            ))
-        })?;
-    let read = input.get(..end.input_pos as usize).ok_or_else(|| {
-        VerifyError::Shape(format!(
-            "the proof reads {} input bytes, and the input has {}",
-            end.input_pos,
-            input.len()
-        ))
-    })?;
-    let digest = |data: &[u8]| ember_core::Digest::of(&[data]).0;
-    let statement = ember_air::public::Statement {
-        start: Boundary {
-            pc: entry,
-            cycles: 0,
-            input_pos: 0,
-            journal_pos: 0,
-            root: digest_u32(&initial_root),
-        },
-        end: Boundary {
-            pc: 0,
-            cycles,
-            input_pos: end.input_pos,
-            journal_pos: journal.len() as u32,
-            root: digest_u32(&end.root),
-        },
-        exit: Some((statement.status, statement.exit_code)),
-        clk_out: 0,
-        input_len: input.len() as u32,
-        input_digest: digest(read),
-        journal_digest: digest(journal),
+    segments::data_fits(input, journal)?;
+    let start = Boundary {
+        pc: entry,
+        cycles: 0,
+        input_pos: 0,
+        journal_pos: 0,
+        root: digest_u32(&initial_root),
     };
-    Ok(PublicValues::<Val>::new(&statement).to_vec())
+    segments::segment(&start, end, true, statement, input, journal)
+        .map(|(_, pv, _)| pv)
+        .map_err(VerifyError::Shape)
 }
 
 /// Checks that `proof` proves `statement` about `program` run on `input`

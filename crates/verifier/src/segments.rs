@@ -5,6 +5,7 @@
 use ember_air::io::DataAir;
 use ember_air::paging::tree::digest_u32;
 use ember_air::public::{Boundary, PublicValues};
+use ember_air::set::SegmentEnd;
 use ember_air::{EmberProof, Val};
 
 use crate::{MAX_LOG_DATA, Statement, VerifyError, VerifyingKey, verify_segment};
@@ -27,14 +28,7 @@ pub fn verify_segments(
     statement: &Statement,
     proofs: &[EmberProof],
 ) -> Result<(), VerifyError> {
-    for (what, data) in [("input", input), ("journal", journal)] {
-        if data.len() > 1 << MAX_LOG_DATA {
-            return Err(VerifyError::DataTooLong {
-                what,
-                len: data.len(),
-            });
-        }
-    }
+    data_fits(input, journal)?;
     if proofs.is_empty() {
         return Err(VerifyError::Shape("no segment".into()));
     }
@@ -49,9 +43,8 @@ pub fn verify_segments(
         root: digest_u32(&key.initial_root()),
     };
     for (i, proof) in proofs.iter().enumerate() {
-        let end = &proof.end;
         let last = i + 1 == proofs.len();
-        if end.ended != last {
+        if proof.end.ended != last {
             return Err(shape(
                 i,
                 if last {
@@ -61,73 +54,94 @@ pub fn verify_segments(
                 },
             ));
         }
-        // Each segment's cycles are below 2^23 (the I/O table checks the
-        // segment's `cycles` against its rows), so the sum is exact.
-        let cycles = u64::from(start.cycles) + u64::from(end.cycles);
-        if u64::from(end.cycles) > ember_air::chips::MAX_CYCLES || cycles >= MAX_RUN_CYCLES {
-            return Err(shape(i, format!("{} cycles cannot be proven", end.cycles)));
-        }
-        if last && cycles != statement.cycles {
-            return Err(shape(
-                i,
-                format!(
-                    "the segments' cycles add up to {cycles}, and the claim says {}",
-                    statement.cycles
-                ),
-            ));
-        }
-        let read = input
-            .get(start.input_pos as usize..end.input_pos as usize)
-            .ok_or_else(|| {
-                shape(
-                    i,
-                    format!(
-                        "it reads input bytes {}..{}, and the input has {}",
-                        start.input_pos,
-                        end.input_pos,
-                        input.len()
-                    ),
-                )
-            })?;
-        let journal_end = if last {
-            journal.len() as u32
-        } else {
-            end.journal_pos
-        };
-        let written = journal
-            .get(start.journal_pos as usize..journal_end as usize)
-            .ok_or_else(|| {
-                shape(
-                    i,
-                    format!(
-                        "it writes journal bytes {}..{}, and the journal has {}",
-                        start.journal_pos,
-                        journal_end,
-                        journal.len()
-                    ),
-                )
-            })?;
-        let digest = |data: &[u8]| ember_core::Digest::of(&[data]).0;
-        let stop = Boundary {
-            pc: if last { 0 } else { end.pc },
-            cycles: cycles as u32,
-            input_pos: end.input_pos,
-            journal_pos: journal_end,
-            root: digest_u32(&end.root),
-        };
-        let segment = ember_air::public::Statement {
-            start,
-            end: stop,
-            exit: last.then_some((statement.status, statement.exit_code)),
-            clk_out: if last { 0 } else { end.clk },
-            input_len: input.len() as u32,
-            input_digest: digest(read),
-            journal_digest: digest(written),
-        };
-        let pv = PublicValues::<Val>::new(&segment).to_vec();
-        let data = DataAir::at(read, start.input_pos, written, start.journal_pos);
+        let (stop, pv, data) = segment(&start, &proof.end, last, statement, input, journal)
+            .map_err(|what| shape(i, what))?;
         verify_segment(key, pv, data, proof)?;
         start = stop;
     }
     Ok(())
+}
+
+/// Refuses an input or a journal longer than a proof holds.
+pub(crate) fn data_fits(input: &[u8], journal: &[u8]) -> Result<(), VerifyError> {
+    for (what, data) in [("input", input), ("journal", journal)] {
+        if data.len() > 1 << MAX_LOG_DATA {
+            return Err(VerifyError::DataTooLong {
+                what,
+                len: data.len(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The segment that starts at `start` and ends where its proof says
+/// (`end`; the run's end, with `statement`'s outcome, if `last`), on
+/// `input` with `journal`: where it stops, its public values and its data
+/// table, or why the chain refuses it.
+pub(crate) fn segment(
+    start: &Boundary,
+    end: &SegmentEnd,
+    last: bool,
+    statement: &Statement,
+    input: &[u8],
+    journal: &[u8],
+) -> Result<(Boundary, Vec<Val>, DataAir), String> {
+    // Each segment's cycles are below 2^23 (the I/O table checks the
+    // segment's `cycles` against its rows), so the sum is exact.
+    let cycles = u64::from(start.cycles) + u64::from(end.cycles);
+    if u64::from(end.cycles) > ember_air::chips::MAX_CYCLES || cycles >= MAX_RUN_CYCLES {
+        return Err(format!("{} cycles cannot be proven", end.cycles));
+    }
+    if last && cycles != statement.cycles {
+        return Err(format!(
+            "the segments' cycles add up to {cycles}, and the claim says {}",
+            statement.cycles
+        ));
+    }
+    let read = input
+        .get(start.input_pos as usize..end.input_pos as usize)
+        .ok_or_else(|| {
+            format!(
+                "it reads input bytes {}..{}, and the input has {}",
+                start.input_pos,
+                end.input_pos,
+                input.len()
+            )
+        })?;
+    let journal_end = if last {
+        journal.len() as u32
+    } else {
+        end.journal_pos
+    };
+    let written = journal
+        .get(start.journal_pos as usize..journal_end as usize)
+        .ok_or_else(|| {
+            format!(
+                "it writes journal bytes {}..{}, and the journal has {}",
+                start.journal_pos,
+                journal_end,
+                journal.len()
+            )
+        })?;
+    let digest = |data: &[u8]| ember_core::Digest::of(&[data]).0;
+    let stop = Boundary {
+        pc: if last { 0 } else { end.pc },
+        cycles: cycles as u32,
+        input_pos: end.input_pos,
+        journal_pos: journal_end,
+        root: digest_u32(&end.root),
+    };
+    let values = ember_air::public::Statement {
+        start: *start,
+        end: stop,
+        exit: last.then_some((statement.status, statement.exit_code)),
+        clk_out: if last { 0 } else { end.clk },
+        input_len: input.len() as u32,
+        input_digest: digest(read),
+        journal_digest: digest(written),
+    };
+    let pv = PublicValues::<Val>::new(&values).to_vec();
+    let data = DataAir::at(read, start.input_pos, written, start.journal_pos);
+    Ok((stop, pv, data))
 }
