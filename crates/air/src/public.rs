@@ -100,35 +100,6 @@ pub struct Statement {
     pub journal_digest: [u8; 32],
 }
 
-impl Statement {
-    /// The statement of the segment from `start` to `end` of a run on
-    /// `input` whose journal so far is `journal` (`end.journal_pos` bytes),
-    /// ending the run with `exit` if it does.
-    pub fn of(
-        start: Boundary,
-        end: Boundary,
-        exit: Option<(u8, u32)>,
-        clk_out: u32,
-        input: &[u8],
-        journal: &[u8],
-    ) -> Self {
-        let digest = |data: &[u8]| ember_core::Digest::of(&[data]).0;
-        let slice = |data: &[u8], from: u32, to: u32| {
-            let to = (to as usize).min(data.len());
-            digest(&data[(from as usize).min(to)..to])
-        };
-        Statement {
-            start,
-            end,
-            exit,
-            clk_out,
-            input_len: input.len() as u32,
-            input_digest: slice(input, start.input_pos, end.input_pos),
-            journal_digest: slice(journal, start.journal_pos, end.journal_pos),
-        }
-    }
-}
-
 /// A digest as 16-bit limbs.
 pub fn digest_limbs<F: Field>(digest: &[u8; 32]) -> [F; 16] {
     core::array::from_fn(|i| F::from_u16(u16::from_le_bytes([digest[2 * i], digest[2 * i + 1]])))

@@ -19,9 +19,7 @@ pub const SEGMENT_PO2: std::ops::RangeInclusive<usize> = 10..=22;
 /// The default segment size (log2 of cycles).
 pub const DEFAULT_SEGMENT_PO2: usize = 20;
 
-/// The most cycles a run proven in segments may have (see
-/// `ember_verifier::verify_segments`).
-pub const MAX_RUN_CYCLES: u64 = 1 << 30;
+pub use ember_air::chips::MAX_RUN_CYCLES;
 
 /// An [`Observer`] that records a run segment by segment and proves each
 /// segment when the next one begins (and the last in [`Segmenter::finish`]).

@@ -10,9 +10,7 @@ use ember_air::{EmberProof, Val};
 
 use crate::{MAX_LOG_DATA, Statement, VerifyError, VerifyingKey, verify_segment};
 
-/// The most cycles a run proven in segments may have: CYCLE_COUNT's
-/// result, the cycles before a segment plus its own, stays below 2^30.
-pub const MAX_RUN_CYCLES: u64 = 1 << 30;
+use ember_air::chips::MAX_RUN_CYCLES;
 
 /// Checks that `proofs`, in order, prove `statement` about the program of
 /// `key` run on `input` with `journal` as its journal: the first segment

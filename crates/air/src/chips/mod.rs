@@ -40,6 +40,10 @@ use crate::ops::Op;
 /// range-checked.
 pub const MAX_LOG_HEIGHT: usize = 22;
 
+/// The most cycles a run proven in segments may have: CYCLE_COUNT's
+/// result, the cycles before a segment plus its own, stays below 2^30.
+pub const MAX_RUN_CYCLES: u64 = 1 << 30;
+
 /// The most cycles one proof holds: each instruction costs one, each I/O
 /// word at most one more. The prover refuses a longer run, and the verifier
 /// a claim of more.

@@ -19,8 +19,6 @@
 
 use std::collections::HashMap;
 
-use ember_abi::memory::STACK_TOP;
-use ember_abi::reg::SP;
 use p3_field::{PrimeCharacteristicRing, PrimeField32};
 use p3_koala_bear::{Poseidon2KoalaBear, default_koalabear_poseidon2_16};
 use p3_symmetric::{PseudoCompressionFunction, TruncatedPermutation};
@@ -136,13 +134,6 @@ impl MemoryTree {
             .collect();
         tree.update(&chunks);
         tree
-    }
-
-    /// The initial registers: `sp` at the stack's top, the others zero.
-    pub fn initial_registers() -> [u32; 32] {
-        let mut r = [0; 32];
-        r[SP] = STACK_TOP;
-        r
     }
 
     /// The root.
