@@ -7,8 +7,8 @@
 //! - the instruction chips ([`chips`]): one row per executed instruction,
 //!   one table per instruction family, chained by the execution bus;
 //! - [`program::ProgramAir`]: the decoded code, preprocessed from the ELF by
-//!   the verifier; every chip row looks up its `(pc, instruction)` there,
-//!   and the entry's row starts the run;
+//!   the verifier; every chip row looks up its `(pc, instruction)` there
+//!   (where a segment starts is a public value, see [`paging::node`]);
 //! - [`paging`]'s three tables: the memory argument's boundary (a row per
 //!   touched chunk of four words, with each word's initial and final
 //!   value), the memory tree's nodes above those chunks and the tree's
