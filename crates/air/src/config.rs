@@ -42,8 +42,9 @@ type Pcs = TwoAdicFriPcs<Val, Dft, ValMmcs, ChallengeMmcs>;
 /// The STARK configuration of every Ember proof.
 pub type EmberConfig = StarkConfig<Pcs, Challenge, Challenger>;
 
-/// A parameter set: FRI's rate and number of queries. Everything else
-/// (field, hash, grinding, the tables and their lookups) is the same in
+/// A parameter set: FRI's rate, number of queries and the proof of work
+/// before its batching and folding challenges. Everything else (field,
+/// hash, the other grinding, the tables and their lookups) is the same in
 /// every set.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Params {
@@ -54,17 +55,23 @@ pub enum Params {
     /// verification about half as large and as long, proving about 1.5
     /// times as long and with about twice the memory.
     Small,
+    /// Blowup 4, 110 queries, and more proof of work before the batching
+    /// and folding challenges (2^24 and 2^14 hashes): at least 100 bits
+    /// proven (FRI in the list-decoding regime, at the Johnson bound), not
+    /// only conjectured (`tests/security.rs`).
+    Proven,
 }
 
 impl Params {
     /// Every set, in the order of their wire tags.
-    pub const ALL: [Params; 2] = [Params::Fast, Params::Small];
+    pub const ALL: [Params; 3] = [Params::Fast, Params::Small, Params::Proven];
 
     /// The set's name (`ember prove --params NAME`).
     pub fn name(self) -> &'static str {
         match self {
             Params::Fast => "fast",
             Params::Small => "small",
+            Params::Proven => "proven",
         }
     }
 
@@ -79,7 +86,7 @@ impl Params {
     pub fn log_blowup(self) -> usize {
         match self {
             Params::Fast => 1,
-            Params::Small => 2,
+            Params::Small | Params::Proven => 2,
         }
     }
 
@@ -88,6 +95,27 @@ impl Params {
         match self {
             Params::Fast => 100,
             Params::Small => 50,
+            Params::Proven => 110,
+        }
+    }
+
+    /// Proof-of-work bits before the challenge that batches every opening
+    /// into one FRI instance: the round that binds first in the proven
+    /// (list-decoding) regime once the queries suffice.
+    pub fn batch_pow_bits(self) -> usize {
+        match self {
+            Params::Fast | Params::Small => BATCH_POW_BITS,
+            Params::Proven => 24,
+        }
+    }
+
+    /// Proof-of-work bits before each FRI folding challenge (FRI's commit
+    /// phase: the low-degree test's binding round in the proven regime once
+    /// the queries suffice).
+    pub fn commit_pow_bits(self) -> usize {
+        match self {
+            Params::Fast | Params::Small => COMMIT_POW_BITS,
+            Params::Proven => 14,
         }
     }
 
@@ -103,10 +131,12 @@ impl Params {
 const MIN_LOG_BLOWUP: usize = 1;
 /// Proof-of-work bits before the FRI queries are drawn.
 pub const QUERY_POW_BITS: usize = 16;
-/// Proof-of-work bits before each FRI folding challenge.
+/// Proof-of-work bits before each FRI folding challenge (but in the
+/// `proven` set: [`Params::commit_pow_bits`]).
 pub const COMMIT_POW_BITS: usize = 8;
 /// Proof-of-work bits before the challenge that batches every opening into
-/// one FRI instance (the round that binds first without it).
+/// one FRI instance (the round that binds first without it; but in the
+/// `proven` set: [`Params::batch_pow_bits`]).
 pub const BATCH_POW_BITS: usize = 16;
 /// Proof-of-work bits before the LogUp challenges.
 pub const LOOKUP_POW_BITS: usize = 14;
@@ -125,8 +155,8 @@ pub fn fri_parameters<M>(params: Params, mmcs: M) -> FriParameters<M> {
         log_final_poly_len: LOG_FINAL_POLY_LEN,
         max_log_arity: MAX_LOG_ARITY,
         num_queries: params.num_queries(),
-        batch_proof_of_work_bits: BATCH_POW_BITS,
-        commit_proof_of_work_bits: COMMIT_POW_BITS,
+        batch_proof_of_work_bits: params.batch_pow_bits(),
+        commit_proof_of_work_bits: params.commit_pow_bits(),
         query_proof_of_work_bits: QUERY_POW_BITS,
         mmcs,
     }

@@ -30,10 +30,14 @@ pub struct ProveArgs {
     /// there is no receipt to write.
     #[arg(short, long, value_name = "RECEIPT")]
     output: Option<PathBuf>,
-    /// The parameter set: `fast` (the default: blowup 2, 100 queries) or
+    /// The parameter set: `fast` (the default: blowup 2, 100 queries),
     /// `small` (blowup 4, 50 queries: a proof about half as large and as
-    /// long to verify, proving about 1.6 times as long).
-    #[arg(long, value_name = "SET", default_value = "fast", value_parser = parse_params)]
+    /// long to verify, proving about 1.6 times as long) or `proven` (blowup
+    /// 4, 110 queries, more proof of work: at least 100 bits of proven
+    /// soundness, where the others have 100 conjectured). Also
+    /// `--security SET`.
+    #[arg(long, visible_alias = "security", value_name = "SET", default_value = "fast",
+          value_parser = parse_params)]
     params: Params,
     /// Prove the run in segments of at most 2^K cycles, one proof each (10
     /// to 22; a larger segment takes more memory to prove).
@@ -44,8 +48,12 @@ pub struct ProveArgs {
 
 fn parse_params(name: &str) -> Result<Params, String> {
     Params::from_name(name).ok_or_else(|| {
-        let names: Vec<&str> = Params::ALL.iter().map(|p| p.name()).collect();
-        format!("no parameter set `{name}`: {}", names.join(" or "))
+        let names: Vec<String> = Params::ALL
+            .iter()
+            .map(|p| format!("`{}`", p.name()))
+            .collect();
+        let (last, rest) = names.split_last().expect("a set");
+        format!("no parameter set `{name}`: {} or {last}", rest.join(", "))
     })
 }
 
@@ -187,6 +195,7 @@ pub fn prove(args: &ProveArgs) -> Result<u8, BadInput> {
         proven.receipt.proofs.len(),
         args.segment_po2
     );
+    let _ = writeln!(out, "  parameters    {}", args.params.name());
     let _ = writeln!(
         out,
         "  receipt       {} ({} bytes, {:.1} KiB)",
@@ -336,6 +345,17 @@ pub fn verify(args: &VerifyArgs) -> Result<u8, BadInput> {
         claim.journal_digest
     );
     let _ = writeln!(out, "  claim digest  {}", receipt.claim_digest);
+    // Each segment's proof names its parameter set (a receipt from
+    // `ember prove` has one set throughout).
+    let mut sets: Vec<&str> = receipt.proofs.iter().map(|p| p.params.name()).collect();
+    sets.dedup();
+    let _ = writeln!(
+        out,
+        "  proofs        {} segment{}, parameter set {}",
+        receipt.proofs.len(),
+        if receipt.proofs.len() == 1 { "" } else { "s" },
+        sets.join(", ")
+    );
     eprint!("{out}");
     if let Some(path) = &args.journal_out {
         save(path, journal)?;

@@ -5,7 +5,9 @@
 //! together in one batch STARK.
 
 mod segments;
-pub use segments::{DEFAULT_SEGMENT_PO2, MAX_RUN_CYCLES, SEGMENT_PO2, Segmenter, prove_segments};
+pub use segments::{
+    DEFAULT_SEGMENT_PO2, MAX_RUN_CYCLES, SEGMENT_PO2, SegmentDone, Segmenter, prove_segments,
+};
 mod trace;
 
 use ember_air::config::Params;

@@ -11,7 +11,11 @@ use ember_air::paging::tree::{MemoryState, digest_u32};
 use ember_air::public::Boundary;
 use ember_core::{BufferHost, EcallStep, Exit, Fault, FaultKind, Machine, Observer, Program, Step};
 
-use crate::{Proof, ProveError, Recorder, prove_traces_with};
+use std::time::{Duration, Instant};
+
+use ember_air::EmberAir;
+
+use crate::{Proof, ProveError, Recorder, Traces, prove_traces_with};
 
 /// The smallest and largest segment sizes (log2 of cycles).
 pub const SEGMENT_PO2: std::ops::RangeInclusive<usize> = 10..=22;
@@ -20,6 +24,26 @@ pub const SEGMENT_PO2: std::ops::RangeInclusive<usize> = 10..=22;
 pub const DEFAULT_SEGMENT_PO2: usize = 20;
 
 pub use ember_air::chips::MAX_RUN_CYCLES;
+
+/// A segment just proven, as [`Segmenter::on_segment`] reports it.
+pub struct SegmentDone<'s> {
+    /// Its place in the run (0 for the first).
+    pub index: usize,
+    /// Its tables.
+    pub airs: &'s [EmberAir],
+    /// Their traces.
+    pub traces: &'s Traces,
+    /// Its proof.
+    pub proof: &'s Proof,
+    /// The time its tables took to finish once the segment stopped (the
+    /// recording itself runs beside the guest).
+    pub trace_time: Duration,
+    /// The time its proof took.
+    pub prove_time: Duration,
+}
+
+/// What [`Segmenter::on_segment`] calls.
+type OnSegment<'a> = Box<dyn FnMut(&SegmentDone<'_>) + 'a>;
 
 /// An [`Observer`] that records a run segment by segment and proves each
 /// segment when the next one begins (and the last in [`Segmenter::finish`]).
@@ -32,6 +56,7 @@ pub struct Segmenter<'a> {
     current: Option<(Recorder, Boundary)>,
     proofs: Vec<Proof>,
     error: Option<ProveError>,
+    on_segment: Option<OnSegment<'a>>,
 }
 
 impl<'a> Segmenter<'a> {
@@ -62,7 +87,38 @@ impl<'a> Segmenter<'a> {
             current: Some((recorder, start)),
             proofs: Vec::new(),
             error: None,
+            on_segment: None,
         })
+    }
+
+    /// Calls `report` with each segment once it is proven (a progress line,
+    /// a benchmark's figures).
+    pub fn on_segment(mut self, report: impl FnMut(&SegmentDone<'_>) + 'a) -> Segmenter<'a> {
+        self.on_segment = Some(Box::new(report));
+        self
+    }
+
+    /// Proves a finished segment's tables, reports it and keeps its proof.
+    fn prove(
+        &mut self,
+        airs: &[EmberAir],
+        traces: &Traces,
+        trace_time: Duration,
+    ) -> Result<(), ProveError> {
+        let started = Instant::now();
+        let proof = prove_traces_with(airs, traces, self.params)?;
+        if let Some(report) = &mut self.on_segment {
+            report(&SegmentDone {
+                index: self.proofs.len(),
+                airs,
+                traces,
+                proof: &proof,
+                trace_time,
+                prove_time: started.elapsed(),
+            });
+        }
+        self.proofs.push(proof);
+        Ok(())
     }
 
     /// Before the instruction at `pc` that starts at `cycle` and costs
@@ -102,10 +158,10 @@ impl<'a> Segmenter<'a> {
         pc: u32,
         cycle: u64,
     ) -> Result<(Recorder, Boundary), ProveError> {
+        let started = Instant::now();
         let (airs, traces, state) = recorder.finish_segment(pc, cycle)?;
-        let proof = prove_traces_with(&airs, &traces, self.params)?;
-        let end = proof.proof.end;
-        self.proofs.push(proof);
+        self.prove(&airs, &traces, started.elapsed())?;
+        let end = self.proofs.last().expect("just proven").proof.end;
         let start = Boundary {
             pc,
             cycles: cycle as u32,
@@ -128,9 +184,9 @@ impl<'a> Segmenter<'a> {
             return Err(e);
         }
         let (recorder, _) = self.current.take().expect("a segment");
+        let started = Instant::now();
         let (airs, traces) = recorder.finish(result, cycles)?;
-        self.proofs
-            .push(prove_traces_with(&airs, &traces, self.params)?);
+        self.prove(&airs, &traces, started.elapsed())?;
         Ok(self.proofs)
     }
 }

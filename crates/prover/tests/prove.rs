@@ -443,16 +443,27 @@ fn each_parameter_set_proves_and_names_itself() {
         small_size * 3 < fast_size * 2,
         "{small_size} against {fast_size}"
     );
-    verify(&p, b"", b"", &statement, &fast.proof).unwrap();
-    verify(&p, b"", b"", &statement, &small.proof).unwrap();
-    // Each proof checked as the other set's.
-    for (mut proof, other) in [(fast, Params::Small), (small, Params::Fast)] {
-        proof.proof.params = other;
-        let err = verify(&p, b"", b"", &statement, &proof.proof).unwrap_err();
-        assert!(
-            matches!(err, ember_verifier::VerifyError::Stark(_)),
-            "{other:?}: {err}"
-        );
+    let proven = ember_prover::prove_with(&p, b"", Params::Proven).unwrap();
+    assert_eq!(proven.proof.params, Params::Proven);
+    // 110 queries against 50 at the same blowup.
+    assert!(size(&proven.proof) > 2 * small_size);
+    let proofs = [fast, small, proven];
+    for proof in &proofs {
+        verify(&p, b"", b"", &statement, &proof.proof).unwrap();
+    }
+    // Each proof checked as every other set's.
+    for proof in &proofs {
+        for other in Params::ALL.into_iter().filter(|&s| s != proof.proof.params) {
+            let mut relabelled: ember_air::EmberProof =
+                postcard::from_bytes(&postcard::to_allocvec(&proof.proof).unwrap()).unwrap();
+            relabelled.params = other;
+            let err = verify(&p, b"", b"", &statement, &relabelled).unwrap_err();
+            assert!(
+                matches!(err, ember_verifier::VerifyError::Stark(_)),
+                "{:?} as {other:?}: {err}",
+                proof.proof.params
+            );
+        }
     }
     // The set's table limit: 2^22 rows in `small`, checked before proving.
     let (airs, mut traces) = ember_prover::trace(&p, b"").unwrap();

@@ -11,9 +11,10 @@
 //! `ember_air::set::SegmentEnd`; and the Plonky3 batch proof). Postcard
 //! because its wire format is specified and stable since 1.0, it is compact
 //! (varints, no field names), it is already how Ember frames typed I/O, and
-//! it rejects what it cannot decode rather than panicking. Version 5 is
+//! it rejects what it cannot decode rather than panicking. Version 6 is
 //! this layout with `BatchProof<EmberConfig>` as Plonky3 0.8 serializes it
-//! (version 4 had one proof, of one segment; 3 had the memory image table;
+//! (version 5 had two parameter sets, so a verifying key held two
+//! commitments where it now holds three; 4 had one proof, of one segment; 3 had the memory image table;
 //! 2 had the data preprocessed and no parameter set; 1 had no table set); a
 //! Plonky3 upgrade that changes that encoding, or a change of the tables,
 //! must bump [`Receipt::VERSION`].
@@ -180,7 +181,7 @@ impl Receipt {
     /// The first bytes of every receipt.
     pub const MAGIC: &'static [u8; 13] = b"ember/receipt";
     /// The format version written, and the only one read.
-    pub const VERSION: u16 = 5;
+    pub const VERSION: u16 = 6;
 
     /// A receipt for `claim`, whose journal is `journal`, proven by the
     /// segment proofs `proofs`.

@@ -108,13 +108,13 @@ fn the_key_of_another_program_is_refused_by_its_image_id() {
 /// Where a key file's fields are: magic and version (12 bytes), the image
 /// ID, the program table's height, the entry (0x0040_0000: a 4-byte
 /// varint), the initial memory root's 8 elements, then for each parameter
-/// set (`fast`, `small`) a tag (1: present) and its root's 8 elements.
+/// set (`fast`, `small`, `proven`) a tag (1: present) and its root's 8 elements.
 const IMAGE_ID: std::ops::Range<usize> = 12..44;
 const PROGRAM_ROWS: usize = 44;
 const MEMORY_ROOT: usize = 49;
 /// The `fast` set's root's last byte.
 const FAST_ROOT_END: usize = 81 + 1 + 32 - 1;
-const KEY_BYTES: usize = 81 + 2 * 33;
+const KEY_BYTES: usize = 81 + 3 * 33;
 
 /// A key file's bytes with byte `at` replaced by `f(byte)`.
 fn edited(key: &VerifyingKey, at: usize, f: impl Fn(u8) -> u8) -> Vec<u8> {
@@ -162,7 +162,7 @@ fn key_files_round_trip_and_bad_ones_are_named() {
     let (_, program, _) = proven();
     let key = VerifyingKey::new(program).unwrap();
     let bytes = key.to_bytes();
-    assert!(bytes.starts_with(b"ember/vkey\x05\x00"));
+    assert!(bytes.starts_with(b"ember/vkey\x06\x00"));
     assert_eq!(bytes.len(), KEY_BYTES);
     assert_eq!(VerifyingKey::from_bytes(&bytes).unwrap(), key);
     let err = |b: &[u8]| VerifyingKey::from_bytes(b).unwrap_err().to_string();
@@ -170,7 +170,7 @@ fn key_files_round_trip_and_bad_ones_are_named() {
         err(b"ember/receipt"),
         "not an Ember verifying key: it does not start with `ember/vkey`"
     );
-    assert_eq!(err(b"ember/vkey\x05"), "the verifying key is truncated");
+    assert_eq!(err(b"ember/vkey\x06"), "the verifying key is truncated");
     assert_eq!(
         err(&bytes[..bytes.len() - 1]),
         "the verifying key is truncated"
@@ -179,7 +179,13 @@ fn key_files_round_trip_and_bad_ones_are_named() {
     old[10] = 3;
     assert_eq!(
         err(&old),
-        "the verifying key is for receipt format version 3 (this verifier reads version 5): make it again with `ember key`"
+        "the verifying key is for receipt format version 3 (this verifier reads version 6): make it again with `ember key`"
+    );
+    // A key of format 5 (two parameter sets) is named as such, not garbled.
+    old[10] = 5;
+    assert_eq!(
+        err(&old),
+        "the verifying key is for receipt format version 5 (this verifier reads version 6): make it again with `ember key`"
     );
     let mut longer = bytes.clone();
     longer.push(0);
@@ -210,8 +216,8 @@ proptest! {
 
     /// No byte string makes reading a key panic.
     #[test]
-    fn hostile_key_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..96)) {
-        let mut framed = b"ember/vkey\x05\x00".to_vec();
+    fn hostile_key_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..160)) {
+        let mut framed = b"ember/vkey\x06\x00".to_vec();
         framed.extend(&bytes);
         let _ = VerifyingKey::from_bytes(&bytes);
         let _ = VerifyingKey::from_bytes(&framed);

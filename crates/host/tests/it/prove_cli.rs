@@ -99,6 +99,10 @@ fn prove_writes_a_receipt_that_verifies() {
     let err = stderr(&o);
     assert!(err.contains("\n  cycles        12\n"), "{err}");
     assert!(err.contains("\n  journal       0 bytes, digest "), "{err}");
+    assert!(
+        err.ends_with("\n  proofs        1 segment, parameter set fast\n"),
+        "{err}"
+    );
     assert_eq!(std::fs::read(journal_out).unwrap(), b"");
     // The journal the user holds, and an empty input file, check too.
     let empty = file(&dir, "empty", b"");
@@ -474,7 +478,7 @@ fn a_verifying_key_verifies_receipts_in_place_of_the_elf() {
     assert_eq!(
         stderr(&o),
         format!(
-            "ember: verifying key written: {} (147 bytes)\n  image ID      {image_id}\n",
+            "ember: verifying key written: {} (180 bytes)\n  image ID      {image_id}\n",
             key.display()
         )
     );
@@ -557,15 +561,21 @@ fn a_verifying_key_verifies_receipts_in_place_of_the_elf() {
     );
 }
 
-/// `ember prove --params small` writes a smaller receipt that verifies as
-/// any other; an unknown set is bad usage.
+/// `ember prove --params small` writes a smaller receipt, and `--security
+/// proven` (the same flag) one of the set with 100 proven bits; both verify
+/// as any other and name their set; an unknown set is bad usage.
 #[test]
-fn prove_with_the_small_parameter_set() {
+fn prove_with_the_small_and_proven_parameter_sets() {
     let (_, fast) = proven();
     let dir = scratch("small");
     let elf = file(&dir, "guest.elf", &provable(0).elf());
     let o = ember(&["prove", &elf, "--params", "small"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("\n  parameters    small\n"),
+        "{}",
+        stderr(&o)
+    );
     let small = std::fs::read(dir.join("guest.receipt")).unwrap();
     assert!(
         small.len() * 3 < fast.len() * 2,
@@ -575,11 +585,32 @@ fn prove_with_the_small_parameter_set() {
     );
     let (status, text) = verify_text("small", &elf, &small, &[]);
     assert_eq!(status, Some(0), "{text}");
+    assert!(
+        text.ends_with("\n  proofs        1 segment, parameter set small\n"),
+        "{text}"
+    );
+    let out = dir.join("proven.receipt").display().to_string();
+    let o = ember(&["prove", &elf, "--security", "proven", "-o", &out]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let strong = std::fs::read(&out).unwrap();
+    // 110 queries at blowup 4 against small's 50: more than twice the size.
+    assert!(
+        strong.len() > 2 * small.len(),
+        "{} against {}",
+        strong.len(),
+        small.len()
+    );
+    let (status, text) = verify_text("proven-set", &elf, &strong, &[]);
+    assert_eq!(status, Some(0), "{text}");
+    assert!(
+        text.ends_with("\n  proofs        1 segment, parameter set proven\n"),
+        "{text}"
+    );
     let o = ember(&["prove", &elf, "--params", "huge"]);
     assert_eq!(o.status.code(), Some(4));
     assert!(
         stderr(&o).starts_with(
-            "error: invalid value 'huge' for '--params <SET>': no parameter set `huge`: fast or small"
+            "error: invalid value 'huge' for '--params <SET>': no parameter set `huge`: `fast`, `small` or `proven`"
         ),
         "{}",
         stderr(&o)
@@ -604,6 +635,10 @@ fn prove_in_segments_of_a_given_size() {
     let receipt = std::fs::read(dir.join("guest.receipt")).unwrap();
     let (status, text) = verify_text("segments", &elf, &receipt, &[]);
     assert_eq!(status, Some(0), "{text}");
+    assert!(
+        text.ends_with("\n  proofs        2 segments, parameter set fast\n"),
+        "{text}"
+    );
     let o = ember(&["prove", &elf, "--segment-po2", "23"]);
     assert_eq!(o.status.code(), Some(4));
     assert!(
