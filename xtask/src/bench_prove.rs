@@ -29,6 +29,10 @@ enum Source {
     /// a 4-byte little-endian size (the bench workloads read one), at its
     /// own length.
     Guest(&'static str, Option<u32>),
+    /// The loop at 2^log cycles, proven in segments of 2^po2.
+    LoopSegments { log: u32, po2: u32 },
+    /// A guest with its default input, proven in segments of 2^po2.
+    GuestSegments(&'static str, u32),
 }
 
 /// The workloads, by label; a guest is one more line. The bench guests are
@@ -55,6 +59,12 @@ const WORKLOADS: &[(&str, Source)] = &[
         "keccak-acc-1M",
         Source::Guest("bench_keccak_accel", Some(1_000_000)),
     ),
+    // Runs of many segments (issue 17): as `ember prove` proves them, in
+    // segments of 2^20 (the default), one execution, one segment's trace
+    // at a time.
+    ("ecdsa-verify", Source::GuestSegments("ecdsa-verify", 20)),
+    ("print-loop", Source::GuestSegments("print-loop", 20)),
+    ("loop-2^26", Source::LoopSegments { log: 26, po2: 20 }),
 ];
 
 /// The issue's targets on this 2-core machine.
@@ -63,6 +73,11 @@ const TARGET_PROOF_KIB: f64 = 500.0;
 const TARGET_VERIFY_MS: f64 = 20.0;
 /// Peak RSS per 2^20 cycles proven.
 const TARGET_RSS_MIB_PER_2_20: f64 = 2560.0;
+/// Issue 17's: a 2^26-cycle run's peak RSS against one segment's, its speed
+/// against one segment's, and verification per segment with the key.
+const TARGET_LONG_RSS_RATIO: f64 = 1.2;
+const TARGET_LONG_KHZ_SHARE: f64 = 0.9;
+const TARGET_SEGMENT_VERIFY_MS: f64 = 30.0;
 
 /// Builds the release `prove_loop` example; returns its path (as cargo
 /// reports it, wherever the target directory is).
@@ -191,6 +206,9 @@ fn print_header() {
 }
 
 fn print_row(row: &Value) {
+    if row.get("segments").is_some() {
+        return print_segments_row(row);
+    }
     let cells: Vec<String> = COLUMNS
         .iter()
         .map(|&(_, key, w)| {
@@ -208,6 +226,30 @@ fn print_row(row: &Value) {
         })
         .collect();
     println!("{}", cells.join(" "));
+}
+
+/// A run proven in segments: one line of its own (its phases are many
+/// proofs').
+fn print_segments_row(row: &Value) {
+    println!(
+        "{:<12} {} cycles in {} segments of at most 2^{}: {:.1} s, {:.1} kHz, peak RSS {:.0} MiB; \
+         proofs {:.0} KiB, verified in {:.0} ms from the ELF, {:.1} ms a segment with the key; \
+         paging {:.1}% of the cells, ~{:.0} ms a segment, ~{:.0} us a touched chunk ({} chunks)",
+        row["workload"].as_str().unwrap_or("?"),
+        row["cycles"],
+        row["segments"],
+        row["segment_po2"],
+        f(row, "total_seconds"),
+        f(row, "khz"),
+        f(row, "peak_rss_kib") / 1024.0,
+        f(row, "proof_bytes") / 1024.0,
+        f(row, "verify_ms"),
+        f(row, "verify_key_ms_per_segment"),
+        f(row, "paging_cells_share") * 100.0,
+        f(row, "paging_ms_per_segment"),
+        f(row, "paging_us_per_chunk"),
+        row["touched_chunks"],
+    );
 }
 
 /// The targets against the rows: speed and memory of the loop at 2^20
@@ -294,7 +336,9 @@ fn compare_with_targets(rows: &[Value]) -> Value {
             verdict(a >= b)
         );
     }
+    let segments = compare_segments(rows);
     json!({
+        "segments": segments,
         "khz_at_2_20": { "target_min": TARGET_KHZ_AT_2_20, "measured": (!large.is_empty()).then_some(min_khz) },
         "peak_rss_mib_per_2_20": { "target_max": TARGET_RSS_MIB_PER_2_20, "measured": (!large.is_empty()).then_some(rss_per_2_20) },
         "proof_kib": { "target_max": TARGET_PROOF_KIB, "fast": proof_kib[0], "small": proof_kib[1] },
@@ -303,17 +347,105 @@ fn compare_with_targets(rows: &[Value]) -> Value {
     })
 }
 
+/// Issue 17's targets: the 2^26-cycle run's peak RSS against one
+/// segment's (the loop at 2^20 proven alone) and its speed against that
+/// segment's, and verification per segment with the key, for every run
+/// proven in segments.
+fn compare_segments(rows: &[Value]) -> Value {
+    let long = rows.iter().find(|r| r["workload"] == "loop-2^26");
+    let one = rows
+        .iter()
+        .find(|r| r["workload"] == "loop" && (f(r, "log2_cycles") - 20.0).abs() < 0.01);
+    let verdict = |ok: bool| if ok { "met" } else { "MISSED" };
+    let mut out = json!({});
+    if let (Some(long), Some(one)) = (long, one) {
+        let rss = f(long, "peak_rss_kib") / f(one, "peak_rss_kib");
+        let speed = f(long, "khz") / f(one, "khz");
+        println!(
+            "  2^26 cycles in segments: peak RSS <= {TARGET_LONG_RSS_RATIO}x one segment's: {rss:.2}x  {}",
+            verdict(rss <= TARGET_LONG_RSS_RATIO)
+        );
+        println!(
+            "  2^26 cycles in segments: kHz >= {:.0}% of one segment's: {:.0}%  {}",
+            TARGET_LONG_KHZ_SHARE * 100.0,
+            speed * 100.0,
+            verdict(speed >= TARGET_LONG_KHZ_SHARE)
+        );
+        out["long_run_rss_ratio"] = json!({ "target_max": TARGET_LONG_RSS_RATIO, "measured": rss });
+        out["long_run_khz_share"] =
+            json!({ "target_min": TARGET_LONG_KHZ_SHARE, "measured": speed });
+    } else if long.is_some() {
+        println!("  2^26 cycles in segments against one segment: add the loop at --sizes 20");
+    }
+    let per_segment: Vec<(&str, f64)> = rows
+        .iter()
+        .filter(|r| r.get("segments").is_some())
+        .map(|r| {
+            let label = r["workload"].as_str().unwrap_or("?");
+            (label, f(r, "verify_key_ms_per_segment"))
+        })
+        .collect();
+    for (label, ms) in &per_segment {
+        println!(
+            "  verify a segment with the key <= {TARGET_SEGMENT_VERIFY_MS} ms ({label}): {ms:.1} ms  {}",
+            verdict(*ms <= TARGET_SEGMENT_VERIFY_MS)
+        );
+    }
+    out["verify_key_ms_per_segment"] = json!({
+        "target_max": TARGET_SEGMENT_VERIFY_MS,
+        "measured": per_segment.iter().map(|(l, ms)| json!({ "workload": l, "ms": ms })).collect::<Vec<_>>(),
+    });
+    out
+}
+
 /// The proving jobs: (label, prove_loop's arguments), the loop at each of
-/// `sizes` (log2 cycles) and every guest workload (built first).
-fn jobs(sizes: &[u32]) -> Result<Vec<(&'static str, Vec<String>)>> {
+/// `sizes` (log2 cycles) and every guest workload (built first); only the
+/// workloads `only` names, if it names any.
+fn jobs(sizes: &[u32], only: &[String]) -> Result<Vec<(&'static str, Vec<String>)>> {
+    let chosen: Vec<(&str, Source)> = WORKLOADS
+        .iter()
+        .copied()
+        .filter(|(label, _)| only.is_empty() || only.iter().any(|o| o == label))
+        .collect();
+    if let Some(unknown) = only.iter().find(|o| !WORKLOADS.iter().any(|(l, _)| l == o)) {
+        let labels: Vec<&str> = WORKLOADS.iter().map(|(l, _)| *l).collect();
+        return Err(format!(
+            "bench --prove: no workload `{unknown}` (there are: {})",
+            labels.join(", ")
+        ));
+    }
     let workspaces = crate::guests::workspaces(None)?;
-    for ws in &workspaces {
-        ws.build()?;
+    if chosen
+        .iter()
+        .any(|(_, s)| matches!(s, Source::Guest(..) | Source::GuestSegments(..)))
+    {
+        for ws in &workspaces {
+            ws.build()?;
+        }
     }
     let inputs = crate::root().join("target/bench-prove");
     std::fs::create_dir_all(&inputs).map_err(|e| format!("{}: {e}", inputs.display()))?;
+    // A guest's ELF and its input file (a 4-byte size, or its default).
+    let guest = |name: &str, size: Option<u32>| -> Result<Vec<String>> {
+        let (_, mut found) = crate::guests::find(&workspaces, name)?;
+        let guest = found.remove(0);
+        let mut args = vec!["--elf".to_string(), guest.elf.display().to_string()];
+        let input = match size {
+            Some(n) => {
+                let file = inputs.join(format!("{name}-{n}.bin"));
+                std::fs::write(&file, n.to_le_bytes())
+                    .map_err(|e| format!("{}: {e}", file.display()))?;
+                Some(file)
+            }
+            None => guest.default_input.clone(),
+        };
+        if let Some(input) = input {
+            args.extend(["--input".to_string(), input.display().to_string()]);
+        }
+        Ok(args)
+    };
     let mut jobs = Vec::new();
-    for &(label, source) in WORKLOADS {
+    for (label, source) in chosen {
         match source {
             Source::Loop => {
                 jobs.extend(sizes.iter().map(|s| (label, vec![s.to_string()])));
@@ -324,22 +456,14 @@ fn jobs(sizes: &[u32]) -> Result<Vec<(&'static str, Vec<String>)>> {
                     (label, args.to_vec())
                 }));
             }
-            Source::Guest(name, size) => {
-                let (_, mut found) = crate::guests::find(&workspaces, name)?;
-                let guest = found.remove(0);
-                let mut args = vec!["--elf".to_string(), guest.elf.display().to_string()];
-                let input = match size {
-                    Some(n) => {
-                        let file = inputs.join(format!("{name}-{n}.bin"));
-                        std::fs::write(&file, n.to_le_bytes())
-                            .map_err(|e| format!("{}: {e}", file.display()))?;
-                        Some(file)
-                    }
-                    None => guest.default_input.clone(),
-                };
-                if let Some(input) = input {
-                    args.extend(["--input".to_string(), input.display().to_string()]);
-                }
+            Source::Guest(name, size) => jobs.push((label, guest(name, size)?)),
+            Source::LoopSegments { log, po2 } => {
+                let args = ["--segment-po2", &po2.to_string(), &log.to_string()];
+                jobs.push((label, args.map(String::from).to_vec()));
+            }
+            Source::GuestSegments(name, po2) => {
+                let mut args = vec!["--segment-po2".to_string(), po2.to_string()];
+                args.extend(guest(name, None)?);
                 jobs.push((label, args));
             }
         }
@@ -371,8 +495,9 @@ fn prove_all(
     Ok((rows, before))
 }
 
-/// `cargo xtask bench --prove [--sizes 16,18,20] [--runs N] [--baseline REV]`.
-pub fn bench_prove(sizes: &[u32], runs: usize, baseline: Option<&str>) -> Result {
+/// `cargo xtask bench --prove [--sizes 16,18,20] [--only LABEL,...] [--runs N]
+/// [--baseline REV]`.
+pub fn bench_prove(sizes: &[u32], only: &[String], runs: usize, baseline: Option<&str>) -> Result {
     let example = build_example()?;
     let base = baseline
         .map(|rev| {
@@ -381,7 +506,7 @@ pub fn bench_prove(sizes: &[u32], runs: usize, baseline: Option<&str>) -> Result
             crate::bench::build_at(rev, &args, "release/examples/prove_loop")
         })
         .transpose()?;
-    let jobs = jobs(sizes)?;
+    let jobs = jobs(sizes, only)?;
     let (rows, before) = prove_all(&example, base.as_deref(), &jobs, runs)?;
     println!(
         "phases (s): setup = the preprocessed tables' commitment; commit = the main traces' LDE \
@@ -420,15 +545,17 @@ pub fn bench_prove(sizes: &[u32], runs: usize, baseline: Option<&str>) -> Result
 pub fn smoke() -> Result {
     let example = build_example()?;
     // The loop and the fibonacci example: the harness, not every workload.
-    let jobs: Vec<(&str, Vec<String>)> = jobs(&[12])?
-        .into_iter()
-        .filter(|(label, _)| matches!(*label, "loop" | "fib"))
-        .collect();
+    let mut jobs = jobs(&[12], &["loop".into(), "fib".into()])?;
+    // And a run in segments: 2^12 cycles in segments of 2^10.
+    jobs.push((
+        "loop-seg",
+        ["--segment-po2", "10", "12"].map(String::from).to_vec(),
+    ));
     let (rows, _) = prove_all(&example, None, &jobs, 1)?;
     let sane = rows.iter().all(|r| {
         r["cycles"].as_u64().is_some_and(|c| c > 0)
             && r["proof_bytes"].as_u64().is_some_and(|b| b > 0)
-            && f(r, "fri_seconds") > 0.0
+            && (f(r, "fri_seconds") > 0.0 || r["segments"].as_u64().is_some_and(|n| n >= 4))
             && r["peak_rss_kib"].as_u64().is_some_and(|k| k > 0)
     });
     if !sane {

@@ -137,6 +137,10 @@ enum Cmd {
         /// With --prove: the loop's sizes, log2 of its cycles.
         #[arg(long, value_delimiter = ',', default_values_t = [16, 18, 20], requires = "prove")]
         sizes: Vec<u32>,
+        /// With --prove: only these workloads (by label, e.g.
+        /// `loop,ecdsa-verify`; default: all).
+        #[arg(long, value_delimiter = ',', requires = "prove")]
+        only: Vec<String>,
     },
 }
 
@@ -200,9 +204,10 @@ fn main() -> ExitCode {
             runs,
             prove: true,
             sizes,
+            only,
             baseline,
             ..
-        } => bench_prove::bench_prove(&sizes, runs.unwrap_or(1).max(1), baseline.as_deref())
+        } => bench_prove::bench_prove(&sizes, &only, runs.unwrap_or(1).max(1), baseline.as_deref())
             .map(|()| 0),
         Cmd::Bench {
             runs,

@@ -6,6 +6,12 @@
 //! proving phase: `cargo xtask bench --prove` runs it once per workload and
 //! size, so that each has its own peak RSS. A benchmark, never a test.
 //!
+//! With `--segment-po2 K`, the run is proven in segments of at most 2^K
+//! cycles as `ember prove` does (one execution, each segment proven when
+//! it is complete), and the figures are the run's: total time and kHz,
+//! peak RSS, the receipt's proofs, verification per segment, and what
+//! paging the memory in and out costs (see [`measure_segments`]).
+//!
 //! The phases come from the spans Plonky3 opens inside `prove_batch`
 //! (summed as wall-clock intervals, so work spread over threads is not
 //! counted twice); see [`Spans`].
@@ -250,12 +256,17 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let (mut json, mut elf, mut input) = (false, None, None);
     let mut params = ember_air::Params::default();
+    let mut segment_po2 = None;
     let mut logs = Vec::new();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--json" => json = true,
             "--elf" => elf = args.next(),
             "--input" => input = args.next(),
+            "--segment-po2" => {
+                segment_po2 = args.next().and_then(|k| k.parse::<usize>().ok());
+                assert!(segment_po2.is_some(), "--segment-po2 takes a number");
+            }
             "--params" => {
                 let name = args.next().unwrap_or_default();
                 params = ember_air::Params::from_name(&name)
@@ -263,8 +274,8 @@ fn main() {
             }
             log => logs.push(log.parse::<u32>().unwrap_or_else(|_| {
                 panic!(
-                    "usage: prove_loop [--json] [--params SET] [--elf FILE [--input FILE]] \
-                     [LOG2_CYCLES...]"
+                    "usage: prove_loop [--json] [--params SET] [--segment-po2 K] \
+                     [--elf FILE [--input FILE]] [LOG2_CYCLES...]"
                 )
             })),
         }
@@ -283,7 +294,7 @@ fn main() {
     };
     let spans = Arc::new(Spans::default());
     tracing::subscriber::set_global_default(spans.clone()).expect("the only subscriber");
-    if !json {
+    if !json && segment_po2.is_none() {
         println!(
             "cycles     trace s  prove s   kHz   proof KiB  verify ms  with key ms  peak RSS MiB"
         );
@@ -293,7 +304,10 @@ fn main() {
             Workload::Loop(log) => (program(1 << log), Vec::new()),
             Workload::Elf { program, input } => (program, input),
         };
-        measure(&spans, &program, &input, params, json);
+        match segment_po2 {
+            Some(po2) => measure_segments(&spans, &program, &input, params, po2, json),
+            None => measure(&spans, &program, &input, params, json),
+        }
     }
 }
 
@@ -422,4 +436,157 @@ fn measure(spans: &Spans, program: &Program, input: &[u8], params: ember_air::Pa
 
 fn postcard_len(value: &impl serde::Serialize) -> usize {
     postcard::to_allocvec(value).map_or(0, |v| v.len())
+}
+
+/// One segment's figures.
+struct SegmentFigures {
+    cycles: u64,
+    prove_s: f64,
+    /// Main-trace cells (rows times columns) of every table, and of the
+    /// memory tree's three tables (chunks, nodes, Poseidon2).
+    cells: usize,
+    paging_cells: usize,
+    /// Chunks of 4 words the segment touched (paged in and out).
+    chunks: usize,
+}
+
+/// Proves a run in segments of at most `2^po2` cycles and prints the run's
+/// figures. Paging (the memory tree's chunk, node and Poseidon2 tables,
+/// which page the touched chunks in and out) is proven in the same batch as
+/// everything else, so its cost is estimated as its share of the committed
+/// main-trace cells times the segment's proving time (committing, the
+/// quotient and the openings all grow with the cells), plus its part of
+/// the trace: reported per segment and per touched chunk.
+fn measure_segments(
+    spans: &Spans,
+    program: &Program,
+    input: &[u8],
+    params: ember_air::Params,
+    po2: usize,
+    json: bool,
+) {
+    use ember_air::paging::chunk::ChunkCols;
+    use ember_air::{Table, Val, cols::borrow_row};
+    use p3_field::PrimeCharacteristicRing;
+    let mut segments: Vec<SegmentFigures> = Vec::new();
+    let started = Instant::now();
+    let mut host = BufferHost::with_input(input);
+    let mut machine = Machine::new(program);
+    let (result, cycles, proofs) = {
+        let segmenter = ember_prover::Segmenter::new(program, input, po2, params)
+            .expect("provable")
+            .on_segment(|done| {
+                // Plonky3's spans of this segment are not needed: keep the
+                // log from growing over a long run.
+                spans.clear();
+                let width = |t: Table| p3_air::BaseAir::<Val>::width(&done.airs[t.index()]);
+                let height = |t: Table| done.traces.matrices[t.index()].height();
+                let cells = done
+                    .proof
+                    .proof
+                    .tables
+                    .iter()
+                    .map(|t| width(t) * height(t))
+                    .sum();
+                let paging_cells = [Table::Chunk, Table::Node, Table::Perm]
+                    .map(|t| width(t) * height(t))
+                    .iter()
+                    .sum();
+                let chunk_trace = &done.traces.matrices[Table::Chunk.index()];
+                let chunks = chunk_trace
+                    .values
+                    .chunks(chunk_trace.width)
+                    .filter(|row| {
+                        let cols: &ChunkCols<Val> = borrow_row(row);
+                        cols.is_real == Val::ONE
+                    })
+                    .count();
+                segments.push(SegmentFigures {
+                    cycles: u64::from(done.proof.proof.end.cycles),
+                    prove_s: (done.trace_time + done.prove_time).as_secs_f64(),
+                    cells,
+                    paging_cells,
+                    chunks,
+                });
+            });
+        let mut segmenter = segmenter;
+        machine.set_cycle_limit(ember_prover::MAX_RUN_CYCLES);
+        let result = machine.run_observed(&mut host, &mut segmenter);
+        let cycles = machine.cycles();
+        let proofs = segmenter.finish(&result, cycles).expect("proves");
+        (result, cycles, proofs)
+    };
+    let total = started.elapsed().as_secs_f64();
+    let Ok(Exit::Halted { code }) = result else {
+        panic!("the workload did not halt: {result:?}");
+    };
+    let proofs: Vec<ember_air::EmberProof> = proofs.into_iter().map(|p| p.proof).collect();
+    let size: usize = proofs.iter().map(postcard_len).sum();
+    let statement = ember_verifier::Statement {
+        status: 0,
+        exit_code: code,
+        cycles,
+    };
+    let v = Instant::now();
+    let key = ember_verifier::VerifyingKey::new(program).expect("a key");
+    ember_verifier::verify_segments(&key, input, &host.journal, &statement, &proofs)
+        .expect("verifies");
+    let verify_ms = v.elapsed().as_secs_f64() * 1e3;
+    let verify_key_ms = (0..3)
+        .map(|_| {
+            let v = Instant::now();
+            ember_verifier::verify_segments(&key, input, &host.journal, &statement, &proofs)
+                .expect("verifies with the key");
+            v.elapsed().as_secs_f64() * 1e3
+        })
+        .fold(f64::INFINITY, f64::min);
+    let rss_kib = peak_rss_kib();
+    let n = segments.len();
+    let paging_s: f64 = segments
+        .iter()
+        .map(|s| s.prove_s * s.paging_cells as f64 / s.cells as f64)
+        .sum();
+    let chunks: usize = segments.iter().map(|s| s.chunks).sum();
+    let paging_share = segments.iter().map(|s| s.paging_cells).sum::<usize>() as f64
+        / segments.iter().map(|s| s.cells).sum::<usize>() as f64;
+    let longest = segments.iter().map(|s| s.cycles).max().unwrap_or(0);
+    if !json {
+        println!(
+            "{cycles} cycles in {n} segments of at most 2^{po2} (longest {longest}): {total:.2} s, \
+             {:.1} kHz, {:.0} KiB of proofs, verified in {verify_ms:.1} ms from the ELF and \
+             {verify_key_ms:.1} ms with the key ({:.1} ms a segment), peak RSS {:.0} MiB; paging \
+             {:.1}% of the cells, about {:.0} ms a segment and {:.1} us a touched chunk \
+             ({chunks} chunks)",
+            cycles as f64 / total / 1e3,
+            size as f64 / 1024.0,
+            verify_key_ms / n as f64,
+            rss_kib as f64 / 1024.0,
+            paging_share * 100.0,
+            paging_s * 1e3 / n as f64,
+            paging_s * 1e6 / chunks.max(1) as f64,
+        );
+        return;
+    }
+    let fields = [
+        format!("\"params\":\"{}\"", params.name()),
+        format!("\"cycles\":{cycles}"),
+        format!("\"segment_po2\":{po2}"),
+        format!("\"segments\":{n}"),
+        format!("\"total_seconds\":{total}"),
+        format!("\"prove_seconds\":{total}"),
+        format!("\"proof_bytes\":{size}"),
+        format!("\"verify_ms\":{verify_ms}"),
+        format!("\"verify_key_ms\":{verify_key_ms}"),
+        format!("\"verify_key_ms_per_segment\":{}", verify_key_ms / n as f64),
+        format!("\"peak_rss_kib\":{rss_kib}"),
+        format!("\"touched_chunks\":{chunks}"),
+        format!("\"paging_cells_share\":{paging_share}"),
+        format!("\"paging_seconds\":{paging_s}"),
+        format!("\"paging_ms_per_segment\":{}", paging_s * 1e3 / n as f64),
+        format!(
+            "\"paging_us_per_chunk\":{}",
+            paging_s * 1e6 / chunks.max(1) as f64
+        ),
+    ];
+    println!("{{{}}}", fields.join(","));
 }

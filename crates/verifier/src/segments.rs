@@ -40,6 +40,8 @@ pub fn verify_segments(
         journal_pos: 0,
         root: digest_u32(&key.initial_root()),
     };
+    // The chain first (public data only), then the proofs.
+    let mut statements = Vec::with_capacity(proofs.len());
     for (i, proof) in proofs.iter().enumerate() {
         let last = i + 1 == proofs.len();
         if proof.end.ended != last {
@@ -54,10 +56,54 @@ pub fn verify_segments(
         }
         let (stop, pv, data) = segment(&start, &proof.end, last, statement, input, journal)
             .map_err(|what| shape(i, what))?;
-        verify_segment(key, pv, data, proof)?;
+        statements.push((pv, data));
         start = stop;
     }
-    Ok(())
+    verify_all(key, statements, proofs)
+}
+
+/// Verifies each segment's proof against its public values and data
+/// table, on as many threads as the machine has cores (segments are
+/// independent once the chain holds): the first segment's error, in run
+/// order, if any.
+fn verify_all(
+    key: &VerifyingKey,
+    statements: Vec<(Vec<Val>, DataAir)>,
+    proofs: &[EmberProof],
+) -> Result<(), VerifyError> {
+    let work: Vec<_> = statements.into_iter().zip(proofs).collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(work.len());
+    if threads <= 1 {
+        return work
+            .into_iter()
+            .try_for_each(|((pv, data), proof)| verify_segment(key, pv, data, proof));
+    }
+    // Segment i goes to thread i mod threads.
+    let mut shares: Vec<Vec<_>> = (0..threads).map(|_| Vec::new()).collect();
+    for (i, w) in work.into_iter().enumerate() {
+        shares[i % threads].push((i, w));
+    }
+    let mut results: Vec<(usize, Result<(), VerifyError>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = shares
+            .into_iter()
+            .map(|share| {
+                s.spawn(move || {
+                    share
+                        .into_iter()
+                        .map(|(i, ((pv, data), proof))| (i, verify_segment(key, pv, data, proof)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a verifier thread"))
+            .collect()
+    });
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().try_for_each(|(_, r)| r)
 }
 
 /// Refuses an input or a journal longer than a proof holds.
