@@ -44,6 +44,12 @@ pub struct ProveArgs {
     #[arg(long, value_name = "K", default_value_t = 20,
           value_parser = clap::value_parser!(u8).range(10..=22))]
     segment_po2: u8,
+    /// Prove up to N segments at once, each on its own thread, while the
+    /// run goes on (default 1); each holds a segment's trace, so memory
+    /// grows with N.
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u8).range(1..=64))]
+    jobs: u8,
 }
 
 fn parse_params(name: &str) -> Result<Params, String> {
@@ -148,7 +154,8 @@ pub fn prove(args: &ProveArgs) -> Result<u8, BadInput> {
     let mut executor = Executor::new(&program)
         .write_bytes(&input)
         .params(args.params)
-        .segment_po2(usize::from(args.segment_po2));
+        .segment_po2(usize::from(args.segment_po2))
+        .jobs(usize::from(args.jobs));
     let progress = ProgressLine::stderr();
     if let Some(line) = &progress {
         executor = executor

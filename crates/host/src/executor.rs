@@ -81,6 +81,7 @@ pub struct Executor<'a> {
     progress: Option<ProgressCallback<'a>>,
     /// `prove`: the segments' size (log2 of cycles).
     pub(crate) segment_po2: usize,
+    pub(crate) jobs: usize,
     /// `prove`: the parameter set.
     pub(crate) params: crate::Params,
 }
@@ -102,6 +103,7 @@ impl<'a> Executor<'a> {
             trace: None,
             progress: None,
             segment_po2: ember_prover::DEFAULT_SEGMENT_PO2,
+            jobs: 1,
             params: crate::Params::default(),
         }
     }
@@ -177,6 +179,15 @@ impl<'a> Executor<'a> {
         self
     }
 
+    /// `prove` proves up to `jobs` segments at once, each on its own
+    /// thread, while the run goes on recording the next (default 1: each
+    /// segment is proven when it ends). Each job holds a segment's trace,
+    /// so peak memory grows with `jobs`.
+    pub fn jobs(mut self, jobs: usize) -> Self {
+        self.jobs = jobs.max(1);
+        self
+    }
+
     /// `prove` proves with the parameter set `params` (default
     /// [`Params::Fast`](crate::Params::Fast)).
     pub fn params(mut self, params: crate::Params) -> Self {
@@ -210,6 +221,7 @@ impl<'a> Executor<'a> {
             trace,
             progress,
             segment_po2: _,
+            jobs: _,
             params: _,
         } = self;
         let mut host = IoHost::new(input, stdout, stderr);

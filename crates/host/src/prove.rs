@@ -47,7 +47,8 @@ impl Executor<'_> {
         // One execution: the run users see is cut into segments as it goes,
         // each proven as soon as it is complete (so the prover holds one
         // segment's trace at a time).
-        let mut segmenter = Segmenter::new(program.core(), &input, self.segment_po2, params)?;
+        let mut segmenter =
+            Segmenter::new(program.core(), &input, self.segment_po2, params)?.jobs(self.jobs);
         let session = self.run_with(&mut segmenter)?;
         let proofs = segmenter.finish(&Ok(session.exit.clone()), session.cycles)?;
         let prove_time = started.elapsed();

@@ -257,12 +257,14 @@ fn main() {
     let (mut json, mut elf, mut input) = (false, None, None);
     let mut params = ember_air::Params::default();
     let mut segment_po2 = None;
+    let mut jobs = 1;
     let mut logs = Vec::new();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--json" => json = true,
             "--elf" => elf = args.next(),
             "--input" => input = args.next(),
+            "--jobs" => jobs = args.next().and_then(|n| n.parse().ok()).expect("--jobs N"),
             "--segment-po2" => {
                 segment_po2 = args.next().and_then(|k| k.parse::<usize>().ok());
                 assert!(segment_po2.is_some(), "--segment-po2 takes a number");
@@ -274,7 +276,7 @@ fn main() {
             }
             log => logs.push(log.parse::<u32>().unwrap_or_else(|_| {
                 panic!(
-                    "usage: prove_loop [--json] [--params SET] [--segment-po2 K] \
+                    "usage: prove_loop [--json] [--params SET] [--segment-po2 K [--jobs N]] \
                      [--elf FILE [--input FILE]] [LOG2_CYCLES...]"
                 )
             })),
@@ -305,7 +307,7 @@ fn main() {
             Workload::Elf { program, input } => (program, input),
         };
         match segment_po2 {
-            Some(po2) => measure_segments(&spans, &program, &input, params, po2, json),
+            Some(po2) => measure_segments(&spans, &program, &input, (params, po2, jobs), json),
             None => measure(&spans, &program, &input, params, json),
         }
     }
@@ -461,8 +463,7 @@ fn measure_segments(
     spans: &Spans,
     program: &Program,
     input: &[u8],
-    params: ember_air::Params,
-    po2: usize,
+    (params, po2, jobs): (ember_air::Params, usize, usize),
     json: bool,
 ) {
     use ember_air::paging::chunk::ChunkCols;
@@ -475,6 +476,7 @@ fn measure_segments(
     let (result, cycles, proofs) = {
         let segmenter = ember_prover::Segmenter::new(program, input, po2, params)
             .expect("provable")
+            .jobs(jobs)
             .on_segment(|done| {
                 // Plonky3's spans of this segment are not needed: keep the
                 // log from growing over a long run.
@@ -572,6 +574,7 @@ fn measure_segments(
         format!("\"cycles\":{cycles}"),
         format!("\"segment_po2\":{po2}"),
         format!("\"segments\":{n}"),
+        format!("\"jobs\":{jobs}"),
         format!("\"total_seconds\":{total}"),
         format!("\"prove_seconds\":{total}"),
         format!("\"proof_bytes\":{size}"),

@@ -9,6 +9,7 @@ pub use segments::{
     DEFAULT_SEGMENT_PO2, MAX_RUN_CYCLES, SEGMENT_PO2, SegmentDone, Segmenter, prove_segments,
 };
 mod trace;
+mod workers;
 
 use ember_air::config::Params;
 use ember_air::paging::tree::MemoryState;

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use ember_air::EmberAir;
 
+use crate::workers::{Done, Job, Workers};
 use crate::{Proof, ProveError, Recorder, Traces, prove_traces_with};
 
 /// The smallest and largest segment sizes (log2 of cycles).
@@ -54,9 +55,18 @@ pub struct Segmenter<'a> {
     params: Params,
     /// The segment being recorded, and where it started.
     current: Option<(Recorder, Boundary)>,
-    proofs: Vec<Proof>,
+    /// Segments finished so far, and the proofs made of them (in order; a
+    /// worker's may come back out of order).
+    segments: usize,
+    proofs: Vec<Option<Proof>>,
+    /// The first reason the run cannot be proven: while recording, or the
+    /// earliest segment whose proof failed.
     error: Option<ProveError>,
+    failed: Option<(usize, ProveError)>,
     on_segment: Option<OnSegment<'a>>,
+    /// Proving threads, if more than one job (else segments are proven
+    /// in turn, on the recording thread).
+    workers: Option<Workers>,
 }
 
 impl<'a> Segmenter<'a> {
@@ -85,10 +95,22 @@ impl<'a> Segmenter<'a> {
             po2,
             params,
             current: Some((recorder, start)),
+            segments: 0,
             proofs: Vec::new(),
             error: None,
+            failed: None,
             on_segment: None,
+            workers: None,
         })
+    }
+
+    /// Proves up to `jobs` segments at once, each on its own thread, while
+    /// the run goes on (1, the default: each segment is proven when it
+    /// ends, and the run waits). Memory grows with `jobs`: each holds a
+    /// segment's trace.
+    pub fn jobs(mut self, jobs: usize) -> Segmenter<'a> {
+        self.workers = (jobs > 1).then(|| Workers::new(jobs, self.params));
+        self
     }
 
     /// Calls `report` with each segment once it is proven (a progress line,
@@ -98,34 +120,76 @@ impl<'a> Segmenter<'a> {
         self
     }
 
-    /// Proves a finished segment's tables, reports it and keeps its proof.
-    fn prove(
-        &mut self,
-        airs: &[EmberAir],
-        traces: &Traces,
-        trace_time: Duration,
-    ) -> Result<(), ProveError> {
-        let started = Instant::now();
-        let proof = prove_traces_with(airs, traces, self.params)?;
-        if let Some(report) = &mut self.on_segment {
-            report(&SegmentDone {
-                index: self.proofs.len(),
-                airs,
-                traces,
-                proof: &proof,
-                trace_time,
-                prove_time: started.elapsed(),
-            });
+    /// Proves a finished segment's tables (now, or hands them to a
+    /// worker), reporting and keeping every proof made meanwhile.
+    fn prove(&mut self, airs: Vec<EmberAir>, traces: Traces, trace_time: Duration) {
+        let job = Job {
+            index: self.segments,
+            airs,
+            traces,
+            trace_time,
+        };
+        self.segments += 1;
+        self.proofs.push(None);
+        let proven = match &self.workers {
+            None => {
+                let started = Instant::now();
+                let proof = prove_traces_with(&job.airs, &job.traces, self.params);
+                vec![Done {
+                    job,
+                    proof,
+                    prove_time: started.elapsed(),
+                }]
+            }
+            Some(workers) => match workers.submit(job) {
+                Ok(()) => workers.proven(),
+                Err(e) => {
+                    self.error.get_or_insert(e);
+                    Vec::new()
+                }
+            },
+        };
+        for done in proven {
+            self.keep(done);
         }
-        self.proofs.push(proof);
-        Ok(())
+    }
+
+    /// Reports a segment proven and keeps its proof (or its error, if it is
+    /// the earliest so far).
+    fn keep(&mut self, done: Done) {
+        let Done {
+            job,
+            proof,
+            prove_time,
+        } = done;
+        match proof {
+            Ok(proof) => {
+                if let Some(report) = &mut self.on_segment {
+                    report(&SegmentDone {
+                        index: job.index,
+                        airs: &job.airs,
+                        traces: &job.traces,
+                        proof: &proof,
+                        trace_time: job.trace_time,
+                        prove_time,
+                    });
+                }
+                self.proofs[job.index] = Some(proof);
+            }
+            Err(e) => {
+                if self.failed.as_ref().is_none_or(|(i, _)| job.index < *i) {
+                    self.failed = Some((job.index, e));
+                }
+            }
+        }
     }
 
     /// Before the instruction at `pc` that starts at `cycle` and costs
     /// `cost`: ends the segment there if the instruction would take it
     /// past its size (and it holds any), proving it and starting the next.
     fn before(&mut self, pc: u32, cycle: u64, cost: u64) {
-        if self.error.is_some() {
+        if self.error.is_some() || self.failed.is_some() {
+            self.current = None;
             return;
         }
         if cycle + cost > MAX_RUN_CYCLES {
@@ -160,8 +224,9 @@ impl<'a> Segmenter<'a> {
     ) -> Result<(Recorder, Boundary), ProveError> {
         let started = Instant::now();
         let (airs, traces, state) = recorder.finish_segment(pc, cycle)?;
-        self.prove(&airs, &traces, started.elapsed())?;
-        let end = self.proofs.last().expect("just proven").proof.end;
+        // Where the segment ends is in its public values, before any proof.
+        let end = ember_air::public::segment_end(&traces.public_values);
+        self.prove(airs, traces, started.elapsed());
         let start = Boundary {
             pc,
             cycles: cycle as u32,
@@ -180,14 +245,38 @@ impl<'a> Segmenter<'a> {
         result: &Result<Exit, Fault>,
         cycles: u64,
     ) -> Result<Vec<Proof>, ProveError> {
+        // The last segment, unless recording or a proof already failed.
+        if self.error.is_none()
+            && self.failed.is_none()
+            && let Some((recorder, _)) = self.current.take()
+        {
+            let started = Instant::now();
+            match recorder.finish(result, cycles) {
+                Ok((airs, traces)) => self.prove(airs, traces, started.elapsed()),
+                Err(e) => self.error = Some(e),
+            }
+        }
+        // Every worker's proof, even after an error (the threads end).
+        if let Some(workers) = self.workers.take() {
+            let (proven, died) = workers.finish();
+            for done in proven {
+                self.keep(done);
+            }
+            if let Some(e) = died {
+                self.error.get_or_insert(e);
+            }
+        }
         if let Some(e) = self.error.take() {
             return Err(e);
         }
-        let (recorder, _) = self.current.take().expect("a segment");
-        let started = Instant::now();
-        let (airs, traces) = recorder.finish(result, cycles)?;
-        self.prove(&airs, &traces, started.elapsed())?;
-        Ok(self.proofs)
+        if let Some((_, e)) = self.failed.take() {
+            return Err(e);
+        }
+        Ok(self
+            .proofs
+            .into_iter()
+            .map(|p| p.expect("every segment proven"))
+            .collect())
     }
 }
 

@@ -166,6 +166,32 @@ fn a_run_of_many_segments_proves_and_verifies() {
     );
 }
 
+/// Segments proven on three threads while the run goes on: the same
+/// segments, each reported once, and a chain that verifies.
+#[test]
+fn segments_proven_on_several_threads_verify() {
+    let p = proven();
+    let mut machine = Machine::new(&p.program);
+    let mut host = BufferHost::with_input(INPUT);
+    let mut reported = Vec::new();
+    let mut segmenter = ember_prover::Segmenter::new(&p.program, INPUT, PO2, Params::default())
+        .unwrap()
+        .jobs(3)
+        .on_segment(|done| reported.push((done.index, done.proof.proof.end.cycles)));
+    let result = machine.run_observed(&mut host, &mut segmenter);
+    let proofs: Vec<EmberProof> = segmenter
+        .finish(&result, machine.cycles())
+        .unwrap()
+        .into_iter()
+        .map(|p| p.proof)
+        .collect();
+    assert_eq!(proofs.len(), p.proofs.len());
+    reported.sort();
+    let ends: Vec<(usize, u32)> = p.proofs.iter().map(|x| x.end.cycles).enumerate().collect();
+    assert_eq!(reported, ends);
+    check(&proofs, &p.statement).unwrap();
+}
+
 /// The chain: every segment must start where the previous one ended.
 #[test]
 fn dropped_duplicated_and_reordered_segments_are_rejected() {
@@ -176,25 +202,48 @@ fn dropped_duplicated_and_reordered_segments_are_rejected() {
             .map(|x| postcard::from_bytes(&postcard::to_allocvec(x).unwrap()).unwrap())
             .collect()
     };
-    // A middle segment dropped: the next one's start (pc, cycles, root) is
-    // not where the chain is.
+    let message =
+        |proofs: Vec<&EmberProof>| check(&owned(proofs), &p.statement).unwrap_err().to_string();
+    // A middle segment dropped: the cycles no longer add up (checked on
+    // the chain, before any proof).
     let mut dropped: Vec<&EmberProof> = p.proofs.iter().collect();
     dropped.remove(n / 2);
-    assert!(matches!(
-        check(&owned(dropped), &p.statement),
-        Err(VerifyError::Stark(_) | VerifyError::Shape(_))
-    ));
-    // A segment twice.
+    let e = message(dropped);
+    assert!(
+        e.starts_with(&format!(
+            "the proof's shape is wrong: segment {m} of {m}: the segments' cycles add up to {}, and the claim says",
+            p.statement.cycles - u64::from(p.proofs[n / 2].end.cycles),
+            m = n - 1
+        )),
+        "{e}"
+    );
+    // A segment twice: too many cycles.
     let mut twice: Vec<&EmberProof> = p.proofs.iter().collect();
     twice.insert(n / 2, &p.proofs[n / 2]);
-    assert!(check(&owned(twice), &p.statement).is_err());
-    // Two segments swapped.
+    let e = message(twice);
+    assert!(
+        e.starts_with(&format!(
+            "the proof's shape is wrong: segment {m} of {m}: the segments' cycles add up to {}, and the claim says",
+            p.statement.cycles + u64::from(p.proofs[n / 2].end.cycles),
+            m = n + 1
+        )),
+        "{e}"
+    );
+    // Two segments swapped: the cycles add up, but the third segment would
+    // read the input backwards.
     let mut swapped: Vec<&EmberProof> = p.proofs.iter().collect();
     swapped.swap(1, 2);
-    assert!(matches!(
-        check(&owned(swapped), &p.statement),
-        Err(VerifyError::Stark(_) | VerifyError::Shape(_))
-    ));
+    let e = message(swapped);
+    assert!(
+        e.starts_with(&format!(
+            "the proof's shape is wrong: segment 3 of {n}: it reads input bytes {}..{}, and the input has {}",
+            p.proofs[2].end.input_pos,
+            p.proofs[1].end.input_pos,
+            INPUT.len()
+        )),
+        "{e}"
+    );
+
     // The last one missing: the run does not end.
     let cut: Vec<&EmberProof> = p.proofs[..n - 1].iter().collect();
     assert_eq!(
@@ -233,14 +282,35 @@ fn a_segments_stated_end_is_bound_by_its_proof() {
     for (what, edit) in edits {
         let mut proofs: Vec<EmberProof> = p.proofs.iter().map(reload).collect();
         edit(&mut proofs[1]);
+        // The chain takes the edited end as the next start; the edited
+        // segment's own proof (its public values) refuses it first.
+        let e = check(&proofs, &p.statement).unwrap_err();
         assert!(
-            matches!(
-                check(&proofs, &p.statement),
-                Err(VerifyError::Stark(_) | VerifyError::Shape(_))
-            ),
-            "{what}"
+            matches!(&e, VerifyError::Stark(m) if m.starts_with(&format!("segment 2 of {}: ", proofs.len()))),
+            "{what}: {e}"
         );
     }
+    // A segment that claims more cycles than a proof holds: refused on
+    // the chain.
+    let mut proofs: Vec<EmberProof> = p.proofs.iter().map(reload).collect();
+    proofs[1].end.cycles = (1 << 23) + 1;
+    assert_eq!(
+        check(&proofs, &p.statement).unwrap_err().to_string(),
+        format!(
+            "the proof's shape is wrong: segment 2 of {}: 8388609 cycles cannot be proven",
+            proofs.len()
+        )
+    );
+    // A journal shorter than the segments wrote.
+    let key = VerifyingKey::new(&p.program).unwrap();
+    let short = &p.journal[..10];
+    let e = verify_segments(&key, INPUT, short, &p.statement, &p.proofs)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(": it writes journal bytes ") && e.ends_with(", and the journal has 10"),
+        "{e}"
+    );
     // A middle segment claiming to end the run.
     let mut proofs: Vec<EmberProof> = p.proofs.iter().map(reload).collect();
     proofs[1].end.ended = true;
@@ -251,4 +321,107 @@ fn a_segments_stated_end_is_bound_by_its_proof() {
             proofs.len()
         )
     );
+}
+
+/// SHA-256's initial state, as the ECALL's state words.
+const IV: [u32; 8] = [
+    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+];
+
+/// `rounds` times: one SHA256_COMPRESS of the block at DATA + 0x40 into
+/// the state at DATA, one KECCAK_PERMUTE of the 200 bytes at DATA + 0x100,
+/// and a store of the round number into the block (so every block
+/// differs); then both states' first 32 bytes to the journal, and HALT.
+fn accelerator_program(rounds: u32) -> (Program, Vec<u8>) {
+    let (s0, s1) = (8u8, 9u8);
+    let mut w = Vec::new();
+    w.extend(asm::li(s0, DATA));
+    w.extend(asm::li(s1, rounds));
+    let top = w.len();
+    w.extend([
+        asm::sw(s1, 0x40, s0),
+        asm::addi(10, s0, 0),
+        asm::addi(11, s0, 0x40),
+        asm::addi(12, 0, 1),
+        asm::addi(5, 0, ecall::SHA256_COMPRESS as i32),
+        asm::ecall(),
+        asm::addi(10, s0, 0x100),
+        asm::addi(5, 0, ecall::KECCAK_PERMUTE as i32),
+        asm::ecall(),
+        asm::addi(s1, s1, -1),
+    ]);
+    let back = -4 * (w.len() - top) as i32;
+    w.push(asm::bne(s1, 0, back));
+    for at in [0, 0x100] {
+        w.extend([
+            asm::addi(10, 0, fd::JOURNAL as i32),
+            asm::addi(11, s0, at),
+            asm::addi(12, 0, 32),
+            asm::addi(5, 0, ecall::WRITE as i32),
+            asm::ecall(),
+        ]);
+    }
+    w.extend([
+        asm::addi(10, 0, 0),
+        asm::addi(5, 0, ecall::HALT as i32),
+        asm::ecall(),
+    ]);
+    let mut data: Vec<u8> = IV.iter().flat_map(|w| w.to_le_bytes()).collect();
+    data.resize(0x300, 0);
+    for (i, b) in data[0x40..0x300].iter_mut().enumerate() {
+        *b = (i as u8).wrapping_mul(97).wrapping_add(13);
+    }
+    // The journal, from `sha2` and `tiny-keccak`.
+    let (mut state, mut block, mut lanes) = (IV, [0u8; 64], [0u64; 25]);
+    block.copy_from_slice(&data[0x40..0x80]);
+    for (i, lane) in lanes.iter_mut().enumerate() {
+        *lane = u64::from_le_bytes(data[0x100 + 8 * i..0x108 + 8 * i].try_into().unwrap());
+    }
+    for round in (1..=rounds).rev() {
+        block[..4].copy_from_slice(&round.to_le_bytes());
+        sha2::compress256(&mut state, &[block.into()]);
+        tiny_keccak::keccakf(&mut lanes);
+    }
+    let mut journal: Vec<u8> = state.iter().flat_map(|w| w.to_le_bytes()).collect();
+    journal.extend(lanes[..4].iter().flat_map(|l| l.to_le_bytes()));
+    let program = Program::from_segments(
+        CODE,
+        vec![Segment::code(CODE, &w), Segment::data(DATA, &data, 0x1000)],
+    )
+    .unwrap();
+    (program, journal)
+}
+
+/// SHA-256 and Keccak calls in many segments, each reading the state the
+/// previous segment's calls left in memory: the journal is what `sha2` and
+/// `tiny-keccak` compute, and the receipt verifies.
+#[test]
+fn accelerator_calls_across_segments_prove_and_agree() {
+    let (program, journal) = accelerator_program(24);
+    let mut m = Machine::new(&program);
+    let mut host = BufferHost::default();
+    assert_eq!(m.run(&mut host).unwrap(), Exit::Halted { code: 0 });
+    assert_eq!(host.journal, journal);
+    let statement = Statement {
+        status: 0,
+        exit_code: 0,
+        cycles: m.cycles(),
+    };
+    let proofs: Vec<EmberProof> = prove_segments(&program, b"", PO2, Params::default())
+        .unwrap()
+        .into_iter()
+        .map(|p| p.proof)
+        .collect();
+    // About 190 cycles a round: five segments of 2^10 or more, each with
+    // calls of both accelerators.
+    assert!(proofs.len() >= 5, "{} segments", proofs.len());
+    for proof in &proofs[..proofs.len() - 1] {
+        assert!(proof.tables.contains(ember_air::Table::ShaCall));
+        assert!(proof.tables.contains(ember_air::Table::KeccakCall));
+    }
+    let key = VerifyingKey::new(&program).unwrap();
+    verify_segments(&key, b"", &journal, &statement, &proofs).unwrap();
+    let mut other = journal.clone();
+    other[40] ^= 1;
+    assert!(verify_segments(&key, b"", &other, &statement, &proofs).is_err());
 }

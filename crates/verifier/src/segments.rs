@@ -76,11 +76,16 @@ fn verify_all(
         .map_or(1, |n| n.get())
         .min(work.len());
     if threads <= 1 {
+        let n = work.len();
         return work
             .into_iter()
-            .try_for_each(|((pv, data), proof)| verify_segment(key, pv, data, proof));
+            .enumerate()
+            .try_for_each(|(i, ((pv, data), proof))| {
+                verify_segment(key, pv, data, proof).map_err(|e| in_segment(i, n, e))
+            });
     }
     // Segment i goes to thread i mod threads.
+    let n = work.len();
     let mut shares: Vec<Vec<_>> = (0..threads).map(|_| Vec::new()).collect();
     for (i, w) in work.into_iter().enumerate() {
         shares[i % threads].push((i, w));
@@ -92,7 +97,10 @@ fn verify_all(
                 s.spawn(move || {
                     share
                         .into_iter()
-                        .map(|(i, ((pv, data), proof))| (i, verify_segment(key, pv, data, proof)))
+                        .map(|(i, ((pv, data), proof))| {
+                            let result = verify_segment(key, pv, data, proof);
+                            (i, result.map_err(|e| in_segment(i, n, e)))
+                        })
                         .collect::<Vec<_>>()
                 })
             })
@@ -104,6 +112,17 @@ fn verify_all(
     });
     results.sort_by_key(|(i, _)| *i);
     results.into_iter().try_for_each(|(_, r)| r)
+}
+
+/// `e`, naming segment `i` (from 0) of `n` when there are several.
+fn in_segment(i: usize, n: usize, e: VerifyError) -> VerifyError {
+    let at = |what: String| format!("segment {} of {n}: {what}", i + 1);
+    match e {
+        _ if n == 1 => e,
+        VerifyError::Shape(what) => VerifyError::Shape(at(what)),
+        VerifyError::Stark(what) => VerifyError::Stark(at(what)),
+        other => other,
+    }
 }
 
 /// Refuses an input or a journal longer than a proof holds.

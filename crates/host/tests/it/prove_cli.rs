@@ -639,6 +639,32 @@ fn prove_in_segments_of_a_given_size() {
         text.ends_with("\n  proofs        2 segments, parameter set fast\n"),
         "{text}"
     );
+    // Proven on two threads: the same segments, a receipt that verifies.
+    let out = dir.join("jobs.receipt").display().to_string();
+    let o = ember(&[
+        "prove",
+        &elf,
+        "--segment-po2",
+        "10",
+        "--jobs",
+        "2",
+        "-o",
+        &out,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let (status, text) = verify_text("segments-jobs", &elf, &std::fs::read(&out).unwrap(), &[]);
+    assert_eq!(status, Some(0), "{text}");
+    assert!(
+        text.ends_with("\n  proofs        2 segments, parameter set fast\n"),
+        "{text}"
+    );
+    let o = ember(&["prove", &elf, "--jobs", "0"]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(
+        stderr(&o).starts_with("error: invalid value '0' for '--jobs <N>': 0 is not in 1..=64"),
+        "{}",
+        stderr(&o)
+    );
     let o = ember(&["prove", &elf, "--segment-po2", "23"]);
     assert_eq!(o.status.code(), Some(4));
     assert!(
