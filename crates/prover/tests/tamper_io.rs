@@ -850,6 +850,24 @@ fn cycle_count_with_another_value() {
     case.expect_rejected(Caught::row(IO, h));
 }
 
+/// CYCLE_COUNT after 1 cycle returns p + 1 = 0x7F00_0002 (the exit code):
+/// bytes (2, 0, 0, 0x7F), each a byte, whose value is 1 in the field, so
+/// `cycle_count => a0' = cycle_base + cycle` holds. Caught by the bytes
+/// bus: the top byte's check `4 res3 < 256` (a count below 2^30).
+#[test]
+fn cycle_count_with_a_value_past_p() {
+    let mut case = Case::honest(run(&call(ecall::CYCLE_COUNT)));
+    let row = case.ecall_rows()[0];
+    let h = case.io_header_of(row);
+    assert_eq!(case.cpu(row, case.c(row).cycle), Val::ONE);
+    let past_p = Val::ORDER_U32 + 1;
+    case.set_word(row, case.c(row).c, past_p);
+    case.set_io_word(h, case.io.res, past_p);
+    case.claim_exit(past_p);
+    case.rebalance();
+    case.expect_rejected(Caught::bus(bus::BYTES));
+}
+
 /// ECALL `number` (READ or INPUT_REMAINING) from fd 1, which the executor
 /// refuses, proven with the trace of the same ECALL from fd 0: `li a0`,
 /// the ECALL row's read of a0 (and a0 before its write) and the header's
