@@ -14,8 +14,9 @@
 //! it rejects what it cannot decode rather than panicking. Version 6 is
 //! this layout with `BatchProof<EmberConfig>` as Plonky3 0.8 serializes it
 //! (version 5 had two parameter sets, so a verifying key held two
-//! commitments where it now holds three; 4 had one proof, of one segment; 3 had the memory image table;
-//! 2 had the data preprocessed and no parameter set; 1 had no table set); a
+//! commitments where it now holds three; 4 had one proof, of one segment;
+//! 3 had the memory image table; 2 had the data preprocessed and no
+//! parameter set; 1 had no table set); a
 //! Plonky3 upgrade that changes that encoding, or a change of the tables,
 //! must bump [`Receipt::VERSION`].
 
