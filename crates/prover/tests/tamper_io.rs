@@ -266,6 +266,46 @@ fn a_word_row_after_an_empty_buffer() {
     case.expect_rejected(Caught::row(IO, h));
 }
 
+/// A word row on the I/O table's first row, before any header (clock 0),
+/// that reads a data word back unchanged: a memory access no ECALL made,
+/// with an empty mask so that it counts no byte. No header precedes it to
+/// bind its buffer; only `first row => is_word = 0` rules it out. Caught on
+/// row 0.
+#[test]
+fn a_word_row_before_any_header() {
+    let mut case = Case::honest(run(&ecall_with(ecall::WRITE, [fd::STDOUT, DATA + 2, 0])));
+    let io = case.io;
+    let h = header(&case, 0);
+    assert_eq!(h, 0);
+    let mut extra = vec![Val::ZERO; IO_WIDTH];
+    extra[io.is_word] = Val::ONE;
+    extra[io.w] = f(DATA / 4);
+    extra[io.start[2]] = Val::ONE;
+    extra[io.start_next[0]] = Val::ONE;
+    extra[io.end[1]] = Val::ONE;
+    extra[io.last] = Val::ONE;
+    for (c, v) in io.limit.into_iter().zip(bytes(limit(f(DATA / 4)))) {
+        extra[c] = v;
+    }
+    for (c, v) in io
+        .mem_prev
+        .into_iter()
+        .chain(io.mem_new)
+        .zip(bytes(DATA_WORD).into_iter().chain(bytes(DATA_WORD)))
+    {
+        extra[c] = v;
+    }
+    extra[io.writable] = Val::ONE;
+    let header_clk = case.io_cell(h, io.clk);
+    case.insert_io_row(0, &extra);
+    case.set_clk_gap(0, header_clk);
+    case.set_io_access(0, 0);
+    // Clock 0, slot 2.
+    case.edit_memory(word_addr(DATA), |e| e.ts = 2);
+    case.rebalance();
+    case.expect_rejected(Caught::row(IO, 0));
+}
+
 /// A journal WRITE sent as a WRITE to stdout (same ECALL number; the word
 /// row sends nothing to the journal), so the claimed journal is empty.
 /// Caught on the header by `write_out => a0 = 1 + stderr`: a0 is 3.
