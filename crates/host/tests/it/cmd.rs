@@ -12,8 +12,11 @@ pub fn ember(args: &[&str]) -> Output {
 }
 
 /// A scratch directory per test: `group` keeps the test files' names apart.
+/// Under cargo's `target/tmp` (not the system's temporary directory), so
+/// that `cargo clean` removes what the tests leave.
 pub fn scratch_in(group: &str, name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ember-{group}-{}-{name}", std::process::id()));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("ember-{group}-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }

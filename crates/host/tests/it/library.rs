@@ -189,7 +189,8 @@ fn runs_are_deterministic_and_the_claim_is_pinned() {
 fn the_documented_image_id_script_agrees() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
     let script = format!("{root}/docs/image_id.py");
-    let two_code = std::env::temp_dir().join(format!("ember-two-code-{}.elf", std::process::id()));
+    let two_code = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("ember-two-code-{}.elf", std::process::id()));
     std::fs::write(&two_code, two_code_segments()).unwrap();
     let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/hello.elf");
     for path in [std::path::Path::new(fixture), &two_code] {
