@@ -425,3 +425,112 @@ fn accelerator_calls_across_segments_prove_and_agree() {
     other[40] ^= 1;
     assert!(verify_segments(&key, b"", &other, &statement, &proofs).is_err());
 }
+
+/// The cycles at which a run's ECALLs start.
+#[derive(Default)]
+struct EcallCycles(Vec<u64>);
+
+impl ember_core::Observer for EcallCycles {
+    fn step(&mut self, _: &ember_core::Step) {}
+
+    fn ecall(&mut self, e: &ember_core::EcallStep<'_>) {
+        self.0.push(e.cycle);
+    }
+}
+
+/// `(t0, a0, a1, a2)` of each ECALL, one per segment of 2^10 cycles: every
+/// kind that does not end the run, then `last` (HALT or PANIC).
+fn ecalls_at_boundaries(last: (u32, u32, u32, u32)) -> [(u32, u32, u32, u32); 10] {
+    [
+        (ecall::READ, fd::INPUT, DATA + 0x400, 5),
+        (ecall::INPUT_REMAINING, fd::INPUT, 0, 0),
+        (ecall::WRITE, fd::STDOUT, DATA + 0x400, 3),
+        (ecall::WRITE, fd::STDERR, DATA + 0x400, 2),
+        (ecall::WRITE, fd::JOURNAL, DATA + 0x400, 5),
+        (ecall::CYCLE_COUNT, 0, 0, 0),
+        (ecall::SHA256_COMPRESS, DATA, DATA + 0x40, 1),
+        (ecall::KECCAK_PERMUTE, DATA + 0x100, 0, 0),
+        (ecall::WRITE, fd::JOURNAL, DATA, 32),
+        last,
+    ]
+}
+
+/// A program whose ECALL `k` starts at cycle `2^10 (k + 1)`: each one's
+/// arguments set, then no-ops up to the boundary (found by running the
+/// program built so far).
+fn boundary_program(calls: &[(u32, u32, u32, u32)]) -> Program {
+    let build = |pads: &[usize]| {
+        let mut w = Vec::new();
+        for (&(number, a0, a1, a2), &pad) in calls.iter().zip(pads) {
+            for (reg, v) in [(10u8, a0), (11, a1), (12, a2)] {
+                w.extend(asm::li(reg, v));
+            }
+            w.push(asm::addi(5, 0, number as i32));
+            w.extend(std::iter::repeat_n(asm::addi(0, 0, 0), pad));
+            w.push(asm::ecall());
+        }
+        // The last ECALL ends the run; a HALT after it is never reached.
+        w.extend([asm::addi(5, 0, ecall::HALT as i32), asm::ecall()]);
+        let mut data: Vec<u8> = IV.iter().flat_map(|w| w.to_le_bytes()).collect();
+        data.resize(0x300, 0);
+        for (i, b) in data[0x40..].iter_mut().enumerate() {
+            *b = (i as u8).wrapping_mul(29).wrapping_add(5);
+        }
+        Program::from_segments(
+            CODE,
+            vec![Segment::code(CODE, &w), Segment::data(DATA, &data, 0x1000)],
+        )
+        .unwrap()
+    };
+    let mut pads = vec![0; calls.len()];
+    for k in 0..calls.len() {
+        let mut cycles = EcallCycles::default();
+        let program = build(&pads);
+        let mut host = BufferHost::with_input(INPUT);
+        let _ = Machine::new(&program).run_observed(&mut host, &mut cycles);
+        let target = (k as u64 + 1) << PO2;
+        pads[k] = usize::try_from(target - cycles.0[k]).unwrap();
+    }
+    build(&pads)
+}
+
+/// Every ECALL kind as the first instruction of a segment (READ,
+/// INPUT_REMAINING, WRITE to each fd, CYCLE_COUNT, SHA256_COMPRESS,
+/// KECCAK_PERMUTE, and the HALT or PANIC that ends the run): each segment
+/// starts at an ECALL, and the receipt verifies against the executor's
+/// claim.
+#[test]
+fn every_ecall_kind_first_in_a_segment() {
+    let halt = (ecall::HALT, 7, 0, 0);
+    let panic = (ecall::PANIC, DATA + 0x400, 4, 0);
+    for (last, status, exit_code) in [(halt, 0, 7), (panic, 1, 0)] {
+        let calls = ecalls_at_boundaries(last);
+        let program = boundary_program(&calls);
+        let mut cycles = EcallCycles::default();
+        let mut machine = Machine::new(&program);
+        let mut host = BufferHost::with_input(INPUT);
+        let exit = machine.run_observed(&mut host, &mut cycles).unwrap();
+        let starts: Vec<u64> = (1..=calls.len() as u64).map(|k| k << PO2).collect();
+        assert_eq!(cycles.0, starts, "{exit:?}");
+        let statement = Statement {
+            status,
+            exit_code,
+            cycles: machine.cycles(),
+        };
+        let proofs: Vec<EmberProof> = prove_segments(&program, INPUT, PO2, Params::default())
+            .unwrap()
+            .into_iter()
+            .map(|p| p.proof)
+            .collect();
+        // A first segment of set-up and no-ops, then one per ECALL.
+        let mut at = 0;
+        let mut boundaries = Vec::new();
+        for proof in &proofs[..proofs.len() - 1] {
+            at += u64::from(proof.end.cycles);
+            boundaries.push(at);
+        }
+        assert_eq!(boundaries, starts, "segments end where the ECALLs start");
+        let key = VerifyingKey::new(&program).unwrap();
+        verify_segments(&key, INPUT, &host.journal, &statement, &proofs).unwrap();
+    }
+}
