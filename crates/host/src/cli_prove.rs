@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use ember_host::progress::ProgressLine;
@@ -157,12 +157,17 @@ pub fn prove(args: &ProveArgs) -> Result<u8, BadInput> {
         .segment_po2(usize::from(args.segment_po2))
         .jobs(usize::from(args.jobs));
     let progress = ProgressLine::stderr();
+    // Segments proven so far, for the progress line.
+    let proven_segments = AtomicUsize::new(0);
     if let Some(line) = &progress {
         executor = executor
             .stdout(line.sink(std::io::stdout()))
-            .stderr(line.sink(std::io::stderr()));
+            .stderr(line.sink(std::io::stderr()))
+            .on_segment(|_| {
+                proven_segments.fetch_add(1, Ordering::Relaxed);
+            });
     }
-    let result = with_ticker(progress.as_ref(), || executor.prove());
+    let result = with_ticker(progress.as_ref(), &proven_segments, || executor.prove());
     let proven = match result {
         Ok(proven) => proven,
         Err(Error::Fault(r)) => {
@@ -214,9 +219,14 @@ pub fn prove(args: &ProveArgs) -> Result<u8, BadInput> {
     Ok(exit_status::SUCCESS)
 }
 
-/// Runs `work`, showing the elapsed time on the progress line (if any)
-/// while it lasts longer than [`ProgressLine::DELAY`].
-fn with_ticker<T>(progress: Option<&ProgressLine>, work: impl FnOnce() -> T) -> T {
+/// Runs `work`, showing the elapsed time and the segments proven so far
+/// on the progress line (if any) while it lasts longer than
+/// [`ProgressLine::DELAY`].
+fn with_ticker<T>(
+    progress: Option<&ProgressLine>,
+    segments: &AtomicUsize,
+    work: impl FnOnce() -> T,
+) -> T {
     let Some(line) = progress else {
         return work();
     };
@@ -228,9 +238,17 @@ fn with_ticker<T>(progress: Option<&ProgressLine>, work: impl FnOnce() -> T) -> 
         s.spawn(move || {
             while !done.load(Ordering::Relaxed) {
                 let elapsed = started.elapsed();
+                let proven = match segments.load(Ordering::Relaxed) {
+                    0 => String::new(),
+                    1 => ", 1 segment proven".to_string(),
+                    n => format!(", {n} segments proven"),
+                };
                 line.set(
                     elapsed,
-                    format!("running and proving: {:.1} s", elapsed.as_secs_f64()),
+                    format!(
+                        "running and proving: {:.1} s{proven}",
+                        elapsed.as_secs_f64()
+                    ),
                 );
                 std::thread::sleep(Duration::from_millis(100));
             }

@@ -38,6 +38,22 @@ pub const BACKTRACE_RERUN_LIMIT: u64 = 1 << 28;
 /// What [`Executor::progress`] calls.
 type ProgressCallback<'a> = Box<dyn FnMut(&Progress) + 'a>;
 
+/// What [`Executor::on_segment`] calls.
+pub(crate) type SegmentCallback<'a> = Box<dyn FnMut(&SegmentProven) + 'a>;
+
+/// A segment of a run just proven, as [`Executor::on_segment`] sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct SegmentProven {
+    /// Its place in the run (0 for the first).
+    pub index: usize,
+    /// Its cycles.
+    pub cycles: u64,
+    /// Its proof's size in bytes.
+    pub proof_bytes: usize,
+    /// The time its proof took.
+    pub prove_time: Duration,
+}
+
 /// A running guest's progress, as a progress callback sees it.
 #[derive(Clone, Copy, Debug)]
 pub struct Progress {
@@ -79,6 +95,7 @@ pub struct Executor<'a> {
     backtrace: bool,
     trace: Option<(Box<dyn Write + 'a>, TraceWindow)>,
     progress: Option<ProgressCallback<'a>>,
+    pub(crate) on_segment: Option<SegmentCallback<'a>>,
     /// `prove`: the segments' size (log2 of cycles).
     pub(crate) segment_po2: usize,
     pub(crate) jobs: usize,
@@ -102,6 +119,7 @@ impl<'a> Executor<'a> {
             backtrace: true,
             trace: None,
             progress: None,
+            on_segment: None,
             segment_po2: ember_prover::DEFAULT_SEGMENT_PO2,
             jobs: 1,
             params: crate::Params::default(),
@@ -195,6 +213,13 @@ impl<'a> Executor<'a> {
         self
     }
 
+    /// `prove` calls `callback` with each segment once it is proven (a
+    /// progress line; with [`Executor::jobs`], not always in run order).
+    pub fn on_segment(mut self, callback: impl FnMut(&SegmentProven) + 'a) -> Self {
+        self.on_segment = Some(Box::new(callback));
+        self
+    }
+
     /// Calls `callback` every [`PROGRESS_INTERVAL`] cycles or so.
     pub fn progress(mut self, callback: impl FnMut(&Progress) + 'a) -> Self {
         self.progress = Some(Box::new(callback));
@@ -220,6 +245,7 @@ impl<'a> Executor<'a> {
             backtrace,
             trace,
             progress,
+            on_segment: _,
             segment_po2: _,
             jobs: _,
             params: _,

@@ -36,7 +36,9 @@ pub use ember_verifier::{
     verify_receipt_with_key,
 };
 pub use error::{Error, FaultReport};
-pub use executor::{BACKTRACE_RERUN_LIMIT, Executor, PROGRESS_INTERVAL, Progress, Session, mips};
+pub use executor::{
+    BACKTRACE_RERUN_LIMIT, Executor, PROGRESS_INTERVAL, Progress, SegmentProven, Session, mips,
+};
 pub use journal::{Journal, JournalDecoder, encode_frame};
 pub use profile::{FunctionCost, Profile};
 pub use program::{Location, Program, Symbol};

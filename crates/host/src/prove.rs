@@ -10,7 +10,7 @@ use ember_prover::Segmenter;
 use ember_verifier::Receipt;
 
 use crate::error::Error;
-use crate::executor::{Executor, Session};
+use crate::executor::{Executor, SegmentProven, Session};
 
 /// A run and the receipt that proves it.
 #[derive(Debug)]
@@ -39,7 +39,7 @@ impl Executor<'_> {
     /// cover yet (an instruction or ECALL it does not handle, more cycles
     /// than a proof of segments holds) is [`Error::Prove`], naming the pc
     /// and cycle where it applies.
-    pub fn prove(self) -> Result<ProveSession, Error> {
+    pub fn prove(mut self) -> Result<ProveSession, Error> {
         let (program, input) = self.program_and_input();
         let input = input.to_vec();
         let params = self.params;
@@ -49,6 +49,16 @@ impl Executor<'_> {
         // segment's trace at a time).
         let mut segmenter =
             Segmenter::new(program.core(), &input, self.segment_po2, params)?.jobs(self.jobs);
+        if let Some(mut report) = self.on_segment.take() {
+            segmenter = segmenter.on_segment(move |done| {
+                report(&SegmentProven {
+                    index: done.index,
+                    cycles: u64::from(done.proof.proof.end.cycles),
+                    proof_bytes: postcard::to_allocvec(&done.proof.proof).map_or(0, |v| v.len()),
+                    prove_time: done.prove_time,
+                });
+            });
+        }
         let session = self.run_with(&mut segmenter)?;
         let proofs = segmenter.finish(&Ok(session.exit.clone()), session.cycles)?;
         let prove_time = started.elapsed();

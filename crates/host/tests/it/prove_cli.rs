@@ -413,9 +413,19 @@ fn a_run_longer_than_a_segment_proves_in_segments() {
     let elf = Guest::new(words).elf();
     let program = Program::load(&elf).unwrap();
     assert_eq!(Executor::new(&program).run().unwrap().cycles, 1206);
-    let proven = Executor::new(&program).segment_po2(10).prove().unwrap();
+    let mut reported = Vec::new();
+    let proven = Executor::new(&program)
+        .segment_po2(10)
+        .on_segment(|s| reported.push((s.index, s.cycles, s.proof_bytes)))
+        .prove()
+        .unwrap();
     assert_eq!(proven.receipt.proofs.len(), 2);
     assert_eq!(proven.receipt.proofs[0].end.cycles, 1024);
+    // Each segment reported once proven: its place, cycles and proof size.
+    let sizes: Vec<usize> = (proven.receipt.proofs.iter())
+        .map(|p| postcard::to_allocvec(p).unwrap().len())
+        .collect();
+    assert_eq!(reported, vec![(0, 1024, sizes[0]), (1, 182, sizes[1])]);
     let bytes = proven.receipt.to_bytes();
     let receipt = Receipt::from_bytes(&bytes).unwrap();
     verify_receipt(&elf, b"", b"", &receipt).unwrap();
