@@ -218,3 +218,26 @@ fn an_initial_word_whose_bytes_are_not_bytes() {
     case.rebalance();
     case.expect_rejected(Caught::bus(bus::BYTES));
 }
+
+/// A store to the data segment's first word (99), then HALT: the chunk
+/// table pages the word out with its new value, but the nodes are those
+/// of a tree in which the chunk never changed (its leaf's digest after the
+/// same as before), the public final root that tree's: the write is not
+/// paged out. Caught by the node bus: the chunk row's leaf message (its
+/// digests before and after) is not the one the level-1 node receives.
+#[test]
+fn a_chunk_touched_but_not_paged_out() {
+    let mut words = vec![lui(1, DATA >> 12), addi(2, 0, 99), sw(2, 0, 1)];
+    words.extend(halt());
+    let mut case = Case::honest(program(&words));
+    let honest = case.memory();
+    let data = honest.iter().find(|e| e.addr == word_addr(DATA)).unwrap();
+    assert_eq!(data.value, bytes(99));
+    assert_ne!(data.value, data.init);
+    // The tree as if the word had kept its initial value.
+    case.edit_memory(word_addr(DATA), |e| e.value = e.init);
+    let unchanged = case.node_updates();
+    case.set_memory(&honest);
+    case.set_nodes(&unchanged);
+    case.expect_rejected(Caught::bus(bus::NODE));
+}
