@@ -89,7 +89,7 @@ pub struct Executor<'a> {
     input: Vec<u8>,
     stdout: Box<dyn Write + 'a>,
     stderr: Box<dyn Write + 'a>,
-    cycle_limit: u64,
+    pub(crate) cycle_limit: u64,
     journal_limit: u64,
     profile: bool,
     backtrace: bool,

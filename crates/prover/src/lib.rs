@@ -84,7 +84,7 @@ pub enum ProveError {
     },
     /// The run is longer than one proof can hold.
     #[error(
-        "cannot prove this run yet: it took {cycles} cycles, and one proof holds at most {limit} instructions (runs of any length need continuations, a later issue)"
+        "cannot prove this run yet: it took {cycles} cycles, and one proof holds at most {limit} instructions (prove it in segments, as ember prove does)"
     )]
     TooLong {
         /// Cycles of the whole run.
@@ -96,7 +96,7 @@ pub enum ProveError {
     /// not run a guest without end): longer than one proof holds, its whole
     /// length unknown.
     #[error(
-        "cannot prove this run yet: it ran more than {cycles} cycles (it was stopped there), and one proof holds at most {limit} instructions (runs of any length need continuations, a later issue)"
+        "cannot prove this run yet: it ran more than {cycles} cycles (it was stopped there), and one proof holds at most {limit} instructions (prove it in segments, as ember prove does)"
     )]
     TooLongStopped {
         /// Cycles run before it was stopped.
@@ -126,6 +126,17 @@ pub enum ProveError {
         /// Cycles of the run.
         cycles: u64,
         /// The most cycles one proof holds.
+        limit: u64,
+    },
+    /// The run goes on past the most cycles a receipt of segments holds
+    /// (2^30): refused at the instruction that would pass the limit.
+    #[error(
+        "cannot prove this run: it runs past {limit} cycles, the most a receipt holds in all its segments (stopped after {cycles})"
+    )]
+    RunTooLong {
+        /// Cycles before the instruction that would pass the limit.
+        cycles: u64,
+        /// The most cycles a receipt holds.
         limit: u64,
     },
     /// The run's ECALLs need more rows of the I/O table (a header per

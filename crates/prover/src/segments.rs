@@ -193,8 +193,8 @@ impl<'a> Segmenter<'a> {
             return;
         }
         if cycle + cost > MAX_RUN_CYCLES {
-            self.error = Some(ProveError::TooManyCycles {
-                cycles: cycle + cost,
+            self.error = Some(ProveError::RunTooLong {
+                cycles: cycle,
                 limit: MAX_RUN_CYCLES,
             });
             self.current = None;
@@ -315,7 +315,7 @@ pub fn prove_segments(
     if let Err(f) = &result
         && matches!(f.kind, FaultKind::CycleLimitExceeded { .. })
     {
-        return Err(ProveError::TooManyCycles {
+        return Err(ProveError::RunTooLong {
             cycles: machine.cycles(),
             limit: MAX_RUN_CYCLES,
         });

@@ -377,7 +377,7 @@ fn a_run_longer_than_one_proof_is_refused_with_its_length() {
     assert_eq!(
         err.to_string(),
         "cannot prove this run yet: it took 1204 cycles, and one proof holds at most 1024 \
-         instructions (runs of any length need continuations, a later issue)"
+         instructions (prove it in segments, as ember prove does)"
     );
     // The same run under the limit proves.
     let proof = ember_prover::prove(&p, b"").unwrap();
@@ -413,7 +413,7 @@ fn an_endless_run_is_refused_as_more_than_the_cycles_it_ran() {
     assert_eq!(
         err.to_string(),
         "cannot prove this run yet: it ran more than 2048 cycles (it was stopped there), and one \
-         proof holds at most 1024 instructions (runs of any length need continuations, a later issue)"
+         proof holds at most 1024 instructions (prove it in segments, as ember prove does)"
     );
 }
 

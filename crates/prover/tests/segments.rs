@@ -534,3 +534,38 @@ fn every_ecall_kind_first_in_a_segment() {
         verify_segments(&key, INPUT, &host.journal, &statement, &proofs).unwrap();
     }
 }
+
+/// A run that reaches the most cycles a receipt holds (2^30) is refused
+/// before the instruction that passes it, by name, and nothing of it is
+/// proven: the Segmenter's own guard, fed one step at that cycle.
+#[test]
+fn a_run_past_2_30_cycles_is_refused_at_the_step_that_passes() {
+    use ember_core::Observer;
+    let p = proven();
+    let mut segmenter =
+        ember_prover::Segmenter::new(&p.program, INPUT, PO2, Params::default()).unwrap();
+    let insn = ember_core::decode(asm::addi(5, 5, 1));
+    let step = |cycle| ember_core::Step {
+        cycle,
+        pc: CODE,
+        insn,
+        next_pc: CODE + 4,
+        rs1_value: 0,
+        rs2_value: 0,
+        rd: 5,
+        rd_value: 1,
+        result: 1,
+        mem: None,
+    };
+    segmenter.step(&step(0));
+    segmenter.step(&step(ember_prover::MAX_RUN_CYCLES));
+    let result = segmenter.finish(&Ok(Exit::Halted { code: 0 }), ember_prover::MAX_RUN_CYCLES);
+    let Err(err) = result else {
+        panic!("a run past 2^30 cycles proven");
+    };
+    assert_eq!(
+        err.to_string(),
+        "cannot prove this run: it runs past 1073741824 cycles, the most a receipt holds in all \
+         its segments (stopped after 1073741824)"
+    );
+}

@@ -167,6 +167,7 @@ fn prove_error_row(e: &ProveError) -> &'static str {
         ProveError::TooLongStopped { .. } => "ProveError::TooLongStopped",
         ProveError::DataTooLong { .. } => "ProveError::DataTooLong",
         ProveError::TooManyCycles { .. } => "ProveError::TooManyCycles",
+        ProveError::RunTooLong { .. } => "ProveError::RunTooLong",
         ProveError::IoTooLong { .. } => "ProveError::IoTooLong",
         ProveError::AcceleratorTooLong { .. } => "ProveError::AcceleratorTooLong",
         ProveError::TableTooTall { .. } => "ProveError::TableTooTall",
@@ -251,7 +252,7 @@ fn prove_errors() -> Vec<(ProveError, &'static str)> {
                 limit: 1 << 22,
             },
             "cannot prove this run yet: it took 5694107 cycles, and one proof holds at most \
-             4194304 instructions (runs of any length need continuations, a later issue)",
+             4194304 instructions (prove it in segments, as ember prove does)",
         ),
         (
             ProveError::TooLongStopped {
@@ -259,8 +260,7 @@ fn prove_errors() -> Vec<(ProveError, &'static str)> {
                 limit: 1 << 22,
             },
             "cannot prove this run yet: it ran more than 8388608 cycles (it was stopped there), \
-             and one proof holds at most 4194304 instructions (runs of any length need \
-             continuations, a later issue)",
+             and one proof holds at most 4194304 instructions (prove it in segments, as ember prove does)",
         ),
         (
             ProveError::DataTooLong {
@@ -278,6 +278,14 @@ fn prove_errors() -> Vec<(ProveError, &'static str)> {
             },
             "cannot prove this run yet: it took 8388609 cycles, and one proof holds at most \
              8388608 cycles",
+        ),
+        (
+            ProveError::RunTooLong {
+                cycles: (1 << 30) - 3,
+                limit: 1 << 30,
+            },
+            "cannot prove this run: it runs past 1073741824 cycles, the most a receipt holds in \
+             all its segments (stopped after 1073741821)",
         ),
         (
             ProveError::IoTooLong {

@@ -433,6 +433,16 @@ fn a_run_longer_than_a_segment_proves_in_segments() {
     // The default segments hold it whole.
     let whole = Executor::new(&program).prove().unwrap();
     assert_eq!(whole.receipt.proofs.len(), 1);
+    // The caller's own cycle limit, below a receipt's 2^30, faults the run
+    // as `run` would: a fault, not a run too long to prove.
+    let err = Executor::new(&program)
+        .cycle_limit(1000)
+        .prove()
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Fault(r) if matches!(r.fault.kind, ember_core::FaultKind::CycleLimitExceeded { limit: 1000, .. })),
+        "{err:?}"
+    );
     // A segment size the prover does not take.
     let err = Executor::new(&program).segment_po2(9).prove().unwrap_err();
     assert!(
