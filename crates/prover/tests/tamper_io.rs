@@ -222,6 +222,33 @@ fn a_buffer_word_added() {
     case.expect_rejected(Caught::row(IO, w1 + 1));
 }
 
+/// A word row of the data segment's first word whose mask is empty (end
+/// lane 1 before start lane 2), so it counts no byte and only reads the
+/// word back unchanged; at clock 0, with no clock gap.
+fn empty_word_row(case: &Case) -> Vec<Val> {
+    let io = case.io;
+    let mut row = vec![Val::ZERO; IO_WIDTH];
+    row[io.is_word] = Val::ONE;
+    row[io.w] = f(DATA / 4);
+    row[io.start[2]] = Val::ONE;
+    row[io.start_next[0]] = Val::ONE;
+    row[io.end[1]] = Val::ONE;
+    row[io.last] = Val::ONE;
+    for (c, v) in io.limit.into_iter().zip(bytes(limit(f(DATA / 4)))) {
+        row[c] = v;
+    }
+    for (c, v) in io
+        .mem_prev
+        .into_iter()
+        .chain(io.mem_new)
+        .zip(bytes(DATA_WORD).into_iter().chain(bytes(DATA_WORD)))
+    {
+        row[c] = v;
+    }
+    row[io.writable] = Val::ONE;
+    row
+}
+
 /// A zero-length WRITE to stdout at `DATA + 2` followed by a word row whose
 /// end lane (1) comes before its start lane (2): its mask is empty, so it
 /// counts no byte and the counters still end at 0; it only reads the data
@@ -233,26 +260,8 @@ fn a_word_row_after_an_empty_buffer() {
     let mut case = Case::honest(run(&ecall_with(ecall::WRITE, [fd::STDOUT, DATA + 2, 0])));
     let io = case.io;
     let h = header(&case, 0);
-    let mut extra = vec![Val::ZERO; IO_WIDTH];
-    extra[io.is_word] = Val::ONE;
+    let mut extra = empty_word_row(&case);
     extra[io.clk] = case.io_cell(h, io.clk);
-    extra[io.w] = f(DATA / 4);
-    extra[io.start[2]] = Val::ONE;
-    extra[io.start_next[0]] = Val::ONE;
-    extra[io.end[1]] = Val::ONE;
-    extra[io.last] = Val::ONE;
-    for (c, v) in io.limit.into_iter().zip(bytes(limit(f(DATA / 4)))) {
-        extra[c] = v;
-    }
-    for (c, v) in io
-        .mem_prev
-        .into_iter()
-        .chain(io.mem_new)
-        .zip(bytes(DATA_WORD).into_iter().chain(bytes(DATA_WORD)))
-    {
-        extra[c] = v;
-    }
-    extra[io.writable] = Val::ONE;
     // The clock gap to the HALT's header moves to the new row.
     for c in io.clk_gap {
         extra[c] = case.io_cell(h, c);
@@ -277,25 +286,7 @@ fn a_word_row_before_any_header() {
     let io = case.io;
     let h = header(&case, 0);
     assert_eq!(h, 0);
-    let mut extra = vec![Val::ZERO; IO_WIDTH];
-    extra[io.is_word] = Val::ONE;
-    extra[io.w] = f(DATA / 4);
-    extra[io.start[2]] = Val::ONE;
-    extra[io.start_next[0]] = Val::ONE;
-    extra[io.end[1]] = Val::ONE;
-    extra[io.last] = Val::ONE;
-    for (c, v) in io.limit.into_iter().zip(bytes(limit(f(DATA / 4)))) {
-        extra[c] = v;
-    }
-    for (c, v) in io
-        .mem_prev
-        .into_iter()
-        .chain(io.mem_new)
-        .zip(bytes(DATA_WORD).into_iter().chain(bytes(DATA_WORD)))
-    {
-        extra[c] = v;
-    }
-    extra[io.writable] = Val::ONE;
+    let extra = empty_word_row(&case);
     let header_clk = case.io_cell(h, io.clk);
     case.insert_io_row(0, &extra);
     case.set_clk_gap(0, header_clk);
