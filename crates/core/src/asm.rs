@@ -164,6 +164,18 @@ pub fn ecall() -> u32 {
     0x0000_0073
 }
 
+/// An ECALL with its arguments: `li a0, args[0]; li a1, args[1]; li a2,
+/// args[2]; addi t0, zero, number; ecall` (each `li` a LUI and an ADDI:
+/// eight words).
+pub fn ecall_with(number: u32, args: [u32; 3]) -> Vec<u32> {
+    let mut w = Vec::with_capacity(8);
+    for (reg, v) in [10u8, 11, 12].into_iter().zip(args) {
+        w.extend(li(reg, v));
+    }
+    w.extend([addi(5, 0, number as i32), ecall()]);
+    w
+}
+
 /// `ebreak`
 pub fn ebreak() -> u32 {
     0x0010_0073

@@ -15,16 +15,6 @@ fn call(number: u32) -> [u32; 2] {
     [asm::addi(5, 0, number as i32), asm::ecall()]
 }
 
-/// `a0, a1, a2 = args; t0 = number; ecall`.
-fn ecall_with(number: u32, args: [u32; 3]) -> Vec<u32> {
-    let mut w = Vec::new();
-    for (reg, v) in [10u8, 11, 12].into_iter().zip(args) {
-        w.extend(asm::li(reg, v));
-    }
-    w.extend(call(number));
-    w
-}
-
 fn program(words: &[u32], data: &[u8]) -> Program {
     Program::from_segments(
         CODE,
@@ -141,22 +131,22 @@ fn prove_and_verify(p: &Program, input: &[u8]) -> Run {
 fn read_write_and_queries_prove() {
     let mut w = Vec::new();
     // READ 11 bytes to DATA + 3 (words 0..=3 of the buffer, partial ends).
-    w.extend(ecall_with(ecall::READ, [fd::INPUT, DATA + 3, 11]));
+    w.extend(asm::ecall_with(ecall::READ, [fd::INPUT, DATA + 3, 11]));
     w.push(asm::add(20, 10, 0)); // bytes read
-    w.extend(ecall_with(ecall::INPUT_REMAINING, [fd::INPUT, 0, 0]));
+    w.extend(asm::ecall_with(ecall::INPUT_REMAINING, [fd::INPUT, 0, 0]));
     w.push(asm::add(21, 10, 0));
     // Journal: bytes 2..11 of what was read (DATA + 5, 9 bytes), then 1 byte.
-    w.extend(ecall_with(ecall::WRITE, [fd::JOURNAL, DATA + 5, 9]));
-    w.extend(ecall_with(ecall::WRITE, [fd::JOURNAL, DATA + 3, 1]));
-    w.extend(ecall_with(ecall::WRITE, [fd::STDOUT, DATA + 0x100, 6]));
-    w.extend(ecall_with(ecall::WRITE, [fd::STDERR, DATA + 0x101, 2]));
+    w.extend(asm::ecall_with(ecall::WRITE, [fd::JOURNAL, DATA + 5, 9]));
+    w.extend(asm::ecall_with(ecall::WRITE, [fd::JOURNAL, DATA + 3, 1]));
+    w.extend(asm::ecall_with(ecall::WRITE, [fd::STDOUT, DATA + 0x100, 6]));
+    w.extend(asm::ecall_with(ecall::WRITE, [fd::STDERR, DATA + 0x101, 2]));
     // Empty buffers anywhere are fine.
-    w.extend(ecall_with(ecall::WRITE, [fd::JOURNAL, 0, 0]));
-    w.extend(ecall_with(ecall::READ, [fd::INPUT, 0xffff_fff0, 0]));
+    w.extend(asm::ecall_with(ecall::WRITE, [fd::JOURNAL, 0, 0]));
+    w.extend(asm::ecall_with(ecall::READ, [fd::INPUT, 0xffff_fff0, 0]));
     // READ past the input's end: only what is left.
-    w.extend(ecall_with(ecall::READ, [fd::INPUT, DATA + 0x200, 64]));
+    w.extend(asm::ecall_with(ecall::READ, [fd::INPUT, DATA + 0x200, 64]));
     w.push(asm::add(22, 10, 0));
-    w.extend(ecall_with(ecall::READ, [fd::INPUT, DATA + 0x300, 8]));
+    w.extend(asm::ecall_with(ecall::READ, [fd::INPUT, DATA + 0x300, 8]));
     w.push(asm::add(23, 10, 0));
     w.extend(call(ecall::CYCLE_COUNT));
     w.push(asm::add(24, 10, 0));
@@ -200,9 +190,12 @@ fn journal_writes_of_every_alignment_prove() {
         (2, 7),
         (3, 5),
     ] {
-        w.extend(ecall_with(ecall::WRITE, [fd::JOURNAL, DATA + offset, len]));
+        w.extend(asm::ecall_with(
+            ecall::WRITE,
+            [fd::JOURNAL, DATA + offset, len],
+        ));
     }
-    w.extend(ecall_with(ecall::HALT, [0, 0, 0]));
+    w.extend(asm::ecall_with(ecall::HALT, [0, 0, 0]));
     let data: Vec<u8> = (0..16).map(|i| 0xa0 + i).collect();
     let run = prove_and_verify(&program(&w, &data), b"");
     assert_eq!(run.journal.len(), 32);
@@ -212,8 +205,8 @@ fn journal_writes_of_every_alignment_prove() {
 /// read (and must be valid), the journal so far is the claim's.
 #[test]
 fn a_panic_proves_with_status_1() {
-    let mut w = ecall_with(ecall::WRITE, [fd::JOURNAL, DATA, 2]);
-    w.extend(ecall_with(ecall::PANIC, [DATA + 1, 5, 0]));
+    let mut w = asm::ecall_with(ecall::WRITE, [fd::JOURNAL, DATA, 2]);
+    w.extend(asm::ecall_with(ecall::PANIC, [DATA + 1, 5, 0]));
     let run = prove_and_verify(&program(&w, b"oops!!"), b"");
     assert_eq!(run.statement.status, 1);
     assert_eq!(run.journal, b"oo");
@@ -224,7 +217,7 @@ fn a_panic_proves_with_status_1() {
 /// prover says so by name; the executor ran it.
 #[test]
 fn a_buffer_of_16_mib_is_refused_with_its_length() {
-    let mut w = ecall_with(ecall::READ, [fd::INPUT, DATA, 1 << 24]);
+    let mut w = asm::ecall_with(ecall::READ, [fd::INPUT, DATA, 1 << 24]);
     w.extend(call(ecall::HALT));
     let p = program(&w, b"");
     assert_eq!(execute(&p, b"").statement.status, 0);
@@ -283,7 +276,7 @@ fn an_input_over_4_mib_is_refused_before_the_run() {
 #[test]
 fn a_journal_over_4_mib_is_refused_before_proving() {
     let len = (1 << 22) + 1;
-    let mut w = ecall_with(ecall::WRITE, [fd::JOURNAL, DATA, len]);
+    let mut w = asm::ecall_with(ecall::WRITE, [fd::JOURNAL, DATA, len]);
     w.extend(call(ecall::HALT));
     let p = program(&w, b"");
     assert_eq!(execute(&p, b"").journal.len(), len as usize);
@@ -299,7 +292,7 @@ fn a_journal_over_4_mib_is_refused_before_proving() {
 /// rows: a 5000-byte WRITE needs 1251).
 #[test]
 fn io_past_the_tables_height_is_refused_at_its_ecall() {
-    let mut w = ecall_with(ecall::WRITE, [fd::STDOUT, DATA, 5000]);
+    let mut w = asm::ecall_with(ecall::WRITE, [fd::STDOUT, DATA, 5000]);
     w.extend(call(ecall::HALT));
     let p = program(&w, b"");
     let err = ember_prover::trace_with_limit(&p, b"", 10)
@@ -310,7 +303,7 @@ fn io_past_the_tables_height_is_refused_at_its_ecall() {
         "cannot prove this run yet: with the ECALL at pc 0x0040001c (cycle 7) its ECALLs need more than 1024 rows of the I/O table (a header per ECALL, a row per buffer word), more than one proof holds"
     );
     // 4000 bytes (1000 words) fit.
-    let mut w = ecall_with(ecall::WRITE, [fd::STDOUT, DATA, 4000]);
+    let mut w = asm::ecall_with(ecall::WRITE, [fd::STDOUT, DATA, 4000]);
     w.extend(call(ecall::HALT));
     assert!(ember_prover::trace_with_limit(&program(&w, b""), b"", 10).is_ok());
 }

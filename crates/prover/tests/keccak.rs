@@ -9,16 +9,6 @@ use ember_verifier::{Statement, verify};
 const CODE: u32 = 0x0040_0000;
 const DATA: u32 = 0x0050_0000;
 
-/// `a0, a1, a2 = args; t0 = number; ecall`.
-fn ecall_with(number: u32, args: [u32; 3]) -> Vec<u32> {
-    let mut w = Vec::new();
-    for (reg, v) in [10u8, 11, 12].into_iter().zip(args) {
-        w.extend(asm::li(reg, v));
-    }
-    w.extend([asm::addi(5, 0, number as i32), asm::ecall()]);
-    w
-}
-
 /// 400 pseudo-random bytes: two states.
 fn data() -> Vec<u8> {
     (0..400u32)
@@ -31,10 +21,10 @@ fn data() -> Vec<u8> {
 fn keccak_program(states: &[u32], journal: u32) -> Program {
     let mut w = Vec::new();
     for &s in states {
-        w.extend(ecall_with(ecall::KECCAK_PERMUTE, [s, 0, 0]));
+        w.extend(asm::ecall_with(ecall::KECCAK_PERMUTE, [s, 0, 0]));
     }
-    w.extend(ecall_with(ecall::WRITE, [fd::JOURNAL, DATA, journal]));
-    w.extend(ecall_with(ecall::HALT, [0, 0, 0]));
+    w.extend(asm::ecall_with(ecall::WRITE, [fd::JOURNAL, DATA, journal]));
+    w.extend(asm::ecall_with(ecall::HALT, [0, 0, 0]));
     Program::from_segments(
         CODE,
         vec![

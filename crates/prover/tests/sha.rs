@@ -15,16 +15,6 @@ const IV: [u32; 8] = [
     0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 ];
 
-/// `a0, a1, a2 = args; t0 = number; ecall`.
-fn ecall_with(number: u32, args: [u32; 3]) -> Vec<u32> {
-    let mut w = Vec::new();
-    for (reg, v) in [10u8, 11, 12].into_iter().zip(args) {
-        w.extend(asm::li(reg, v));
-    }
-    w.extend([asm::addi(5, 0, number as i32), asm::ecall()]);
-    w
-}
-
 fn program(words: &[u32], data: &[u8]) -> Program {
     Program::from_segments(
         CODE,
@@ -49,10 +39,10 @@ fn data(blocks: usize) -> Vec<u8> {
 fn sha_program(calls: &[(u32, u32, u32)], blocks: usize) -> Program {
     let mut w = Vec::new();
     for &(state, at, count) in calls {
-        w.extend(ecall_with(ecall::SHA256_COMPRESS, [state, at, count]));
+        w.extend(asm::ecall_with(ecall::SHA256_COMPRESS, [state, at, count]));
     }
-    w.extend(ecall_with(ecall::WRITE, [fd::JOURNAL, DATA, 32]));
-    w.extend(ecall_with(ecall::HALT, [0, 0, 0]));
+    w.extend(asm::ecall_with(ecall::WRITE, [fd::JOURNAL, DATA, 32]));
+    w.extend(asm::ecall_with(ecall::HALT, [0, 0, 0]));
     program(&w, &data(blocks))
 }
 

@@ -30,16 +30,6 @@ fn call(number: u32) -> [u32; 2] {
     [addi(5, 0, number as i32), ecall()]
 }
 
-/// `a0, a1, a2 = args; t0 = number; ecall` (each `li` a LUI and an ADDI).
-fn ecall_with(number: u32, args: [u32; 3]) -> Vec<u32> {
-    let mut w = Vec::new();
-    for (reg, v) in [A0, A1, 12].into_iter().zip(args) {
-        w.extend(li(reg, v));
-    }
-    w.extend(call(number));
-    w
-}
-
 /// `words`, then HALT with a0 as they leave it.
 fn run(words: &[u32]) -> Program {
     let mut w = words.to_vec();
