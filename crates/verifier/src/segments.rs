@@ -62,6 +62,9 @@ pub fn verify_segments(
     verify_all(key, statements, proofs)
 }
 
+/// A segment to verify: its public values and data table, and its proof.
+type Work<'p> = ((Vec<Val>, DataAir), &'p EmberProof);
+
 /// Verifies each segment's proof against its public values and data
 /// table, on as many threads as the machine has cores (segments are
 /// independent once the chain holds): the first segment's error, in run
@@ -71,45 +74,38 @@ fn verify_all(
     statements: Vec<(Vec<Val>, DataAir)>,
     proofs: &[EmberProof],
 ) -> Result<(), VerifyError> {
-    let work: Vec<_> = statements.into_iter().zip(proofs).collect();
+    let n = proofs.len();
     let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(work.len());
-    if threads <= 1 {
-        let n = work.len();
-        return work
-            .into_iter()
-            .enumerate()
-            .try_for_each(|(i, ((pv, data), proof))| {
-                verify_segment(key, pv, data, proof).map_err(|e| in_segment(i, n, e))
-            });
-    }
-    // Segment i goes to thread i mod threads.
-    let n = work.len();
+        .map_or(1, |t| t.get())
+        .min(n);
+    // Segment i goes to share i mod threads.
     let mut shares: Vec<Vec<_>> = (0..threads).map(|_| Vec::new()).collect();
-    for (i, w) in work.into_iter().enumerate() {
+    for (i, w) in statements.into_iter().zip(proofs).enumerate() {
         shares[i % threads].push((i, w));
     }
-    let mut results: Vec<(usize, Result<(), VerifyError>)> = std::thread::scope(|s| {
-        let handles: Vec<_> = shares
+    let check = |share: Vec<(usize, Work<'_>)>| {
+        share
             .into_iter()
-            .map(|share| {
-                s.spawn(move || {
-                    share
-                        .into_iter()
-                        .map(|(i, ((pv, data), proof))| {
-                            let result = verify_segment(key, pv, data, proof);
-                            (i, result.map_err(|e| in_segment(i, n, e)))
-                        })
-                        .collect::<Vec<_>>()
-                })
+            .map(|(i, ((pv, data), proof))| {
+                let result = verify_segment(key, pv, data, proof);
+                (i, result.map_err(|e| in_segment(i, n, e)))
             })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("a verifier thread"))
-            .collect()
-    });
+            .collect::<Vec<_>>()
+    };
+    let mut results: Vec<(usize, Result<(), VerifyError>)> = if threads == 1 {
+        shares.into_iter().flat_map(check).collect()
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = shares
+                .into_iter()
+                .map(|share| s.spawn(move || check(share)))
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("a verifier thread"))
+                .collect()
+        })
+    };
     results.sort_by_key(|(i, _)| *i);
     results.into_iter().try_for_each(|(_, r)| r)
 }
