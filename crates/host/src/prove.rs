@@ -5,8 +5,8 @@
 
 use std::time::{Duration, Instant};
 
-use ember_core::{Claim, FaultKind};
-use ember_prover::{ProveError, Segmenter};
+use ember_core::Claim;
+use ember_prover::Segmenter;
 use ember_verifier::Receipt;
 
 use crate::error::Error;
@@ -61,18 +61,11 @@ impl Executor<'_> {
         }
         // A receipt holds at most 2^30 cycles: the run is stopped there
         // (unless the caller's own limit is lower, whose fault it reports).
-        let run_limit = ember_prover::MAX_RUN_CYCLES;
-        let stopped_for_proof = self.cycle_limit > run_limit;
-        self.cycle_limit = self.cycle_limit.min(run_limit);
+        self.cycle_limit = self.cycle_limit.min(ember_prover::MAX_RUN_CYCLES);
         let session = match self.run_with(&mut segmenter) {
-            Err(Error::Fault(report))
-                if stopped_for_proof
-                    && matches!(report.fault.kind, FaultKind::CycleLimitExceeded { .. }) =>
-            {
-                return Err(Error::Prove(ProveError::RunTooLong {
-                    cycles: report.cycles,
-                    limit: run_limit,
-                }));
+            Err(Error::Fault(report)) => {
+                return Err(ember_prover::run_too_long(&report.fault)
+                    .map_or(Error::Fault(report), Error::Prove));
             }
             other => other?,
         };

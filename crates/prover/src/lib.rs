@@ -7,6 +7,7 @@
 mod segments;
 pub use segments::{
     DEFAULT_SEGMENT_PO2, MAX_RUN_CYCLES, SEGMENT_PO2, SegmentDone, Segmenter, prove_segments,
+    run_too_long,
 };
 mod trace;
 mod workers;

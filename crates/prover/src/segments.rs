@@ -55,9 +55,8 @@ pub struct Segmenter<'a> {
     params: Params,
     /// The segment being recorded, and where it started.
     current: Option<(Recorder, Boundary)>,
-    /// Segments finished so far, and the proofs made of them (in order; a
+    /// A slot per segment finished so far, holding its proof once made (a
     /// worker's may come back out of order).
-    segments: usize,
     proofs: Vec<Option<Proof>>,
     /// The first reason the run cannot be proven: while recording, or the
     /// earliest segment whose proof failed.
@@ -95,7 +94,6 @@ impl<'a> Segmenter<'a> {
             po2,
             params,
             current: Some((recorder, start)),
-            segments: 0,
             proofs: Vec::new(),
             error: None,
             failed: None,
@@ -124,12 +122,11 @@ impl<'a> Segmenter<'a> {
     /// worker), reporting and keeping every proof made meanwhile.
     fn prove(&mut self, airs: Vec<EmberAir>, traces: Traces, trace_time: Duration) {
         let job = Job {
-            index: self.segments,
+            index: self.proofs.len(),
             airs,
             traces,
             trace_time,
         };
-        self.segments += 1;
         self.proofs.push(None);
         let proven = match &self.workers {
             None => {
@@ -312,13 +309,20 @@ pub fn prove_segments(
     machine.set_cycle_limit(MAX_RUN_CYCLES);
     let mut host = BufferHost::with_input(input);
     let result = machine.run_observed(&mut host, &mut segmenter);
-    if let Err(f) = &result
-        && matches!(f.kind, FaultKind::CycleLimitExceeded { .. })
-    {
-        return Err(ProveError::RunTooLong {
-            cycles: machine.cycles(),
-            limit: MAX_RUN_CYCLES,
-        });
+    if let Some(e) = result.as_ref().err().and_then(run_too_long) {
+        return Err(e);
     }
     segmenter.finish(&result, machine.cycles())
+}
+
+/// [`ProveError::RunTooLong`] if `fault` is a run stopped at the most
+/// cycles a receipt holds (its cycle limit set to [`MAX_RUN_CYCLES`], as
+/// [`prove_segments`] and `ember_host`'s `Executor::prove` set it).
+pub fn run_too_long(fault: &Fault) -> Option<ProveError> {
+    match fault.kind {
+        FaultKind::CycleLimitExceeded { limit, cycles } if limit == MAX_RUN_CYCLES => {
+            Some(ProveError::RunTooLong { cycles, limit })
+        }
+        _ => None,
+    }
 }

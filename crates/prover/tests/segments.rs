@@ -328,6 +328,18 @@ const IV: [u32; 8] = [
     0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 ];
 
+/// The accelerators' data: SHA-256's IV at DATA, then pseudo-random bytes
+/// up to DATA + 0x300 (a block at DATA + 0x40, a Keccak state at DATA +
+/// 0x100).
+fn accelerator_data() -> Vec<u8> {
+    let mut data: Vec<u8> = IV.iter().flat_map(|w| w.to_le_bytes()).collect();
+    data.resize(0x300, 0);
+    for (i, b) in data[0x40..].iter_mut().enumerate() {
+        *b = (i as u8).wrapping_mul(97).wrapping_add(13);
+    }
+    data
+}
+
 /// `rounds` times: one SHA256_COMPRESS of the block at DATA + 0x40 into
 /// the state at DATA, one KECCAK_PERMUTE of the 200 bytes at DATA + 0x100,
 /// and a store of the round number into the block (so every block
@@ -338,39 +350,20 @@ fn accelerator_program(rounds: u32) -> (Program, Vec<u8>) {
     w.extend(asm::li(s0, DATA));
     w.extend(asm::li(s1, rounds));
     let top = w.len();
-    w.extend([
-        asm::sw(s1, 0x40, s0),
-        asm::addi(10, s0, 0),
-        asm::addi(11, s0, 0x40),
-        asm::addi(12, 0, 1),
-        asm::addi(5, 0, ecall::SHA256_COMPRESS as i32),
-        asm::ecall(),
-        asm::addi(10, s0, 0x100),
-        asm::addi(5, 0, ecall::KECCAK_PERMUTE as i32),
-        asm::ecall(),
-        asm::addi(s1, s1, -1),
-    ]);
+    w.push(asm::sw(s1, 0x40, s0));
+    w.extend(asm::ecall_with(
+        ecall::SHA256_COMPRESS,
+        [DATA, DATA + 0x40, 1],
+    ));
+    w.extend(asm::ecall_with(ecall::KECCAK_PERMUTE, [DATA + 0x100, 0, 0]));
+    w.push(asm::addi(s1, s1, -1));
     let back = -4 * (w.len() - top) as i32;
     w.push(asm::bne(s1, 0, back));
-    for at in [0, 0x100] {
-        w.extend([
-            asm::addi(10, 0, fd::JOURNAL as i32),
-            asm::addi(11, s0, at),
-            asm::addi(12, 0, 32),
-            asm::addi(5, 0, ecall::WRITE as i32),
-            asm::ecall(),
-        ]);
+    for at in [DATA, DATA + 0x100] {
+        w.extend(asm::ecall_with(ecall::WRITE, [fd::JOURNAL, at, 32]));
     }
-    w.extend([
-        asm::addi(10, 0, 0),
-        asm::addi(5, 0, ecall::HALT as i32),
-        asm::ecall(),
-    ]);
-    let mut data: Vec<u8> = IV.iter().flat_map(|w| w.to_le_bytes()).collect();
-    data.resize(0x300, 0);
-    for (i, b) in data[0x40..0x300].iter_mut().enumerate() {
-        *b = (i as u8).wrapping_mul(97).wrapping_add(13);
-    }
+    w.extend(asm::ecall_with(ecall::HALT, [0, 0, 0]));
+    let data = accelerator_data();
     // The journal, from `sha2` and `tiny-keccak`.
     let (mut state, mut block, mut lanes) = (IV, [0u8; 64], [0u64; 25]);
     block.copy_from_slice(&data[0x40..0x80]);
@@ -462,20 +455,12 @@ fn boundary_program(calls: &[(u32, u32, u32, u32)]) -> Program {
     let build = |pads: &[usize]| {
         let mut w = Vec::new();
         for (&(number, a0, a1, a2), &pad) in calls.iter().zip(pads) {
-            for (reg, v) in [(10u8, a0), (11, a1), (12, a2)] {
-                w.extend(asm::li(reg, v));
-            }
-            w.push(asm::addi(5, 0, number as i32));
             w.extend(std::iter::repeat_n(asm::addi(0, 0, 0), pad));
-            w.push(asm::ecall());
+            w.extend(asm::ecall_with(number, [a0, a1, a2]));
         }
         // The last ECALL ends the run; a HALT after it is never reached.
         w.extend([asm::addi(5, 0, ecall::HALT as i32), asm::ecall()]);
-        let mut data: Vec<u8> = IV.iter().flat_map(|w| w.to_le_bytes()).collect();
-        data.resize(0x300, 0);
-        for (i, b) in data[0x40..].iter_mut().enumerate() {
-            *b = (i as u8).wrapping_mul(29).wrapping_add(5);
-        }
+        let data = accelerator_data();
         Program::from_segments(
             CODE,
             vec![Segment::code(CODE, &w), Segment::data(DATA, &data, 0x1000)],
@@ -568,4 +553,27 @@ fn a_run_past_2_30_cycles_is_refused_at_the_step_that_passes() {
         "cannot prove this run: it runs past 1073741824 cycles, the most a receipt holds in all \
          its segments (stopped after 1073741824)"
     );
+}
+
+/// A run stopped at 2^30 cycles (the limit `prove_segments` and
+/// `Executor::prove` set) is a run too long to prove, with the same words
+/// as the Segmenter's guard; a stop at any other limit stays a fault.
+#[test]
+fn a_stop_at_2_30_cycles_is_a_run_too_long_to_prove() {
+    use ember_core::{Fault, FaultKind};
+    let stop = |limit| Fault {
+        kind: FaultKind::CycleLimitExceeded {
+            limit,
+            cycles: (1 << 30) - 3,
+        },
+        pc: CODE,
+        word: None,
+    };
+    let err = ember_prover::run_too_long(&stop(ember_prover::MAX_RUN_CYCLES)).unwrap();
+    assert_eq!(
+        err.to_string(),
+        "cannot prove this run: it runs past 1073741824 cycles, the most a receipt holds in all \
+         its segments (stopped after 1073741821)"
+    );
+    assert!(ember_prover::run_too_long(&stop(1 << 29)).is_none());
 }
