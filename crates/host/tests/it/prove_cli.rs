@@ -171,6 +171,18 @@ fn verify_text(name: &str, elf: &str, receipt: &[u8], flags: &[&str]) -> (Option
     (o.status.code(), stderr(&o))
 }
 
+/// `ember verify` on `receipt` succeeds; the line that ends its report:
+/// the proofs it checked and their parameter set.
+fn verified_proofs(name: &str, elf: &str, receipt: &[u8]) -> String {
+    let (status, text) = verify_text(name, elf, receipt, &[]);
+    assert_eq!(status, Some(0), "{text}");
+    assert!(text.ends_with('\n'), "{text}");
+    let last = text.lines().last().unwrap_or_default();
+    last.strip_prefix("  proofs        ")
+        .unwrap_or_else(|| panic!("no proofs line: {text}"))
+        .to_string()
+}
+
 fn digest(bytes: &[u8]) -> ember_host::Digest {
     ember_host::Digest::of(&[bytes])
 }
@@ -603,11 +615,9 @@ fn prove_with_the_small_and_proven_parameter_sets() {
         small.len(),
         fast.len()
     );
-    let (status, text) = verify_text("small", &elf, &small, &[]);
-    assert_eq!(status, Some(0), "{text}");
-    assert!(
-        text.ends_with("\n  proofs        1 segment, parameter set small\n"),
-        "{text}"
+    assert_eq!(
+        verified_proofs("small", &elf, &small),
+        "1 segment, parameter set small"
     );
     let out = dir.join("proven.receipt").display().to_string();
     let o = ember(&["prove", &elf, "--security", "proven", "-o", &out]);
@@ -620,11 +630,9 @@ fn prove_with_the_small_and_proven_parameter_sets() {
         strong.len(),
         small.len()
     );
-    let (status, text) = verify_text("proven-set", &elf, &strong, &[]);
-    assert_eq!(status, Some(0), "{text}");
-    assert!(
-        text.ends_with("\n  proofs        1 segment, parameter set proven\n"),
-        "{text}"
+    assert_eq!(
+        verified_proofs("proven-set", &elf, &strong),
+        "1 segment, parameter set proven"
     );
     let o = ember(&["prove", &elf, "--params", "huge"]);
     assert_eq!(o.status.code(), Some(4));
@@ -653,11 +661,9 @@ fn prove_in_segments_of_a_given_size() {
         stderr(&o)
     );
     let receipt = std::fs::read(dir.join("guest.receipt")).unwrap();
-    let (status, text) = verify_text("segments", &elf, &receipt, &[]);
-    assert_eq!(status, Some(0), "{text}");
-    assert!(
-        text.ends_with("\n  proofs        2 segments, parameter set fast\n"),
-        "{text}"
+    assert_eq!(
+        verified_proofs("segments", &elf, &receipt),
+        "2 segments, parameter set fast"
     );
     // Proven on two threads: the same segments, a receipt that verifies.
     let out = dir.join("jobs.receipt").display().to_string();
@@ -672,11 +678,9 @@ fn prove_in_segments_of_a_given_size() {
         &out,
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let (status, text) = verify_text("segments-jobs", &elf, &std::fs::read(&out).unwrap(), &[]);
-    assert_eq!(status, Some(0), "{text}");
-    assert!(
-        text.ends_with("\n  proofs        2 segments, parameter set fast\n"),
-        "{text}"
+    assert_eq!(
+        verified_proofs("segments-jobs", &elf, &std::fs::read(&out).unwrap()),
+        "2 segments, parameter set fast"
     );
     let o = ember(&["prove", &elf, "--jobs", "0"]);
     assert_eq!(o.status.code(), Some(4));
