@@ -182,7 +182,7 @@ impl Receipt {
     /// The first bytes of every receipt.
     pub const MAGIC: &'static [u8; 13] = b"ember/receipt";
     /// The format version written, and the only one read.
-    pub const VERSION: u16 = 6;
+    pub const VERSION: u16 = 7;
 
     /// A receipt for `claim`, whose journal is `journal`, proven by the
     /// segment proofs `proofs`.

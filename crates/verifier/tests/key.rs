@@ -162,7 +162,7 @@ fn key_files_round_trip_and_bad_ones_are_named() {
     let (_, program, _) = proven();
     let key = VerifyingKey::new(program).unwrap();
     let bytes = key.to_bytes();
-    assert!(bytes.starts_with(b"ember/vkey\x06\x00"));
+    assert!(bytes.starts_with(b"ember/vkey\x07\x00"));
     assert_eq!(bytes.len(), KEY_BYTES);
     assert_eq!(VerifyingKey::from_bytes(&bytes).unwrap(), key);
     let err = |b: &[u8]| VerifyingKey::from_bytes(b).unwrap_err().to_string();
@@ -179,13 +179,14 @@ fn key_files_round_trip_and_bad_ones_are_named() {
     old[10] = 3;
     assert_eq!(
         err(&old),
-        "the verifying key is for receipt format version 3 (this verifier reads version 6): make it again with `ember key`"
+        "the verifying key is for receipt format version 3 (this verifier reads version 7): make it again with `ember key`"
     );
-    // A key of format 5 (two parameter sets) is named as such, not garbled.
-    old[10] = 5;
+    // A key of format 6 (Merkle leaves hashed at width 16) is named as
+    // such, not garbled.
+    old[10] = 6;
     assert_eq!(
         err(&old),
-        "the verifying key is for receipt format version 5 (this verifier reads version 6): make it again with `ember key`"
+        "the verifying key is for receipt format version 6 (this verifier reads version 7): make it again with `ember key`"
     );
     let mut longer = bytes.clone();
     longer.push(0);
@@ -217,7 +218,7 @@ proptest! {
     /// No byte string makes reading a key panic.
     #[test]
     fn hostile_key_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..160)) {
-        let mut framed = b"ember/vkey\x06\x00".to_vec();
+        let mut framed = b"ember/vkey\x07\x00".to_vec();
         framed.extend(&bytes);
         let _ = VerifyingKey::from_bytes(&bytes);
         let _ = VerifyingKey::from_bytes(&framed);

@@ -51,7 +51,7 @@ fn receipt() -> Receipt {
 #[test]
 fn a_receipt_round_trips_and_verifies() {
     let (elf, bytes) = proven();
-    assert!(bytes.starts_with(b"ember/receipt\x06\x00"));
+    assert!(bytes.starts_with(b"ember/receipt\x07\x00"));
     eprintln!("receipt: {} bytes", bytes.len());
     let r = receipt();
     assert_eq!(r.claim.exit_code, 42);
@@ -213,12 +213,12 @@ fn bad_headers_are_named() {
         e,
         ReceiptError::UnknownVersion {
             found: 1,
-            supported: 6
+            supported: 7
         }
     ));
     assert_eq!(
         e.to_string(),
-        "receipt format version 1 is not supported (this verifier reads version 6)"
+        "receipt format version 1 is not supported (this verifier reads version 7)"
     );
     let mut longer = bytes.clone();
     longer.push(0);
@@ -229,7 +229,7 @@ fn bad_headers_are_named() {
 /// within its ten bytes) is garbled, not truncated.
 #[test]
 fn a_garbled_body_is_named() {
-    let mut bytes = b"ember/receipt\x06\x00".to_vec();
+    let mut bytes = b"ember/receipt\x07\x00".to_vec();
     // Image ID, input and journal digests, status; then the exit code.
     bytes.extend([0; 3 * 32 + 1]);
     bytes.extend([0xff; 10]);
@@ -268,7 +268,7 @@ proptest! {
     fn random_bytes_are_refused(header in any::<bool>(), body in proptest::collection::vec(any::<u8>(), 0..4096)) {
         let mut bytes = Vec::new();
         if header {
-            bytes.extend(b"ember/receipt\x06\x00");
+            bytes.extend(b"ember/receipt\x07\x00");
         }
         bytes.extend(body);
         prop_assert!(Receipt::from_bytes(&bytes).is_err());
