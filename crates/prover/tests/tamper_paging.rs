@@ -4,10 +4,12 @@
 
 mod witness;
 
+use core::borrow::{Borrow, BorrowMut};
 use ember_air::Val;
 use ember_air::bus;
+use ember_air::lookups::Lookups;
 use ember_air::paging::node::{NODE_COLS, NODE_WIDTH};
-use ember_air::paging::perm::{P2_WIDTH, PERM_WIDTH};
+use ember_air::paging::perm::{PARTIAL_PER_ROW, PERM_WIDTH, PermAir, PermCols, ROWS, Stage};
 use ember_air::paging::tree::{DEPTH, Digest};
 use ember_air::public::index as public;
 use ember_air::table::{NODE, PERM};
@@ -169,31 +171,134 @@ fn a_node_row_below_the_leaves() {
     case.expect_rejected(Caught::bus(bus::BYTES).and_bus(bus::NODE));
 }
 
-/// A final root that is not the compression of the root's children: the
-/// root's digest after, the public final root and the compression table's
-/// row for the root's children all say `X`, so every bus balances. Caught
-/// on that compression table row by `p3-poseidon2-air`'s constraints.
-#[test]
-fn a_final_root_from_a_forged_compression() {
+/// The root's digest after forged as what the compression table's
+/// permutation of the root's children gives once `edit` (called as
+/// `PermAir::trace_with` calls it, for that permutation only) and `out`
+/// (on its eight rows) have changed it: the root's digest after, the public
+/// final root and the permutation's row 0 all say the forged digest, so
+/// every bus balances. Returns the case and the permutation's first row.
+fn forged_root_compression(
+    mut edit: impl FnMut(Stage, usize, &mut PermCols<Val>),
+    out: impl Fn(usize, &mut [Val; 8]),
+) -> (Case, usize) {
     let mut case = load_and_halt();
     let mut updates = case.node_updates();
-    let root = updates.last_mut().unwrap();
-    let children = root.after;
-    let forged: Digest = [Val::from_u32(7); 8];
-    root.digest[1] = forged;
+    let children = updates.last().unwrap().after;
+    let (_, calls) = ember_air::paging::node::populate(&updates, &mut Lookups::default());
+    let call = calls.iter().position(|(c, _)| *c == children).unwrap();
+    let mut perms = PermAir.trace_with(&calls, |stage, c, row, cols| {
+        if c == call {
+            edit(stage, row, cols);
+        }
+    });
+    let first = call * ROWS;
+    for row in 0..ROWS {
+        let cols: &mut PermCols<Val> =
+            perms.values[(first + row) * PERM_WIDTH..][..PERM_WIDTH].borrow_mut();
+        out(row, &mut cols.out);
+    }
+    let forged: PermCols<Val> = *perms.values[first * PERM_WIDTH..][..PERM_WIDTH].borrow();
+    updates.last_mut().unwrap().digest[1] = forged.out;
     case.set_nodes(&updates);
-    let perms = &case.traces.matrices[PERM];
-    let row = (0..perms.height())
-        .find(|&r| {
-            let v = perms.row_slice(r).unwrap();
-            v[..8] == children[0] && v[8..16] == children[1]
-        })
-        .unwrap();
-    let mut values = perms.values.clone();
-    // The output: the last round's first eight post-state columns.
-    values[row * PERM_WIDTH + P2_WIDTH - 16..][..8].copy_from_slice(&forged);
-    case.traces.matrices[PERM] = RowMajorMatrix::new(values, PERM_WIDTH);
-    case.expect_rejected(Caught::row(PERM, row));
+    case.traces.matrices[PERM] = perms;
+    (case, first)
+}
+
+/// A final root that is not the compression of the root's children: the
+/// output the compression table holds on all eight rows of the root's
+/// permutation is forged. Caught on the permutation's last row: `out` is
+/// not the last full rounds' output.
+#[test]
+fn a_final_root_from_a_forged_compression() {
+    let (case, first) = forged_root_compression(|_, _, _| {}, |_, out| *out = [f(7); 8]);
+    case.expect_rejected(Caught::row(PERM, first + ROWS - 1));
+}
+
+/// The output forged on the permutation's first four rows only (the row
+/// that answers the bus among them), its last rounds' output on the others.
+/// Caught on row 3: `out` is held from row to row.
+#[test]
+fn a_compression_output_not_held_to_its_first_row() {
+    let (case, first) = forged_root_compression(
+        |_, _, _| {},
+        |row, out| {
+            if row < 4 {
+                *out = [f(7); 8];
+            }
+        },
+    );
+    case.expect_rejected(Caught::row(PERM, first + 3));
+}
+
+/// An S-box output of a full round that is not the cube it must be, the
+/// rest of the permutation computed from it (its output is the forged final
+/// root): the row's second round (a final round) or its first (an initial
+/// one). Caught on that row: `full[1] = (M_E full[0] + rc)^3`, `full[0] =
+/// (x + rc)^3`.
+#[test]
+fn a_full_round_sbox_that_is_not_a_cube() {
+    for (at, row, round) in [(Stage::SBoxes, 6, 1), (Stage::FirstFullRound, 1, 0)] {
+        let (case, first) = forged_root_compression(
+            |stage, r, cols| {
+                if stage == at && r == row {
+                    cols.full[round][3] += Val::ONE;
+                }
+            },
+            |_, _| {},
+        );
+        case.expect_rejected(Caught::row(PERM, first + row));
+    }
+}
+
+/// A partial round's S-box output that is not the cube it must be, the rest
+/// computed from it. Caught on that row: `partial[j] = (v_j[0] + rc)^3`.
+#[test]
+fn a_partial_round_sbox_that_is_not_a_cube() {
+    let (case, first) = forged_root_compression(
+        |stage, row, cols| {
+            if stage == Stage::SBoxes && row == 3 {
+                cols.partial[PARTIAL_PER_ROW - 1] += Val::ONE;
+            }
+        },
+        |_, _| {},
+    );
+    case.expect_rejected(Caught::row(PERM, first + 3));
+}
+
+/// A row's state that is not the previous row's rounds' result (its own
+/// rounds and the rest computed from it). Caught on the row before: its
+/// next row's `x` must be `M_E full[1]` (after full rounds) or the partial
+/// rounds' state.
+#[test]
+fn a_compression_state_that_does_not_follow_its_rounds() {
+    for (row, caught) in [(2, 1), (6, 5)] {
+        let (case, first) = forged_root_compression(
+            |stage, r, cols| {
+                if stage == Stage::State && r == row {
+                    cols.x[5] += Val::ONE;
+                }
+            },
+            |_, _| {},
+        );
+        case.expect_rejected(Caught::row(PERM, first + caught));
+    }
+}
+
+/// The root's compression answered from row 1 of its permutation instead
+/// of row 0 (row 1's `M_E^-1 x` is a state within the permutation, not its
+/// input). Caught on row 1: only row 0 has a multiplicity; the compress bus
+/// is a second line here (the root asks for its children's compression,
+/// which row 1 does not answer).
+#[test]
+fn a_compression_answered_from_a_row_within_it() {
+    let (mut case, first) = forged_root_compression(|_, _, _| {}, |_, _| {});
+    let mult = ember_air::paging::perm::PERM_COLS.mult;
+    let values = &mut case.traces.matrices[PERM].values;
+    let m = values[first * PERM_WIDTH + mult];
+    assert_eq!(m, Val::ONE);
+    values[first * PERM_WIDTH + mult] = Val::ZERO;
+    values[(first + 1) * PERM_WIDTH + mult] = m;
+    case.expect_rejected(Caught::row(PERM, first + 1).and_bus(bus::COMPRESS));
 }
 
 /// The data word's initial value listed with limbs that are not bytes but
