@@ -30,7 +30,7 @@ pub struct ProveArgs {
     /// there is no receipt to write.
     #[arg(short, long, value_name = "RECEIPT")]
     output: Option<PathBuf>,
-    /// The parameter set: `fast` (the default: blowup 2, 100 queries),
+    /// The parameter set: `fast` (the default: blowup 2, 92 queries),
     /// `small` (blowup 4, 44 queries: a proof about half as large and as
     /// long to verify, proving about 1.6 times as long) or `proven` (blowup
     /// 4, 110 queries, more proof of work: at least 100 bits of proven
