@@ -8,15 +8,17 @@
 //! tables' lookups ([`keyed_common_data`]): nothing is recommitted.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 
 use p3_air::{Air, AirBuilder, BaseAir, PermutationAirBuilder};
 use p3_batch_stark::common::{CommonData, GlobalPreprocessed, PreprocessedInstanceMeta};
 use p3_field::Field;
-use p3_lookup::InteractionBuilder;
+use p3_lookup::{InteractionBuilder, Lookups};
 use p3_matrix::dense::RowMajorMatrix;
 
 use crate::config::{self, EmberConfig};
-use crate::{EmberAir, Val};
+use crate::{EmberAir, Params, Table, Val};
 
 /// The commitment to a program's preprocessed tables.
 pub type PreprocessedCommitment = p3_batch_stark::config::Commitment<EmberConfig>;
@@ -52,13 +54,21 @@ pub fn preprocessed_commitment(
 /// preprocessed tables' commitment taken from a key: the same as
 /// [`config::prover_data`]'s, without committing anything.
 pub fn keyed_common_data(
-    config: &EmberConfig,
+    params: Params,
     airs: &[EmberAir],
     degree_bits: &[usize],
     commitment: PreprocessedCommitment,
 ) -> Result<CommonData<EmberConfig>, String> {
-    let keyed: Vec<Keyed<'_>> = airs.iter().map(Keyed).collect();
-    let mut common = config::prover_data(config, &keyed, degree_bits)?.common;
+    let config = config::config(params);
+    let lookups = airs
+        .iter()
+        .zip(degree_bits)
+        .map(|(air, &bits)| lookups(&config, params, air, bits))
+        .collect::<Result<Vec<_>, String>>()?;
+    let mut common = CommonData {
+        preprocessed: None,
+        lookups,
+    };
     // The metadata Plonky3 records when it commits: each preprocessed
     // table's matrix in the tree, in table order.
     let mut matrix_to_instance = Vec::new();
@@ -83,6 +93,41 @@ pub fn keyed_common_data(
         matrix_to_instance,
     });
     Ok(common)
+}
+
+/// A table's lookups at 2^`bits` rows, as Plonky3 derives them for the
+/// batch (from a symbolic evaluation of the table: about 3 ms for a proof's
+/// fifteen tables, an eighth of a verification with a key). They are a
+/// function of the table's definition, its height and the parameter set
+/// only, so each is derived once per process and kept (at most one per
+/// table, set and height: a few thousand); but the data table's, whose
+/// periodic columns hold the input and the journal, every time.
+fn lookups(
+    config: &EmberConfig,
+    params: Params,
+    air: &EmberAir,
+    bits: usize,
+) -> Result<Lookups<Val>, String> {
+    type Cache = Mutex<HashMap<(Params, Table, usize), Lookups<Val>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let derive = || {
+        let mut common = config::prover_data(config, &[Keyed(air)], &[bits])?.common;
+        Ok::<_, String>(common.lookups.remove(0))
+    };
+    if air.id() == Table::Data {
+        return derive();
+    }
+    let key = (params, air.id(), bits);
+    let cache = CACHE.get_or_init(Cache::default);
+    if let Some(found) = cache.lock().map_err(|e| e.to_string())?.get(&key) {
+        return Ok(found.clone());
+    }
+    let derived = derive()?;
+    cache
+        .lock()
+        .map_err(|e| e.to_string())?
+        .insert(key, derived.clone());
+    Ok(derived)
 }
 
 fn is_preprocessed(air: &EmberAir) -> bool {
@@ -133,5 +178,42 @@ where
 {
     fn eval(&self, builder: &mut AB) {
         self.0.eval(builder);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ember_core::{Program, Segment, asm};
+
+    use super::*;
+
+    /// The lookups kept for a table are the ones derived afresh, at each
+    /// height and in each set (compared through their `Debug` text: every
+    /// field, every expression).
+    #[test]
+    fn kept_lookups_are_the_derived_ones() {
+        let words = [asm::addi(5, 0, 0), asm::ecall()];
+        let program =
+            Program::from_segments(0x0040_0000, vec![Segment::code(0x0040_0000, &words)]).unwrap();
+        let airs = crate::tables(&program, &[], &[]).unwrap();
+        for params in [Params::Fast, Params::Small] {
+            let config = config::config(params);
+            for air in airs
+                .iter()
+                .filter(|a| [Table::Alu, Table::Perm].contains(&a.id()))
+            {
+                for bits in [4, 10] {
+                    let fresh = config::prover_data(&config, &[Keyed(air)], &[bits])
+                        .unwrap()
+                        .common
+                        .lookups
+                        .remove(0);
+                    for _ in 0..2 {
+                        let kept = lookups(&config, params, air, bits).unwrap();
+                        assert_eq!(format!("{kept:?}"), format!("{fresh:?}"));
+                    }
+                }
+            }
+        }
     }
 }

@@ -169,8 +169,7 @@ impl VerifyingKey {
                     params.name()
                 ))
             })?;
-        keyed_common_data(&config(params), airs, degree_bits, commitment)
-            .map_err(VerifyError::Shape)
+        keyed_common_data(params, airs, degree_bits, commitment).map_err(VerifyError::Shape)
     }
 
     /// The key as a file's bytes: magic, version, postcard body.
