@@ -171,8 +171,9 @@ pub enum ProveError {
         limit: u64,
     },
     /// A table is taller than the parameter set allows (the field's
-    /// two-adicity less the blowup's log): the memory table of a run that
-    /// touches too many addresses, or the image of a huge ELF.
+    /// two-adicity less the blowup's log): the compression table of a run
+    /// that touches too much memory in one proof (segments are cut before
+    /// it), or the image of a huge ELF.
     #[error(
         "cannot prove this run with the parameter set `{params}`: its {table} table has {rows} rows, more than the 2^{limit} it allows (try `--params fast`)"
     )]
@@ -262,6 +263,13 @@ impl Recorder {
         let airs = airs(program, input, &[])?;
         let tracer = trace::Tracer::new(&airs, input, 1 << log_limit, state, start);
         Ok(Recorder { airs, tracer })
+    }
+
+    /// The memory tree's nodes above the chunks recorded so far (each asks
+    /// for at most two compressions: [`ember_air::paging::perm::ROWS`] rows
+    /// of the compression table each).
+    pub fn tree_nodes(&self) -> usize {
+        self.tracer.tree_nodes()
     }
 
     /// The tables and their traces, once the run ended with `result` after

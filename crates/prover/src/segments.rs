@@ -1,13 +1,17 @@
 //! Proving a run in segments: the executor runs once, and a [`Segmenter`]
 //! watching it cuts the run before the instruction that would take a
 //! segment past `2^k` cycles (an ECALL that costs more than a segment then
-//! makes one alone); each segment is recorded from where the previous one
+//! makes one alone), or before the instruction whose memory could take the
+//! segment's compression table past the parameter set's tallest table;
+//! each segment is recorded from where the previous one
 //! stopped (pc, cycles, input and journal positions, memory and its tree)
 //! and proven as soon as it is complete, so the prover holds one segment's
 //! trace at a time.
 
+use ember_abi::ecall;
 use ember_air::Params;
-use ember_air::paging::tree::{MemoryState, digest_u32};
+use ember_air::paging::perm::ROWS;
+use ember_air::paging::tree::{DEPTH, MemoryState, digest_u32};
 use ember_air::public::Boundary;
 use ember_core::{BufferHost, EcallStep, Exit, Fault, FaultKind, Machine, Observer, Program, Step};
 
@@ -53,6 +57,8 @@ pub struct Segmenter<'a> {
     input: &'a [u8],
     po2: usize,
     params: Params,
+    /// The compression table's most rows (log2): the set's tallest table.
+    paging_log_limit: usize,
     /// The segment being recorded, and where it started.
     current: Option<(Recorder, Boundary)>,
     /// A slot per segment finished so far, holding its proof once made (a
@@ -93,6 +99,7 @@ impl<'a> Segmenter<'a> {
             input,
             po2,
             params,
+            paging_log_limit: params.max_log_table_height(),
             current: Some((recorder, start)),
             proofs: Vec::new(),
             error: None,
@@ -108,6 +115,14 @@ impl<'a> Segmenter<'a> {
     /// segment's trace.
     pub fn jobs(mut self, jobs: usize) -> Segmenter<'a> {
         self.workers = (jobs > 1).then(|| Workers::new(jobs, self.params));
+        self
+    }
+
+    /// Cuts segments so that the compression table stays within
+    /// `2^log_rows` rows (tests reach the set's limit with short runs).
+    #[doc(hidden)]
+    pub fn paging_log_limit(mut self, log_rows: usize) -> Segmenter<'a> {
+        self.paging_log_limit = log_rows;
         self
     }
 
@@ -181,10 +196,12 @@ impl<'a> Segmenter<'a> {
         }
     }
 
-    /// Before the instruction at `pc` that starts at `cycle` and costs
-    /// `cost`: ends the segment there if the instruction would take it
-    /// past its size (and it holds any), proving it and starting the next.
-    fn before(&mut self, pc: u32, cycle: u64, cost: u64) {
+    /// Before the instruction at `pc` that starts at `cycle`, costs `cost`
+    /// and touches at most `words` words of memory and registers: ends the
+    /// segment there if the instruction would take it past its size, or
+    /// could take its compression table past the set's tallest table (and
+    /// it holds any), proving it and starting the next.
+    fn before(&mut self, pc: u32, cycle: u64, cost: u64, words: u64) {
         if self.error.is_some() || self.failed.is_some() {
             self.current = None;
             return;
@@ -197,11 +214,19 @@ impl<'a> Segmenter<'a> {
             self.current = None;
             return;
         }
-        let Some((_, start)) = &self.current else {
+        let Some((recorder, start)) = &self.current else {
             return;
         };
         let begun = u64::from(start.cycles);
-        if cycle == begun || cycle + cost <= begun + (1 << self.po2) {
+        // Each word touched adds at most a path of DEPTH nodes to the tree,
+        // and each node asks for at most two compressions of ROWS rows.
+        let nodes =
+            (recorder.tree_nodes() as u64).saturating_add(words.saturating_mul(DEPTH as u64));
+        let paging_fits = nodes
+            .saturating_mul(2)
+            .checked_next_power_of_two()
+            .is_some_and(|c| c.saturating_mul(ROWS as u64) <= 1 << self.paging_log_limit);
+        if cycle == begun || (cycle + cost <= begun + (1 << self.po2) && paging_fits) {
             return;
         }
         let (recorder, _) = self.current.take().expect("a segment");
@@ -279,14 +304,22 @@ impl<'a> Segmenter<'a> {
 
 impl Observer for Segmenter<'_> {
     fn step(&mut self, s: &Step) {
-        self.before(s.pc, s.cycle, 1);
+        // Three registers and a word of memory.
+        self.before(s.pc, s.cycle, 1, 4);
         if let Some((recorder, _)) = &mut self.current {
             recorder.step(s);
         }
     }
 
     fn ecall(&mut self, e: &EcallStep<'_>) {
-        self.before(e.pc, e.cycle, e.cost);
+        // Its registers, and its buffer or state: READ and WRITE cost a
+        // cycle a word, the accelerators more than the words they touch;
+        // PANIC costs nothing but reads its message.
+        let message = match e.number {
+            ecall::PANIC => u64::from(e.args[1]) / 4 + 2,
+            _ => 0,
+        };
+        self.before(e.pc, e.cycle, e.cost, e.cost + 4 + message);
         if let Some((recorder, _)) = &mut self.current {
             recorder.ecall(e);
         }

@@ -9,6 +9,7 @@ use ember_air::{EmberProof, Params};
 use ember_core::{BufferHost, Exit, Machine, Program, Segment, asm};
 use ember_prover::prove_segments;
 use ember_verifier::{Statement, VerifyError, VerifyingKey, verify_segments};
+use p3_matrix::Matrix;
 use std::sync::OnceLock;
 
 const CODE: u32 = 0x0040_0000;
@@ -190,6 +191,78 @@ fn segments_proven_on_several_threads_verify() {
     let ends: Vec<(usize, u32)> = p.proofs.iter().map(|x| x.end.cycles).enumerate().collect();
     assert_eq!(reported, ends);
     check(&proofs, &p.statement).unwrap();
+}
+
+/// A run whose stores touch chunks far apart (a new path of the memory
+/// tree each) is cut where its compression table would pass its limit,
+/// long before its segments' cycles are spent: every segment's table
+/// stays within the limit, the cuts fall where the tree's nodes (as the
+/// segment's node table counts them) reach it, and the chain verifies.
+#[test]
+fn a_run_touching_much_memory_is_cut_by_its_compression_table() {
+    // 240 stores 4 KiB apart, then HALT with exit code 0.
+    let (s0, s1) = (8u8, 9u8);
+    let mut w = Vec::new();
+    w.extend(asm::li(s0, DATA));
+    w.extend(asm::li(s1, 240));
+    let top = w.len();
+    w.extend([
+        asm::sw(s1, 0, s0),
+        asm::lui(6, 1),
+        asm::add(s0, s0, 6),
+        asm::addi(s1, s1, -1),
+    ]);
+    let back = -4 * (w.len() - top) as i32;
+    w.push(asm::bne(s1, 0, back));
+    w.extend([
+        asm::addi(10, 0, 0),
+        asm::addi(5, 0, ecall::HALT as i32),
+        asm::ecall(),
+    ]);
+    let program = Program::from_segments(
+        CODE,
+        vec![Segment::code(CODE, &w), Segment::data(DATA, &[], 240 << 12)],
+    )
+    .unwrap();
+    let mut machine = Machine::new(&program);
+    let mut host = BufferHost::with_input(b"");
+    let log_rows = 14;
+    // Segments of 2^12 cycles: the whole run (about 1,200) fits one.
+    let mut heights = Vec::new();
+    let mut segmenter = ember_prover::Segmenter::new(&program, b"", 12, Params::default())
+        .unwrap()
+        .paging_log_limit(log_rows)
+        .on_segment(|done| {
+            let t = &done.traces.matrices;
+            heights.push((
+                t[ember_air::table::PERM].height(),
+                t[ember_air::table::NODE].height(),
+            ));
+        });
+    let result = machine.run_observed(&mut host, &mut segmenter);
+    assert!(machine.cycles() < 1 << 12);
+    let proofs: Vec<EmberProof> = segmenter
+        .finish(&result, machine.cycles())
+        .unwrap()
+        .into_iter()
+        .map(|p| p.proof)
+        .collect();
+    assert!(proofs.len() >= 3, "{} segments", proofs.len());
+    for (i, &(perm, nodes)) in heights.iter().enumerate() {
+        assert!(perm <= 1 << log_rows, "a compression table of {perm} rows");
+        // Cut no earlier than it must: each segment but the last held
+        // enough of the tree that a few more paths would not have fit.
+        if i + 1 < heights.len() {
+            assert!(nodes >= 1 << (log_rows - 4), "a node table of {nodes} rows");
+        }
+    }
+    let statement = Statement {
+        status: 0,
+        exit_code: 0,
+        cycles: machine.cycles(),
+    };
+    let key = VerifyingKey::new(&program).unwrap();
+    verify_segments(&key, b"", &[], &statement, &proofs).unwrap();
 }
 
 /// The chain: every segment must start where the previous one ended.

@@ -12,7 +12,7 @@ mod paging;
 mod sha;
 mod tables;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use ember_air::chips::AdapterCols;
 use ember_air::chips::slot;
@@ -20,7 +20,7 @@ use ember_air::cols::Row;
 use ember_air::gadget::{AccessCols, bytes_of};
 use ember_air::lookups::Lookups;
 use ember_air::ops::ProgramRow;
-use ember_air::paging::tree::MemoryState;
+use ember_air::paging::tree::{CHUNK_WORDS, DEPTH, MemoryState};
 use ember_air::public::Boundary;
 use ember_air::{EmberAir, Table, Val, table};
 use ember_core::{EcallStep, Observer, Step};
@@ -76,6 +76,9 @@ pub(crate) struct Tracer {
     program_counts: Vec<u32>,
     /// Every address the run touched.
     memory: BTreeMap<u32, Cell>,
+    /// The memory tree's nodes above the touched chunks, `(level, index)`
+    /// (the node table's rows): the paging tables' size so far.
+    tree_nodes: HashSet<(u8, u32)>,
     /// Memory when the segment began.
     state: MemoryState,
     /// Where the segment began (its root is the state's).
@@ -123,6 +126,7 @@ impl Tracer {
             program_index,
             program_counts: vec![0; p.rows().len()],
             memory: BTreeMap::new(),
+            tree_nodes: HashSet::new(),
             state,
             lookups: Lookups::default(),
             keccak: Vec::new(),
@@ -150,6 +154,16 @@ impl Tracer {
     /// previous state and stores `new` (or keeps the value when `new` is
     /// `None`).
     fn access(&mut self, cols: &mut AccessCols<Val>, ts: u32, addr: u32, new: Option<u32>) -> Cell {
+        if !self.memory.contains_key(&addr) {
+            // A chunk's first word touched adds its path up to the nodes
+            // already there.
+            let chunk = addr / CHUNK_WORDS;
+            for level in 1..=DEPTH {
+                if !self.tree_nodes.insert((level as u8, chunk >> level)) {
+                    break;
+                }
+            }
+        }
         let state = &self.state;
         let cell = *self.memory.entry(addr).or_insert_with(|| {
             let (value, writable) = state.word(addr);
@@ -241,6 +255,12 @@ impl Tracer {
     /// Bytes of journal so far, the run's.
     pub(crate) fn journal_len(&self) -> usize {
         self.j_pos() as usize
+    }
+
+    /// Nodes of the memory tree above the chunks touched so far: the node
+    /// table's rows, and half the most compressions it asks for.
+    pub(crate) fn tree_nodes(&self) -> usize {
+        self.tree_nodes.len()
     }
 
     /// Where the segment began.
