@@ -154,18 +154,16 @@ impl Tracer {
     /// previous state and stores `new` (or keeps the value when `new` is
     /// `None`).
     fn access(&mut self, cols: &mut AccessCols<Val>, ts: u32, addr: u32, new: Option<u32>) -> Cell {
-        if !self.memory.contains_key(&addr) {
-            // A chunk's first word touched adds its path up to the nodes
-            // already there.
+        let (state, tree_nodes) = (&self.state, &mut self.tree_nodes);
+        let slot = self.memory.entry(addr).or_insert_with(|| {
+            // A word's first access: its chunk's path up to the nodes
+            // already there (none if the chunk was touched before).
             let chunk = addr / CHUNK_WORDS;
             for level in 1..=DEPTH {
-                if !self.tree_nodes.insert((level as u8, chunk >> level)) {
+                if !tree_nodes.insert((level as u8, chunk >> level)) {
                     break;
                 }
             }
-        }
-        let state = &self.state;
-        let cell = *self.memory.entry(addr).or_insert_with(|| {
             let (value, writable) = state.word(addr);
             Cell {
                 value,
@@ -174,13 +172,13 @@ impl Tracer {
                 init: value,
             }
         });
-        cols.populate(cell.ts, ts, &mut self.lookups);
-        let updated = Cell {
+        let cell = *slot;
+        *slot = Cell {
             value: new.unwrap_or(cell.value),
             ts,
             ..cell
         };
-        self.memory.insert(addr, updated);
+        cols.populate(cell.ts, ts, &mut self.lookups);
         cell
     }
 
