@@ -266,12 +266,13 @@ fn a_partial_round_sbox_that_is_not_a_cube() {
 }
 
 /// A row's state that is not the previous row's rounds' result (its own
-/// rounds and the rest computed from it). Caught on the row before: its
-/// next row's `x` must be `M_E full[1]` (after full rounds) or the partial
-/// rounds' state.
+/// rounds and the rest computed from it), on each row after the first.
+/// Caught on the row before: its next row's `x` must be `M_E full[1]`
+/// (after full rounds: rows 0, 1, 6) or the partial rounds' state (rows 2
+/// to 5).
 #[test]
 fn a_compression_state_that_does_not_follow_its_rounds() {
-    for (row, caught) in [(2, 1), (6, 5)] {
+    for (row, caught) in (1..ROWS).map(|r| (r, r - 1)) {
         let (case, first) = forged_root_compression(
             |stage, r, cols| {
                 if stage == Stage::State && r == row {
@@ -284,21 +285,23 @@ fn a_compression_state_that_does_not_follow_its_rounds() {
     }
 }
 
-/// The root's compression answered from row 1 of its permutation instead
-/// of row 0 (row 1's `M_E^-1 x` is a state within the permutation, not its
-/// input). Caught on row 1: only row 0 has a multiplicity; the compress bus
-/// is a second line here (the root asks for its children's compression,
-/// which row 1 does not answer).
+/// The root's compression answered from another row of its permutation
+/// than row 0 (that row's `M_E^-1 x` is a state within the permutation,
+/// not its input), each in turn. Caught on that row: only row 0 has a
+/// multiplicity; the compress bus is a second line here (the root asks
+/// for its children's compression, which that row does not answer).
 #[test]
 fn a_compression_answered_from_a_row_within_it() {
-    let (mut case, first) = forged_root_compression(|_, _, _| {}, |_, _| {});
-    let mult = ember_air::paging::perm::PERM_COLS.mult;
-    let values = &mut case.traces.matrices[PERM].values;
-    let m = values[first * PERM_WIDTH + mult];
-    assert_eq!(m, Val::ONE);
-    values[first * PERM_WIDTH + mult] = Val::ZERO;
-    values[(first + 1) * PERM_WIDTH + mult] = m;
-    case.expect_rejected(Caught::row(PERM, first + 1).and_bus(bus::COMPRESS));
+    for row in 1..ROWS {
+        let (mut case, first) = forged_root_compression(|_, _, _| {}, |_, _| {});
+        let mult = ember_air::paging::perm::PERM_COLS.mult;
+        let values = &mut case.traces.matrices[PERM].values;
+        let m = values[first * PERM_WIDTH + mult];
+        assert_eq!(m, Val::ONE);
+        values[first * PERM_WIDTH + mult] = Val::ZERO;
+        values[(first + row) * PERM_WIDTH + mult] = m;
+        case.expect_rejected(Caught::row(PERM, first + row).and_bus(bus::COMPRESS));
+    }
 }
 
 /// The data word's initial value listed with limbs that are not bytes but
