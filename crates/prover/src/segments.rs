@@ -11,7 +11,7 @@
 use ember_abi::ecall;
 use ember_air::Params;
 use ember_air::paging::perm::ROWS;
-use ember_air::paging::tree::{DEPTH, MemoryState, digest_u32};
+use ember_air::paging::tree::{CHUNK_WORDS, DEPTH, MemoryState, digest_u32};
 use ember_air::public::Boundary;
 use ember_core::{BufferHost, EcallStep, Exit, Fault, FaultKind, Machine, Observer, Program, Step};
 
@@ -197,11 +197,11 @@ impl<'a> Segmenter<'a> {
     }
 
     /// Before the instruction at `pc` that starts at `cycle`, costs `cost`
-    /// and touches at most `words` words of memory and registers: ends the
+    /// and adds at most `new_nodes` nodes to the memory tree: ends the
     /// segment there if the instruction would take it past its size, or
     /// could take its compression table past the set's tallest table (and
     /// it holds any), proving it and starting the next.
-    fn before(&mut self, pc: u32, cycle: u64, cost: u64, words: u64) {
+    fn before(&mut self, pc: u32, cycle: u64, cost: u64, new_nodes: u64) {
         if self.error.is_some() || self.failed.is_some() {
             self.current = None;
             return;
@@ -218,10 +218,8 @@ impl<'a> Segmenter<'a> {
             return;
         };
         let begun = u64::from(start.cycles);
-        // Each word touched adds at most a path of DEPTH nodes to the tree,
-        // and each node asks for at most two compressions of ROWS rows.
-        let nodes =
-            (recorder.tree_nodes() as u64).saturating_add(words.saturating_mul(DEPTH as u64));
+        // Each node asks for at most two compressions of ROWS rows.
+        let nodes = (recorder.tree_nodes() as u64).saturating_add(new_nodes);
         let paging_fits = nodes
             .saturating_mul(2)
             .checked_next_power_of_two()
@@ -304,22 +302,31 @@ impl<'a> Segmenter<'a> {
 
 impl Observer for Segmenter<'_> {
     fn step(&mut self, s: &Step) {
-        // Three registers and a word of memory.
-        self.before(s.pc, s.cycle, 1, 4);
+        // Three registers and a word of memory: a path each.
+        self.before(s.pc, s.cycle, 1, 4 * DEPTH as u64);
         if let Some((recorder, _)) = &mut self.current {
             recorder.step(s);
         }
     }
 
     fn ecall(&mut self, e: &EcallStep<'_>) {
-        // Its registers, and its buffer or state: READ and WRITE cost a
-        // cycle a word, the accelerators more than the words they touch;
-        // PANIC costs nothing but reads its message.
-        let message = match e.number {
-            ecall::PANIC => u64::from(e.args[1]) / 4 + 2,
-            _ => 0,
+        // Its registers (a path each), and its buffer or state: an I/O
+        // buffer's every word, whatever the bytes moved (a range of c
+        // chunks has at most c + 2 DEPTH nodes above it: at most c / 2^l +
+        // 2 on level l); an accelerator touches fewer words than it costs
+        // cycles (a path each).
+        let range = |len: u32| u64::from(len) / CHUNK_WORDS as u64 / 4 + 2 + 2 * DEPTH as u64;
+        let memory = match e.number {
+            ecall::READ | ecall::WRITE => range(e.args[2]),
+            ecall::PANIC => range(e.args[1]),
+            _ => e.cost.saturating_mul(DEPTH as u64),
         };
-        self.before(e.pc, e.cycle, e.cost, e.cost + 4 + message);
+        self.before(
+            e.pc,
+            e.cycle,
+            e.cost,
+            (4 * DEPTH as u64).saturating_add(memory),
+        );
         if let Some((recorder, _)) = &mut self.current {
             recorder.ecall(e);
         }

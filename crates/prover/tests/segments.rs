@@ -265,6 +265,68 @@ fn a_run_touching_much_memory_is_cut_by_its_compression_table() {
     verify_segments(&key, b"", &[], &statement, &proofs).unwrap();
 }
 
+/// READs into four 8 KiB buffers far apart, with no input left: each
+/// costs two cycles but touches its buffer's every word, so the segment
+/// is cut by the buffers' size, not by the cycles: every compression table
+/// stays within its limit (counting each READ by its cost, two READs would
+/// share a segment and pass it), and the chain verifies.
+#[test]
+fn reads_of_large_buffers_are_cut_by_their_buffers() {
+    let (s0, s1) = (8u8, 9u8);
+    let mut w = Vec::new();
+    w.extend(asm::li(s0, DATA));
+    w.extend(asm::li(s1, 4));
+    let top = w.len();
+    w.extend([
+        asm::addi(10, 0, fd::INPUT as i32),
+        asm::addi(11, s0, 0),
+        asm::lui(12, 2),
+        asm::addi(5, 0, ecall::READ as i32),
+        asm::ecall(),
+        asm::lui(6, 64),
+        asm::add(s0, s0, 6),
+        asm::addi(s1, s1, -1),
+    ]);
+    let back = -4 * (w.len() - top) as i32;
+    w.push(asm::bne(s1, 0, back));
+    w.extend([
+        asm::addi(10, 0, 0),
+        asm::addi(5, 0, ecall::HALT as i32),
+        asm::ecall(),
+    ]);
+    let program = Program::from_segments(
+        CODE,
+        vec![Segment::code(CODE, &w), Segment::data(DATA, &[], 4 << 18)],
+    )
+    .unwrap();
+    let mut machine = Machine::new(&program);
+    let mut host = BufferHost::with_input(b"");
+    let log_rows = 14;
+    let mut perms = Vec::new();
+    // Segments of 2^14 cycles (and I/O rows): the whole run fits one.
+    let mut segmenter = ember_prover::Segmenter::new(&program, b"", 14, Params::default())
+        .unwrap()
+        .paging_log_limit(log_rows)
+        .on_segment(|done| perms.push(done.traces.matrices[ember_air::table::PERM].height()));
+    let result = machine.run_observed(&mut host, &mut segmenter);
+    assert!(machine.cycles() < 1 << 12);
+    let proofs: Vec<EmberProof> = segmenter
+        .finish(&result, machine.cycles())
+        .unwrap()
+        .into_iter()
+        .map(|p| p.proof)
+        .collect();
+    assert_eq!(proofs.len(), 4, "a READ a segment");
+    assert!(perms.iter().all(|&rows| rows <= 1 << log_rows), "{perms:?}");
+    let statement = Statement {
+        status: 0,
+        exit_code: 0,
+        cycles: machine.cycles(),
+    };
+    let key = VerifyingKey::new(&program).unwrap();
+    verify_segments(&key, b"", &[], &statement, &proofs).unwrap();
+}
+
 /// The chain: every segment must start where the previous one ended.
 #[test]
 fn dropped_duplicated_and_reordered_segments_are_rejected() {
