@@ -193,25 +193,25 @@ fn segments_proven_on_several_threads_verify() {
     check(&proofs, &p.statement).unwrap();
 }
 
-/// A run whose stores touch chunks far apart (a new path of the memory
-/// tree each) is cut where its compression table would pass its limit,
-/// long before its segments' cycles are spent: every segment's table
-/// stays within the limit, the cuts fall where the tree's nodes (as the
-/// segment's node table counts them) reach it, and the chain verifies.
-#[test]
-fn a_run_touching_much_memory_is_cut_by_its_compression_table() {
-    // 240 stores 4 KiB apart, then HALT with exit code 0.
+/// `body` (with `s0` = DATA, and `s1` counting down from `rounds`), then
+/// HALT with exit code 0, over `data` bytes of zeros: proven in segments
+/// of 2^`po2` cycles with the compression table held to 2^`log_rows` rows
+/// (the whole run fits one segment's cycles), checked to verify. Returns
+/// each segment's compression and node table heights.
+fn cut_by_paging(
+    body: &[u32],
+    rounds: u32,
+    data: u32,
+    po2: usize,
+    log_rows: usize,
+) -> Vec<(usize, usize)> {
     let (s0, s1) = (8u8, 9u8);
     let mut w = Vec::new();
     w.extend(asm::li(s0, DATA));
-    w.extend(asm::li(s1, 240));
+    w.extend(asm::li(s1, rounds));
     let top = w.len();
-    w.extend([
-        asm::sw(s1, 0, s0),
-        asm::lui(6, 1),
-        asm::add(s0, s0, 6),
-        asm::addi(s1, s1, -1),
-    ]);
+    w.extend(body);
+    w.push(asm::addi(s1, s1, -1));
     let back = -4 * (w.len() - top) as i32;
     w.push(asm::bne(s1, 0, back));
     w.extend([
@@ -221,15 +221,13 @@ fn a_run_touching_much_memory_is_cut_by_its_compression_table() {
     ]);
     let program = Program::from_segments(
         CODE,
-        vec![Segment::code(CODE, &w), Segment::data(DATA, &[], 240 << 12)],
+        vec![Segment::code(CODE, &w), Segment::data(DATA, &[], data)],
     )
     .unwrap();
     let mut machine = Machine::new(&program);
     let mut host = BufferHost::with_input(b"");
-    let log_rows = 14;
-    // Segments of 2^12 cycles: the whole run (about 1,200) fits one.
     let mut heights = Vec::new();
-    let mut segmenter = ember_prover::Segmenter::new(&program, b"", 12, Params::default())
+    let mut segmenter = ember_prover::Segmenter::new(&program, b"", po2, Params::default())
         .unwrap()
         .paging_log_limit(log_rows)
         .on_segment(|done| {
@@ -240,21 +238,16 @@ fn a_run_touching_much_memory_is_cut_by_its_compression_table() {
             ));
         });
     let result = machine.run_observed(&mut host, &mut segmenter);
-    assert!(machine.cycles() < 1 << 12);
+    assert!(machine.cycles() < 1 << po2);
     let proofs: Vec<EmberProof> = segmenter
         .finish(&result, machine.cycles())
         .unwrap()
         .into_iter()
         .map(|p| p.proof)
         .collect();
-    assert!(proofs.len() >= 3, "{} segments", proofs.len());
-    for (i, &(perm, nodes)) in heights.iter().enumerate() {
+    assert_eq!(proofs.len(), heights.len());
+    for &(perm, _) in &heights {
         assert!(perm <= 1 << log_rows, "a compression table of {perm} rows");
-        // Cut no earlier than it must: each segment but the last held
-        // enough of the tree that a few more paths would not have fit.
-        if i + 1 < heights.len() {
-            assert!(nodes >= 1 << (log_rows - 4), "a node table of {nodes} rows");
-        }
     }
     let statement = Statement {
         status: 0,
@@ -263,6 +256,28 @@ fn a_run_touching_much_memory_is_cut_by_its_compression_table() {
     };
     let key = VerifyingKey::new(&program).unwrap();
     verify_segments(&key, b"", &[], &statement, &proofs).unwrap();
+    heights
+}
+
+/// A run whose stores touch chunks far apart (a new path of the memory
+/// tree each) is cut where its compression table would pass its limit,
+/// long before its segments' cycles are spent: every segment's table
+/// stays within the limit, the cuts fall where the tree's nodes (as the
+/// segment's node table counts them) reach it, and the chain verifies.
+#[test]
+fn a_run_touching_much_memory_is_cut_by_its_compression_table() {
+    // 240 stores 4 KiB apart, in segments of 2^12 cycles (the run takes
+    // about 1,200).
+    let (s0, s1) = (8u8, 9u8);
+    let body = [asm::sw(s1, 0, s0), asm::lui(6, 1), asm::add(s0, s0, 6)];
+    let log_rows = 14;
+    let heights = cut_by_paging(&body, 240, 240 << 12, 12, log_rows);
+    assert!(heights.len() >= 3, "{} segments", heights.len());
+    // Cut no earlier than it must: each segment but the last held enough
+    // of the tree that a few more paths would not have fit.
+    for &(_, nodes) in &heights[..heights.len() - 1] {
+        assert!(nodes >= 1 << (log_rows - 4), "a node table of {nodes} rows");
+    }
 }
 
 /// READs into four 8 KiB buffers far apart, with no input left: each
@@ -272,12 +287,8 @@ fn a_run_touching_much_memory_is_cut_by_its_compression_table() {
 /// share a segment and pass it), and the chain verifies.
 #[test]
 fn reads_of_large_buffers_are_cut_by_their_buffers() {
-    let (s0, s1) = (8u8, 9u8);
-    let mut w = Vec::new();
-    w.extend(asm::li(s0, DATA));
-    w.extend(asm::li(s1, 4));
-    let top = w.len();
-    w.extend([
+    let s0 = 8u8;
+    let body = [
         asm::addi(10, 0, fd::INPUT as i32),
         asm::addi(11, s0, 0),
         asm::lui(12, 2),
@@ -285,46 +296,10 @@ fn reads_of_large_buffers_are_cut_by_their_buffers() {
         asm::ecall(),
         asm::lui(6, 64),
         asm::add(s0, s0, 6),
-        asm::addi(s1, s1, -1),
-    ]);
-    let back = -4 * (w.len() - top) as i32;
-    w.push(asm::bne(s1, 0, back));
-    w.extend([
-        asm::addi(10, 0, 0),
-        asm::addi(5, 0, ecall::HALT as i32),
-        asm::ecall(),
-    ]);
-    let program = Program::from_segments(
-        CODE,
-        vec![Segment::code(CODE, &w), Segment::data(DATA, &[], 4 << 18)],
-    )
-    .unwrap();
-    let mut machine = Machine::new(&program);
-    let mut host = BufferHost::with_input(b"");
-    let log_rows = 14;
-    let mut perms = Vec::new();
-    // Segments of 2^14 cycles (and I/O rows): the whole run fits one.
-    let mut segmenter = ember_prover::Segmenter::new(&program, b"", 14, Params::default())
-        .unwrap()
-        .paging_log_limit(log_rows)
-        .on_segment(|done| perms.push(done.traces.matrices[ember_air::table::PERM].height()));
-    let result = machine.run_observed(&mut host, &mut segmenter);
-    assert!(machine.cycles() < 1 << 12);
-    let proofs: Vec<EmberProof> = segmenter
-        .finish(&result, machine.cycles())
-        .unwrap()
-        .into_iter()
-        .map(|p| p.proof)
-        .collect();
-    assert_eq!(proofs.len(), 4, "a READ a segment");
-    assert!(perms.iter().all(|&rows| rows <= 1 << log_rows), "{perms:?}");
-    let statement = Statement {
-        status: 0,
-        exit_code: 0,
-        cycles: machine.cycles(),
-    };
-    let key = VerifyingKey::new(&program).unwrap();
-    verify_segments(&key, b"", &[], &statement, &proofs).unwrap();
+    ];
+    // Segments of 2^14 cycles (and I/O rows).
+    let heights = cut_by_paging(&body, 4, 4 << 18, 14, 14);
+    assert_eq!(heights.len(), 4, "a READ a segment");
 }
 
 /// The chain: every segment must start where the previous one ended.
