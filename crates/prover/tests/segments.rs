@@ -172,20 +172,12 @@ fn a_run_of_many_segments_proves_and_verifies() {
 #[test]
 fn segments_proven_on_several_threads_verify() {
     let p = proven();
-    let mut machine = Machine::new(&p.program);
-    let mut host = BufferHost::with_input(INPUT);
     let mut reported = Vec::new();
-    let mut segmenter = ember_prover::Segmenter::new(&p.program, INPUT, PO2, Params::default())
+    let segmenter = ember_prover::Segmenter::new(&p.program, INPUT, PO2, Params::default())
         .unwrap()
         .jobs(3)
         .on_segment(|done| reported.push((done.index, done.proof.proof.end.cycles)));
-    let result = machine.run_observed(&mut host, &mut segmenter);
-    let proofs: Vec<EmberProof> = segmenter
-        .finish(&result, machine.cycles())
-        .unwrap()
-        .into_iter()
-        .map(|p| p.proof)
-        .collect();
+    let (proofs, _) = run_segmented(&p.program, INPUT, segmenter);
     assert_eq!(proofs.len(), p.proofs.len());
     reported.sort();
     let ends: Vec<(usize, u32)> = p.proofs.iter().map(|x| x.end.cycles).enumerate().collect();
@@ -224,10 +216,8 @@ fn cut_by_paging(
         vec![Segment::code(CODE, &w), Segment::data(DATA, &[], data)],
     )
     .unwrap();
-    let mut machine = Machine::new(&program);
-    let mut host = BufferHost::with_input(b"");
     let mut heights = Vec::new();
-    let mut segmenter = ember_prover::Segmenter::new(&program, b"", po2, Params::default())
+    let segmenter = ember_prover::Segmenter::new(&program, b"", po2, Params::default())
         .unwrap()
         .paging_log_limit(log_rows)
         .on_segment(|done| {
@@ -237,14 +227,8 @@ fn cut_by_paging(
                 t[ember_air::table::NODE].height(),
             ));
         });
-    let result = machine.run_observed(&mut host, &mut segmenter);
-    assert!(machine.cycles() < 1 << po2);
-    let proofs: Vec<EmberProof> = segmenter
-        .finish(&result, machine.cycles())
-        .unwrap()
-        .into_iter()
-        .map(|p| p.proof)
-        .collect();
+    let (proofs, cycles) = run_segmented(&program, b"", segmenter);
+    assert!(cycles < 1 << po2);
     assert_eq!(proofs.len(), heights.len());
     for &(perm, _) in &heights {
         assert!(perm <= 1 << log_rows, "a compression table of {perm} rows");
@@ -252,11 +236,30 @@ fn cut_by_paging(
     let statement = Statement {
         status: 0,
         exit_code: 0,
-        cycles: machine.cycles(),
+        cycles,
     };
     let key = VerifyingKey::new(&program).unwrap();
     verify_segments(&key, b"", &[], &statement, &proofs).unwrap();
     heights
+}
+
+/// Runs `program` on `input` under `segmenter`: the segments' proofs and
+/// the run's cycles.
+fn run_segmented(
+    program: &Program,
+    input: &[u8],
+    mut segmenter: ember_prover::Segmenter<'_>,
+) -> (Vec<EmberProof>, u64) {
+    let mut machine = Machine::new(program);
+    let mut host = BufferHost::with_input(input);
+    let result = machine.run_observed(&mut host, &mut segmenter);
+    let proofs = segmenter
+        .finish(&result, machine.cycles())
+        .unwrap()
+        .into_iter()
+        .map(|p| p.proof)
+        .collect();
+    (proofs, machine.cycles())
 }
 
 /// A run whose stores touch chunks far apart (a new path of the memory
