@@ -135,16 +135,18 @@ fn sbox<R: PrimeCharacteristicRing>(x: R, rc: R) -> R {
 }
 
 /// The inputs of the partial rounds' S-boxes and the state after them, from
-/// the row's state `x` and its S-box outputs `partial`: `v_0 = x`, `v_{j+1}
-/// = M_I (v_j with lane 0 = partial[j])`; returns `([v_j[0]], v_5)`.
+/// the row's state `x`, with `sbox(j, v_j[0])` the S-box output of round
+/// `j` (the row's column in the AIR, the cube when filling it): `v_0 = x`,
+/// `v_{j+1} = M_I (v_j with lane 0 = sbox(j, v_j[0]))`; returns `([v_j[0]],
+/// v_5)`.
 fn partial_rounds<R: PrimeCharacteristicRing + Clone>(
     x: [R; WIDTH],
-    partial: &[R; PARTIAL_PER_ROW],
+    mut sbox: impl FnMut(usize, R) -> R,
 ) -> ([R; PARTIAL_PER_ROW], [R; WIDTH]) {
     let mut v = x;
     let inputs = core::array::from_fn(|j| {
         let input = v[0].clone();
-        v[0] = partial[j].clone();
+        v[0] = sbox(j, input.clone());
         Layers::internal_linear_layer(&mut v);
         input
     });
@@ -239,7 +241,6 @@ impl PermAir {
             input[..8].copy_from_slice(&left);
             input[8..].copy_from_slice(&right);
             let mut state = external(input);
-            let mut output = [Val::ZERO; WIDTH];
             for (r, row) in rows.chunks_mut(PERM_WIDTH).enumerate() {
                 let row: &mut PermCols<Val> = crate::cols::borrow_row_mut(row);
                 row.x = state;
@@ -252,22 +253,22 @@ impl PermAir {
                 edit(Stage::FirstFullRound, c, r, row);
                 let into_second = external(row.full[0]);
                 row.full[1] = core::array::from_fn(|i| sbox(into_second[i], full_rc[1][i]));
-                let mut v = row.x;
-                for j in 0..PARTIAL_PER_ROW {
-                    row.partial[j] = sbox(v[0], partial_rc[j]);
-                    v[0] = row.partial[j];
-                    Layers::internal_linear_layer(&mut v);
-                }
+                let mut cubes = [Val::ZERO; PARTIAL_PER_ROW];
+                let _ = partial_rounds(row.x, |j, input| {
+                    cubes[j] = sbox(input, partial_rc[j]);
+                    cubes[j]
+                });
+                row.partial = cubes;
                 edit(Stage::SBoxes, c, r, row);
                 state = match kind(r) {
                     Kind::Full(_) => external(row.full[1]),
-                    Kind::Partial(_) => partial_rounds(row.x, &row.partial).1,
+                    Kind::Partial(_) => partial_rounds(row.x, |j, _| row.partial[j]).1,
                 };
-                output = state;
             }
+            // The last row's state is the permutation's output.
             for (r, row) in rows.chunks_mut(PERM_WIDTH).enumerate() {
                 let row: &mut PermCols<Val> = crate::cols::borrow_row_mut(row);
-                row.out.copy_from_slice(&output[..8]);
+                row.out.copy_from_slice(&state[..8]);
                 row.mult = Val::from_u32(if r == 0 { mult } else { 0 });
             }
         }
@@ -343,7 +344,7 @@ where
             );
         }
         let partial: [AB::Expr; PARTIAL_PER_ROW] = local.partial.map(Into::into);
-        let (inputs, after_partial) = partial_rounds(x, &partial);
+        let (inputs, after_partial) = partial_rounds(x, |j, _| partial[j].clone());
         for (j, input) in inputs.into_iter().enumerate() {
             builder.assert_eq(
                 local.partial[j],
